@@ -1,0 +1,300 @@
+//! Command-line arguments: what the user typed, validated by clap and nothing more.
+//! `settings` turns them into what the commands use.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap_complete::Shell;
+
+/// Mass Quay Configurator: keep many Quay registries configured from organization files.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mqc",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after the command name.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct GlobalArgs {
+    /// Directory holding one organization file (*.yaml, *.yml) per organization.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_DIR",
+        default_value = "yaml-files",
+        value_name = "DIR"
+    )]
+    pub dir: PathBuf,
+
+    /// Login file with the Quay tokens and mirror passwords (written by `mqc login`).
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_LOGIN_FILE",
+        default_value = ".mqc/login.yaml",
+        value_name = "FILE"
+    )]
+    pub login_file: PathBuf,
+
+    /// Most requests per second sent to all Quay endpoints together.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_MAX_REQUESTS_PER_SECOND",
+        default_value = "50",
+        value_name = "N"
+    )]
+    pub max_requests_per_second: NonZeroU32,
+
+    /// Seconds to wait for one Quay answer before the request counts as failed (and is retried).
+    #[arg(long, global = true, env = "MQC_TIMEOUT", default_value = "5", value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Most connections open at once to one Quay endpoint.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_MAX_CONNECTIONS",
+        default_value = "16",
+        value_name = "N",
+        value_parser = clap::value_parser!(u32).range(1..=1024)
+    )]
+    pub max_connections: u32,
+
+    /// Log level.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_LOG_LEVEL",
+        default_value = "info",
+        value_enum
+    )]
+    pub log_level: LogLevel,
+
+    /// Log detail: 5 or more also logs every HTTP request (method, path, status, duration).
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_VERBOSITY",
+        default_value = "0",
+        value_name = "N"
+    )]
+    pub verbosity: u8,
+
+    /// Verify the TLS certificates of Quay endpoints. `false` is for labs only.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_TLS_VERIFY",
+        default_value = "true",
+        value_name = "BOOL",
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub tls_verify: bool,
+
+    /// Also trust this CA certificate (PEM) for Quay endpoints; repeatable. For a Quay behind
+    /// an internal or OpenShift CA.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_CA_CERT",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    pub ca_cert: Vec<PathBuf>,
+
+    /// Output format for reports on stdout.
+    #[arg(
+        long,
+        global = true,
+        env = "MQC_OUTPUT",
+        default_value = "human",
+        value_enum
+    )]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Readable text.
+    Human,
+    /// One JSON document, for CI.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ask for every Quay token and mirror password the organization files need and store
+    /// them in the login file (mode 0600).
+    Login(LoginArgs),
+    /// Check the organization files and the login file, offline.
+    Check,
+    /// Make every Quay endpoint match the organization files.
+    Create(CreateArgs),
+    /// Show what `create` would change, without changing anything (`create --dry-run`).
+    Plan(PlanArgs),
+    /// Delete the declared organizations on every endpoint they are declared for.
+    Delete(DeleteArgs),
+    /// Write organization files describing organizations that exist in a Quay.
+    Export(ExportArgs),
+    /// Print a shell completion script.
+    Completion {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LoginArgs {
+    /// When the login file exists, ask again for every value instead of only the missing ones.
+    #[arg(long)]
+    pub recreate: bool,
+    /// Do not prompt: take values from the environment (`MQC_TOKEN_<HOST>`,
+    /// `MQC_MIRROR_PASSWORD_<ORG>_<REPO>_<USER>`; see the README) and fail if one is missing.
+    #[arg(long, conflicts_with = "from_stdin")]
+    pub from_env: bool,
+    /// Do not prompt: read the values, one per line, from standard input, in the order
+    /// `mqc login --list` prints.
+    #[arg(long)]
+    pub from_stdin: bool,
+    /// Print the secrets the files need, one per line, and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Options shared by `create`, `plan` and `create --dry-run`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct PlanArgs {
+    /// Exit 2 when changes are pending and 0 when everything is in sync (drift detection in CI).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also delete undeclared robots and/or teams (comma separated: robots,teams). Organizations
+    /// and repositories are never deleted by `create`.
+    #[arg(long, value_enum, value_delimiter = ',', num_args = 0..=1, default_missing_value = "robots,teams")]
+    pub prune: Vec<PruneKind>,
+    /// Apply a plan even when it removes more than the safety threshold allows.
+    #[arg(long)]
+    pub force: bool,
+    /// Trigger a mirror sync on every mirrored repository, not only those whose configuration
+    /// changed.
+    #[arg(long)]
+    pub sync_now: bool,
+    /// Only these organizations (repeatable); default: every file in --dir.
+    #[arg(long = "organization", value_name = "NAME")]
+    pub organizations: Vec<String>,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct CreateArgs {
+    /// Show the plan and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub plan: PlanArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PruneKind {
+    Robots,
+    Teams,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DeleteArgs {
+    /// Show what would be deleted and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Only these organizations (repeatable); default: every file in --dir.
+    #[arg(long = "organization", value_name = "NAME")]
+    pub organizations: Vec<String>,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ExportArgs {
+    /// The Quay to read from (host[:port] or URL); its token comes from the login file.
+    #[arg(long, env = "MQC_EXPORT_ENDPOINT")]
+    pub endpoint: String,
+    /// Organization to export (repeatable).
+    #[arg(
+        long = "organization",
+        value_name = "NAME",
+        required_unless_present = "all"
+    )]
+    pub organizations: Vec<String>,
+    /// Export every organization the token can see (needs a superuser token).
+    #[arg(long, conflicts_with = "organizations")]
+    pub all: bool,
+    /// Directory to write the files into.
+    #[arg(long, default_value = "exported", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        let before = Args::try_parse_from(["mqc", "--dir", "x", "check"]).unwrap();
+        let after = Args::try_parse_from(["mqc", "check", "--dir", "x"]).unwrap();
+        assert_eq!(before.global.dir, PathBuf::from("x"));
+        assert_eq!(after.global.dir, PathBuf::from("x"));
+    }
+
+    #[test]
+    fn tls_verify_defaults_to_on_and_accepts_false() {
+        let args = Args::try_parse_from(["mqc", "check"]).unwrap();
+        assert!(args.global.tls_verify);
+        let args = Args::try_parse_from(["mqc", "check", "--tls-verify", "false"]).unwrap();
+        assert!(!args.global.tls_verify);
+    }
+
+    #[test]
+    fn a_rate_of_zero_is_a_usage_error() {
+        let err = Args::try_parse_from(["mqc", "--max-requests-per-second", "0", "check"]);
+        assert!(err.is_err());
+    }
+
+    #[test]
+    fn prune_without_value_means_both() {
+        let args = Args::try_parse_from(["mqc", "create", "--prune"]).unwrap();
+        let Command::Create(create) = args.command else {
+            panic!("not create")
+        };
+        assert_eq!(create.plan.prune, vec![PruneKind::Robots, PruneKind::Teams]);
+    }
+}

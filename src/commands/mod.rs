@@ -1,0 +1,52 @@
+//! One module per subcommand; each takes resolved settings and returns an [`Outcome`].
+
+mod completion;
+
+use std::process::ExitCode;
+
+use crate::cli::{Args, Command};
+use crate::error::{Error, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE_OR_PENDING};
+use crate::settings::Settings;
+
+/// How a command that ran to its end went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything done (or nothing to do).
+    Success,
+    /// The command ran, but something failed; the report says what.
+    Failed,
+    /// `--detailed-exitcode`: changes are pending.
+    ChangesPending,
+    /// Stopped by SIGINT/SIGTERM.
+    Interrupted,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> ExitCode {
+        ExitCode::from(match self {
+            Outcome::Success => EXIT_OK,
+            Outcome::Failed => EXIT_FAILED,
+            Outcome::ChangesPending => EXIT_USAGE_OR_PENDING,
+            Outcome::Interrupted => EXIT_INTERRUPTED,
+        })
+    }
+}
+
+pub fn run(args: Args) -> Result<Outcome, Error> {
+    crate::logging::init(args.global.log_level, args.global.verbosity);
+    let settings = Settings::from_args(&args.global);
+    match args.command {
+        Command::Completion { shell } => completion::run(shell),
+        Command::Check => not_yet("check", &settings),
+        Command::Login(_) => not_yet("login", &settings),
+        Command::Create(_) | Command::Plan(_) => not_yet("create", &settings),
+        Command::Delete(_) => not_yet("delete", &settings),
+        Command::Export(_) => not_yet("export", &settings),
+    }
+}
+
+fn not_yet(command: &str, _settings: &Settings) -> Result<Outcome, Error> {
+    Err(Error::other(format!(
+        "`mqc {command}` is not implemented yet"
+    )))
+}

@@ -1,0 +1,378 @@
+//! The organization model shared by every stage of a run.
+//!
+//! `config` turns organization files into this model (the *desired* state), `state` reads a Quay
+//! organization into the same model (the *actual* state), `plan` diffs the two and `export`
+//! writes the actual state back out as a file. Nothing here knows YAML or Quay's wire JSON.
+//!
+//! Where the desired and the actual side need different information, the field says which
+//! side uses it. `Option` on a desired collection means "not declared, so not managed": mqc
+//! leaves whatever Quay has there alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+/// A Quay instance, as the base URL mqc sends API requests to (`https://host[:port]`, no
+/// trailing slash). Organization files may name it as a bare `host[:port]` (meaning https) or
+/// as a full `http(s)://` URL; both spellings of the same instance compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Endpoint(String);
+
+impl Endpoint {
+    /// Normalises what a user wrote: adds `https://` to a bare host, lower-cases the scheme and
+    /// host, drops a trailing slash. Returns `None` for an empty value or an unsupported scheme.
+    pub fn parse(raw: &str) -> Option<Endpoint> {
+        let raw = raw.trim().trim_end_matches('/');
+        if raw.is_empty() || raw.chars().any(char::is_whitespace) {
+            return None;
+        }
+        let (scheme, rest) = match raw.split_once("://") {
+            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+            None => ("https".to_string(), raw),
+        };
+        if scheme != "https" && scheme != "http" {
+            return None;
+        }
+        let (host, path) = match rest.split_once('/') {
+            Some((host, path)) => (host, Some(path)),
+            None => (rest, None),
+        };
+        if !is_host_and_port(host) {
+            return None;
+        }
+        let mut url = format!("{scheme}://{}", host.to_ascii_lowercase());
+        if let Some(path) = path.filter(|p| !p.is_empty()) {
+            url.push('/');
+            url.push_str(path);
+        }
+        Some(Endpoint(url))
+    }
+
+    /// The base URL, e.g. `https://quay.example.com`.
+    pub fn base_url(&self) -> &str {
+        &self.0
+    }
+
+    /// True when requests (and the token) travel unencrypted.
+    pub fn is_plain_http(&self) -> bool {
+        self.0.starts_with("http://")
+    }
+
+    /// The `host[:port]` part, used in messages and to match login-file entries.
+    pub fn host(&self) -> &str {
+        let rest = self.0.split_once("://").map_or(self.0.as_str(), |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest)
+    }
+}
+
+/// `name[:port]` or `[v6-address][:port]`, with a numeric port.
+fn is_host_and_port(raw: &str) -> bool {
+    let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((addr, tail)) => (addr, tail.strip_prefix(':')),
+            None => return false,
+        }
+    } else {
+        match raw.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (raw, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok());
+    host_ok && port_ok
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One organization as declared in one file, with every endpoint it must exist on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredOrganization {
+    /// The file it was read from (for messages).
+    pub source: PathBuf,
+    /// `quay_endpoint` first, then each `replicate_to` entry, without duplicates.
+    pub endpoints: Vec<Endpoint>,
+    pub organization: Organization,
+}
+
+/// One Quay organization: what a file declares, or what a Quay holds.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Organization {
+    pub name: String,
+    /// Desired: `None` when the file leaves the email empty (mqc then never touches it).
+    /// Actual: `None` when Quay shows none (or a placeholder).
+    pub email: Option<String>,
+    /// Keyed by the robot's short name (`writer`, not `org+writer`).
+    pub robots: BTreeMap<String, Robot>,
+    pub teams: BTreeMap<String, Team>,
+    /// Keyed by repository name inside the organization (may contain `/`).
+    pub repositories: BTreeMap<String, Repository>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Robot {
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    pub role: TeamRole,
+    pub description: String,
+    /// Desired: `None` when the file does not declare `members` (membership is not managed).
+    /// Actual: always `Some` when the members were read.
+    pub members: Option<TeamMembers>,
+    /// LDAP group the team is synchronised from (`group_dn`); `None` = not synced.
+    pub group_dn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TeamMembers {
+    /// User names.
+    pub users: BTreeSet<String>,
+    /// Robot short names of this organization.
+    pub robots: BTreeSet<String>,
+    /// Actual only: users with a pending invitation to the team (Quay with mailing on invites
+    /// users who are in no team of the organization instead of adding them).
+    pub invited_users: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    pub description: String,
+    pub visibility: Visibility,
+    pub permissions: Permissions,
+    pub mirror: Option<Mirror>,
+    /// Mirror-failure webhooks (the only notifications mqc manages).
+    pub notifications: Vec<Notification>,
+    /// Actual only: the repository's state. For the desired side this is `Mirror` when a
+    /// mirror is declared and `Normal` otherwise.
+    pub state: RepoState,
+}
+
+/// Repository permissions. On the desired side each `None` list is not managed; on the actual
+/// side all three are `Some`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Permissions {
+    pub users: Option<BTreeMap<String, Role>>,
+    /// Keyed by robot short name.
+    pub robots: Option<BTreeMap<String, Role>>,
+    pub teams: Option<BTreeMap<String, Role>>,
+}
+
+/// A repository mirror configuration, as mqc compares it. The password is not here: Quay never
+/// returns it, and keeping it out of the model keeps it out of plans and reports. The executor
+/// takes it from the login file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mirror {
+    /// `src_registry/src_image`, what Quay calls `external_reference`.
+    pub external_reference: String,
+    /// Tag globs (`root_rule.rule_value`), in the declared order.
+    pub tags: Vec<String>,
+    pub username: Option<String>,
+    pub verify_tls: bool,
+    pub unsigned_images: bool,
+    /// Short name of the robot that pushes mirrored images.
+    pub robot: String,
+    pub sync_interval: u64,
+    pub is_enabled: bool,
+    pub proxy: Proxy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Proxy {
+    pub http_proxy: Option<String>,
+    pub https_proxy: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Notification {
+    pub event: NotificationEvent,
+    pub method: NotificationMethod,
+    /// Webhook URL (`config.url`).
+    pub url: String,
+    /// `None` and an empty title are the same.
+    pub title: Option<String>,
+    /// Actual only: Quay's id, needed to delete it.
+    pub uuid: Option<String>,
+}
+
+impl Notification {
+    /// Two notifications are the same when everything but Quay's id matches.
+    pub fn same_as(&self, other: &Notification) -> bool {
+        self.event == other.event
+            && self.method == other.method
+            && self.url == other.url
+            && self.title.as_deref().unwrap_or("") == other.title.as_deref().unwrap_or("")
+    }
+}
+
+/// A repository permission role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Read,
+    Write,
+    Admin,
+}
+
+/// An organization-wide team role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TeamRole {
+    Member,
+    Creator,
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    Public,
+    Private,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RepoState {
+    Normal,
+    ReadOnly,
+    Mirror,
+    OrgMirror,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationEvent {
+    RepoMirrorSyncFailed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationMethod {
+    Webhook,
+}
+
+macro_rules! display_as_serde_name {
+    ($($ty:ty => { $($variant:ident = $name:literal),+ $(,)? })+) => {$(
+        impl $ty {
+            /// The spelling used in organization files and in Quay's API.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),+ }
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )+};
+}
+
+display_as_serde_name! {
+    Role => { Read = "read", Write = "write", Admin = "admin" }
+    TeamRole => { Member = "member", Creator = "creator", Admin = "admin" }
+    Visibility => { Public = "public", Private = "private" }
+    RepoState => { Normal = "NORMAL", ReadOnly = "READ_ONLY", Mirror = "MIRROR", OrgMirror = "ORG_MIRROR" }
+    NotificationEvent => { RepoMirrorSyncFailed = "repo_mirror_sync_failed" }
+    NotificationMethod => { Webhook = "webhook" }
+}
+
+/// The secrets a run needs, from the login file. `Debug` never shows a value.
+#[derive(Debug, Default, Clone)]
+pub struct Secrets {
+    tokens: BTreeMap<Endpoint, SecretString>,
+    mirror_passwords: BTreeMap<MirrorCredentialKey, SecretString>,
+}
+
+/// Which mirror password: organization, repository and registry user name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MirrorCredentialKey {
+    pub organization: String,
+    pub repository: String,
+    pub username: String,
+}
+
+impl Secrets {
+    pub fn insert_token(&mut self, endpoint: Endpoint, token: SecretString) {
+        self.tokens.insert(endpoint, token);
+    }
+
+    pub fn insert_mirror_password(&mut self, key: MirrorCredentialKey, password: SecretString) {
+        self.mirror_passwords.insert(key, password);
+    }
+
+    pub fn token(&self, endpoint: &Endpoint) -> Option<&SecretString> {
+        self.tokens.get(endpoint)
+    }
+
+    pub fn mirror_password(&self, key: &MirrorCredentialKey) -> Option<&SecretString> {
+        self.mirror_passwords.get(key)
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = &Endpoint> {
+        self.tokens.keys()
+    }
+
+    pub fn mirror_keys(&self) -> impl Iterator<Item = &MirrorCredentialKey> {
+        self.mirror_passwords.keys()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_spellings_of_one_instance_compare_equal() {
+        let bare = Endpoint::parse("Quay.Example.com").unwrap();
+        let full = Endpoint::parse("https://quay.example.com/").unwrap();
+        assert_eq!(bare, full);
+        assert_eq!(bare.base_url(), "https://quay.example.com");
+        assert_eq!(bare.host(), "quay.example.com");
+        assert!(!bare.is_plain_http());
+    }
+
+    #[test]
+    fn endpoint_keeps_port_and_plain_http() {
+        let e = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(e.base_url(), "http://127.0.0.1:8080");
+        assert_eq!(e.host(), "127.0.0.1:8080");
+        assert!(e.is_plain_http());
+    }
+
+    #[test]
+    fn endpoint_rejects_nonsense() {
+        for raw in ["", "  ", "ftp://x", "https://", "a b", "https://user@host"] {
+            assert_eq!(Endpoint::parse(raw), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn notification_identity_ignores_uuid_and_empty_title() {
+        let a = Notification {
+            event: NotificationEvent::RepoMirrorSyncFailed,
+            method: NotificationMethod::Webhook,
+            url: "https://hooks.example.com".into(),
+            title: None,
+            uuid: None,
+        };
+        let b = Notification {
+            title: Some(String::new()),
+            uuid: Some("u".into()),
+            ..a.clone()
+        };
+        assert!(a.same_as(&b));
+    }
+}

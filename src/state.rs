@@ -1,0 +1,1 @@
+//! Reads one organization from one Quay endpoint into the model.
