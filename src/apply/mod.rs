@@ -1,1 +1,278 @@
-//! Runs a plan phase by phase.
+//! Runs plans phase by phase.
+//!
+//! Inside a phase, the changes of every target run concurrently (bounded), all through the
+//! client's limiter. Changes that must not overlap (the mirror steps of one repository, the sync
+//! steps of one team) run one after another in plan order. A failure only skips what depends on
+//! it: when a change that creates an object fails, later changes of that target that need the
+//! object are skipped; everything else carries on. Deciding what a failure means
+//! ([`after_failure`]) is kept apart from doing the work (the [`ChangeRunner`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::plan::{Change, ObjectRef, Op, Phase, Target, TargetPlan};
+
+/// Sends the writes of one change. The real runner talks to Quay; tests use a fake.
+pub trait ChangeRunner: Sync {
+    fn run(&self, target: &Target, op: &Op) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// Set by SIGINT/SIGTERM: no change starts after it is raised; those in flight finish.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// What happened to one planned change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ChangeOutcome {
+    Applied,
+    Failed {
+        error: String,
+    },
+    /// Not attempted because something it needs failed.
+    Skipped {
+        reason: String,
+    },
+    /// Not attempted because the run was interrupted.
+    NotStarted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeResult {
+    #[serde(flatten)]
+    pub change: Change,
+    #[serde(flatten)]
+    pub outcome: ChangeOutcome,
+}
+
+/// Observes progress; the report module draws it.
+pub trait Progress: Sync {
+    fn phase_started(&self, phase: Phase, changes: usize);
+    fn change_finished(&self, target: &Target, result: &ChangeResult);
+    fn phase_finished(&self, phase: Phase);
+}
+
+/// A progress observer that shows nothing (JSON output, tests).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase_started(&self, _: Phase, _: usize) {}
+    fn change_finished(&self, _: &Target, _: &ChangeResult) {}
+    fn phase_finished(&self, _: Phase) {}
+}
+
+/// What a failed change means for the rest of its target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consequence {
+    /// The object was not created: skip every later change that needs it.
+    ObjectMissing(ObjectRef),
+    /// Skip the rest of this change's sequence (e.g. no sync-now after a failed mirror update).
+    StopSequence,
+    /// Nothing else depends on it.
+    RecordAndContinue,
+}
+
+/// The failure policy, as a pure function of the change.
+pub fn after_failure(op: &Op) -> Consequence {
+    if let Some(object) = op.creates() {
+        return Consequence::ObjectMissing(object);
+    }
+    match op {
+        Op::CreateMirror { .. }
+        | Op::UpdateMirror { .. }
+        | Op::SetRepositoryState { .. }
+        | Op::DisableTeamSync { .. } => Consequence::StopSequence,
+        _ => Consequence::RecordAndContinue,
+    }
+}
+
+/// Changes that share a sequence key run one after another in plan order; `None` means the
+/// change is independent of every other change of its phase.
+fn sequence_key(op: &Op) -> Option<ObjectRef> {
+    match op.phase() {
+        Phase::Mirrors | Phase::TeamSync => Some(op.object()),
+        _ => None,
+    }
+}
+
+impl fmt::Display for ChangeOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChangeOutcome::Applied => f.write_str("applied"),
+            ChangeOutcome::Failed { error } => write!(f, "failed: {error}"),
+            ChangeOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
+            ChangeOutcome::NotStarted => f.write_str("not started (interrupted)"),
+        }
+    }
+}
+
+/// How much may run at once across all targets of a phase. The per-endpoint connection bound
+/// and the global rate limit are enforced by the client; this only caps the futures in memory.
+pub const DEFAULT_CONCURRENCY: usize = 256;
+
+/// Per-target bookkeeping while a run progresses.
+#[derive(Default)]
+struct TargetState {
+    missing: BTreeMap<ObjectRef, String>,
+    results: Vec<Option<ChangeResult>>,
+}
+
+/// Applies every target's plan. Returns, per target (in the order given), one result per
+/// planned change, in plan order.
+pub async fn apply<R: ChangeRunner>(
+    plans: &[TargetPlan],
+    runner: &R,
+    concurrency: usize,
+    stop: &StopFlag,
+    progress: &dyn Progress,
+) -> Vec<Vec<ChangeResult>> {
+    let mut states: Vec<TargetState> = plans
+        .iter()
+        .map(|p| TargetState {
+            missing: BTreeMap::new(),
+            results: vec![None; p.changes.len()],
+        })
+        .collect();
+
+    for phase in Phase::ALL {
+        // Sequences of (target index, change index), grouped by sequence key.
+        let mut sequences: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut keyed: BTreeMap<(usize, ObjectRef), usize> = BTreeMap::new();
+        for (t, plan) in plans.iter().enumerate() {
+            for (c, change) in plan.changes.iter().enumerate() {
+                if change.phase != phase {
+                    continue;
+                }
+                match sequence_key(&change.op) {
+                    Some(key) => {
+                        let slot = *keyed.entry((t, key)).or_insert_with(|| {
+                            sequences.push(Vec::new());
+                            sequences.len() - 1
+                        });
+                        sequences[slot].push((t, c));
+                    }
+                    None => sequences.push(vec![(t, c)]),
+                }
+            }
+        }
+        if sequences.is_empty() {
+            continue;
+        }
+        progress.phase_started(phase, sequences.iter().map(Vec::len).sum());
+
+        // Dependencies are settled at the start of a phase: within one phase no change needs an
+        // object created by another change of the same phase.
+        let missing: Vec<BTreeMap<ObjectRef, String>> =
+            states.iter().map(|s| s.missing.clone()).collect();
+        let finished: Vec<Vec<(usize, usize, ChangeResult)>> =
+            futures::stream::iter(sequences.into_iter().map(|sequence| {
+                let missing = &missing;
+                async move {
+                    let mut out = Vec::with_capacity(sequence.len());
+                    let mut stop_sequence: Option<String> = None;
+                    for (t, c) in sequence {
+                        let plan = &plans[t];
+                        let change = &plan.changes[c];
+                        let outcome = if let Some(reason) = &stop_sequence {
+                            ChangeOutcome::Skipped {
+                                reason: reason.clone(),
+                            }
+                        } else if let Some(reason) = blocked_by(&change.op, &missing[t]) {
+                            ChangeOutcome::Skipped { reason }
+                        } else if stop.is_raised() {
+                            ChangeOutcome::NotStarted
+                        } else {
+                            match runner.run(&plan.target, &change.op).await {
+                                Ok(()) => ChangeOutcome::Applied,
+                                Err(error) => {
+                                    if after_failure(&change.op) == Consequence::StopSequence {
+                                        stop_sequence =
+                                            Some(format!("an earlier step failed: {error}"));
+                                    }
+                                    ChangeOutcome::Failed { error }
+                                }
+                            }
+                        };
+                        let result = ChangeResult {
+                            change: change.clone(),
+                            outcome,
+                        };
+                        progress.change_finished(&plan.target, &result);
+                        out.push((t, c, result));
+                    }
+                    out
+                }
+            }))
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await;
+
+        for (t, c, result) in finished.into_iter().flatten() {
+            if let ChangeOutcome::Failed { error } = &result.outcome {
+                if let Consequence::ObjectMissing(object) = after_failure(&result.change.op) {
+                    states[t].missing.insert(
+                        object.clone(),
+                        format!("{} could not be created: {error}", describe(&object)),
+                    );
+                }
+            }
+            states[t].results[c] = Some(result);
+        }
+        progress.phase_finished(phase);
+    }
+
+    states
+        .into_iter()
+        .zip(plans)
+        .map(|(state, plan)| {
+            state
+                .results
+                .into_iter()
+                .zip(&plan.changes)
+                .map(|(result, change)| {
+                    result.unwrap_or_else(|| ChangeResult {
+                        change: change.clone(),
+                        outcome: ChangeOutcome::NotStarted,
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Why a change cannot run, if an object it needs failed to be created.
+fn blocked_by(op: &Op, missing: &BTreeMap<ObjectRef, String>) -> Option<String> {
+    if missing.is_empty() {
+        return None;
+    }
+    let needs: BTreeSet<ObjectRef> = op.depends_on();
+    needs.iter().find_map(|object| missing.get(object).cloned())
+}
+
+fn describe(object: &ObjectRef) -> String {
+    match object {
+        ObjectRef::Organization => "the organization".to_string(),
+        ObjectRef::Robot(name) => format!("robot {name}"),
+        ObjectRef::Team(name) => format!("team {name}"),
+        ObjectRef::Repository(name) => format!("repository {name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,175 @@
-//! Human and JSON renderings of plans and results.
+//! Human and JSON renderings of plans and run results, written to any `io::Write`.
+//!
+//! One data structure ([`RunReport`]) feeds both renderers: the human one groups the changes
+//! by endpoint → organization, with `+` create, `~` update, `-` remove, `!` for what mqc cannot
+//! change and `?` for what it leaves alone; the JSON one is the same data for CI.
+
+mod human;
+mod progress;
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::apply::{ChangeOutcome, ChangeResult};
+use crate::plan::{ChangeKind, Target, TargetPlan};
+
+pub use human::{describe_notice, describe_op};
+pub use progress::LineProgress;
+
+/// Requests sent to Quay on behalf of one target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RequestCount {
+    pub reads: u64,
+    pub writes: u64,
+}
+
+/// Everything known about one target at the end of a command.
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetReport {
+    pub target: Target,
+    /// The organization file it comes from.
+    pub source: PathBuf,
+    /// Why the target could not be planned or applied at all (unreadable, bad token, unsafe plan).
+    pub error: Option<String>,
+    pub plan: Option<TargetPlan>,
+    /// After `apply`: one result per planned change, in plan order.
+    pub results: Option<Vec<ChangeResult>>,
+    pub requests: RequestCount,
+}
+
+/// Counts over one or many targets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub create: usize,
+    pub update: usize,
+    pub remove: usize,
+    pub unchanged: usize,
+    pub unmanaged: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub not_started: usize,
+    /// Targets that could not be planned or applied at all.
+    pub target_errors: usize,
+    pub reads: u64,
+    pub writes: u64,
+}
+
+impl TargetReport {
+    pub fn totals(&self) -> Totals {
+        let mut totals = Totals {
+            reads: self.requests.reads,
+            writes: self.requests.writes,
+            target_errors: usize::from(self.error.is_some()),
+            ..Totals::default()
+        };
+        let Some(plan) = &self.plan else {
+            return totals;
+        };
+        totals.unchanged = plan.unchanged;
+        totals.unmanaged = plan.unmanaged();
+        let count = |totals: &mut Totals, kind: ChangeKind| match kind {
+            ChangeKind::Create => totals.create += 1,
+            ChangeKind::Update => totals.update += 1,
+            ChangeKind::Remove => totals.remove += 1,
+        };
+        match &self.results {
+            None => {
+                for change in &plan.changes {
+                    count(&mut totals, change.op.kind());
+                }
+            }
+            Some(results) => {
+                for result in results {
+                    match &result.outcome {
+                        ChangeOutcome::Applied => count(&mut totals, result.change.op.kind()),
+                        ChangeOutcome::Failed { .. } => totals.failed += 1,
+                        ChangeOutcome::Skipped { .. } => totals.skipped += 1,
+                        ChangeOutcome::NotStarted => totals.not_started += 1,
+                    }
+                }
+            }
+        }
+        totals
+    }
+
+    /// True when something this target needed did not happen.
+    pub fn has_failures(&self) -> bool {
+        let t = self.totals();
+        t.target_errors + t.failed + t.skipped + t.not_started > 0
+    }
+
+    pub fn has_pending_changes(&self) -> bool {
+        self.plan.as_ref().is_some_and(|p| !p.is_empty())
+    }
+}
+
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, o: Totals) {
+        self.create += o.create;
+        self.update += o.update;
+        self.remove += o.remove;
+        self.unchanged += o.unchanged;
+        self.unmanaged += o.unmanaged;
+        self.failed += o.failed;
+        self.skipped += o.skipped;
+        self.not_started += o.not_started;
+        self.target_errors += o.target_errors;
+        self.reads += o.reads;
+        self.writes += o.writes;
+    }
+}
+
+/// What a command ends with: every target, and whether it only planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub command: &'static str,
+    pub dry_run: bool,
+    pub interrupted: bool,
+    pub targets: Vec<TargetReport>,
+    pub totals: Totals,
+}
+
+impl RunReport {
+    pub fn new(command: &'static str, dry_run: bool, targets: Vec<TargetReport>) -> RunReport {
+        let mut totals = Totals::default();
+        for target in &targets {
+            totals += target.totals();
+        }
+        RunReport {
+            command,
+            dry_run,
+            interrupted: false,
+            targets,
+            totals,
+        }
+    }
+
+    pub fn has_failures(&self) -> bool {
+        self.interrupted || self.targets.iter().any(TargetReport::has_failures)
+    }
+
+    pub fn has_pending_changes(&self) -> bool {
+        self.targets.iter().any(TargetReport::has_pending_changes)
+    }
+}
+
+/// The plan as a readable diff (before a run, or for `--dry-run`).
+pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    human::write_plan(out, report)
+}
+
+/// Failures, and a summary per target and in total (after a run).
+pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    human::write_summary(out, report)
+}
+
+/// The whole report as one JSON document.
+pub fn write_json(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,267 @@
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use super::*;
+use crate::model::{Endpoint, Mirror, Proxy, Role, TeamRole, Visibility};
+use crate::plan::{Grantee, Member};
+
+/// Records every op it runs and fails those whose description contains a marker.
+struct FakeRunner {
+    fail_when: Vec<&'static str>,
+    ran: Mutex<Vec<String>>,
+}
+
+impl FakeRunner {
+    fn new(fail_when: &[&'static str]) -> FakeRunner {
+        FakeRunner {
+            fail_when: fail_when.to_vec(),
+            ran: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn ran(&self) -> Vec<String> {
+        self.ran.lock().unwrap().clone()
+    }
+}
+
+impl ChangeRunner for FakeRunner {
+    async fn run(&self, target: &Target, op: &Op) -> Result<(), String> {
+        let text = format!("{}:{op:?}", target.organization);
+        self.ran.lock().unwrap().push(text.clone());
+        if self.fail_when.iter().any(|marker| text.contains(marker)) {
+            Err("400 boom".to_string())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn target(org: &str) -> Target {
+    Target {
+        endpoint: Endpoint::parse("quay.example.com").unwrap(),
+        organization: org.into(),
+    }
+}
+
+fn plan(org: &str, ops: Vec<Op>) -> TargetPlan {
+    TargetPlan {
+        target: target(org),
+        changes: ops.into_iter().map(Change::new).collect(),
+        notices: vec![],
+        unchanged: 0,
+    }
+}
+
+fn mirror() -> Mirror {
+    Mirror {
+        external_reference: "quay.io/libpod/alpine".into(),
+        tags: vec!["latest".into()],
+        username: None,
+        verify_tls: true,
+        unsigned_images: false,
+        robot: "writer".into(),
+        sync_interval: 60,
+        is_enabled: true,
+        proxy: Proxy::default(),
+    }
+}
+
+fn run(plans: &[TargetPlan], runner: &FakeRunner) -> Vec<Vec<ChangeResult>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(apply(plans, runner, 8, &StopFlag::default(), &NoProgress))
+}
+
+fn statuses(results: &[ChangeResult]) -> Vec<&'static str> {
+    results
+        .iter()
+        .map(|r| match r.outcome {
+            ChangeOutcome::Applied => "applied",
+            ChangeOutcome::Failed { .. } => "failed",
+            ChangeOutcome::Skipped { .. } => "skipped",
+            ChangeOutcome::NotStarted => "not_started",
+        })
+        .collect()
+}
+
+#[test]
+fn phases_run_in_order_whatever_the_plan_order() {
+    let plans = [plan(
+        "a",
+        vec![
+            Op::CreateRepository {
+                repository: "r".into(),
+                description: String::new(),
+                visibility: Visibility::Public,
+            },
+            Op::CreateRobot {
+                robot: "bot".into(),
+                description: String::new(),
+            },
+            Op::CreateOrganization { email: None },
+        ],
+    )];
+    let runner = FakeRunner::new(&[]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["applied"; 3]);
+    let ran = runner.ran();
+    assert!(ran[0].contains("CreateOrganization"), "{ran:?}");
+    assert!(ran[1].contains("CreateRobot"), "{ran:?}");
+    assert!(ran[2].contains("CreateRepository"), "{ran:?}");
+}
+
+#[test]
+fn failed_organization_skips_its_target_only() {
+    let ops = || {
+        vec![
+            Op::CreateOrganization { email: None },
+            Op::CreateTeam {
+                team: "t".into(),
+                role: TeamRole::Member,
+                description: String::new(),
+            },
+        ]
+    };
+    let plans = [plan("broken", ops()), plan("fine", ops())];
+    let runner = FakeRunner::new(&["broken:CreateOrganization"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
+    assert_eq!(statuses(&results[1]), ["applied", "applied"]);
+    let ChangeOutcome::Skipped { reason } = &results[0][1].outcome else {
+        unreachable!()
+    };
+    assert_eq!(reason, "the organization could not be created: 400 boom");
+    assert!(!runner
+        .ran()
+        .iter()
+        .any(|r| r.starts_with("broken:CreateTeam")));
+}
+
+#[test]
+fn failed_robot_skips_only_what_needs_that_robot() {
+    let plans = [plan(
+        "a",
+        vec![
+            Op::CreateRobot {
+                robot: "bad".into(),
+                description: String::new(),
+            },
+            Op::CreateRobot {
+                robot: "good".into(),
+                description: String::new(),
+            },
+            Op::SetPermission {
+                repository: "r".into(),
+                grantee: Grantee::Robot("bad".into()),
+                role: Role::Read,
+                from: None,
+            },
+            Op::SetPermission {
+                repository: "r".into(),
+                grantee: Grantee::Robot("good".into()),
+                role: Role::Read,
+                from: None,
+            },
+            Op::AddTeamMember {
+                team: "t".into(),
+                member: Member::Robot("bad".into()),
+            },
+        ],
+    )];
+    let runner = FakeRunner::new(&["robot: \"bad\", description"]);
+    let results = run(&plans, &runner);
+    assert_eq!(
+        statuses(&results[0]),
+        ["failed", "applied", "skipped", "applied", "skipped"]
+    );
+}
+
+#[test]
+fn failed_mirror_update_skips_the_sync_now_that_follows() {
+    let plans = [plan(
+        "a",
+        vec![
+            Op::UpdateMirror {
+                repository: "r".into(),
+                from: Box::new(mirror()),
+                to: Box::new(Mirror {
+                    sync_interval: 120,
+                    ..mirror()
+                }),
+            },
+            Op::SyncMirrorNow {
+                repository: "r".into(),
+            },
+            Op::SyncMirrorNow {
+                repository: "other".into(),
+            },
+        ],
+    )];
+    let runner = FakeRunner::new(&["UpdateMirror"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped", "applied"]);
+}
+
+#[test]
+fn mirror_steps_of_one_repository_keep_plan_order() {
+    let plans = [plan(
+        "a",
+        vec![
+            Op::CreateMirror {
+                repository: "r".into(),
+                mirror: mirror(),
+            },
+            Op::SyncMirrorNow {
+                repository: "r".into(),
+            },
+        ],
+    )];
+    let runner = FakeRunner::new(&[]);
+    run(&plans, &runner);
+    let ran = runner.ran();
+    assert!(
+        ran[0].contains("CreateMirror") && ran[1].contains("SyncMirrorNow"),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn a_raised_stop_flag_starts_nothing() {
+    let plans = [plan("a", vec![Op::CreateOrganization { email: None }])];
+    let runner = FakeRunner::new(&[]);
+    let stop = StopFlag::default();
+    stop.raise();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let results = rt.block_on(apply(&plans, &runner, 8, &stop, &NoProgress));
+    assert_eq!(statuses(&results[0]), ["not_started"]);
+    assert!(runner.ran().is_empty());
+}
+
+#[test]
+fn failure_policy_is_explicit_per_kind() {
+    assert_eq!(
+        after_failure(&Op::CreateTeam {
+            team: "t".into(),
+            role: TeamRole::Admin,
+            description: String::new()
+        }),
+        Consequence::ObjectMissing(ObjectRef::Team("t".into()))
+    );
+    assert_eq!(
+        after_failure(&Op::DisableTeamSync { team: "t".into() }),
+        Consequence::StopSequence
+    );
+    assert_eq!(
+        after_failure(&Op::RevokePermission {
+            repository: "r".into(),
+            grantee: Grantee::User("u".into()),
+            role: Role::Read
+        }),
+        Consequence::RecordAndContinue
+    );
+    let deps: BTreeSet<_> = Op::CreateOrganization { email: None }.depends_on();
+    assert_eq!(deps, BTreeSet::from([ObjectRef::Organization]));
+}

@@ -1,0 +1,405 @@
+//! The human rendering: a plan as a diff, and the summary of a run.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::{RunReport, TargetReport, Totals};
+use crate::apply::ChangeOutcome;
+use crate::model::{Endpoint, Mirror};
+use crate::plan::{ChangeKind, Grantee, Member, Notice, ObjectRef, Op};
+
+fn symbol(kind: ChangeKind) -> char {
+    match kind {
+        ChangeKind::Create => '+',
+        ChangeKind::Update => '~',
+        ChangeKind::Remove => '-',
+    }
+}
+
+fn member(org: &str, member: &Member) -> String {
+    match member {
+        Member::User(name) => format!("user {name}"),
+        Member::Robot(name) => format!("robot {org}+{name}"),
+    }
+}
+
+fn grantee(org: &str, grantee: &Grantee) -> String {
+    match grantee {
+        Grantee::User(name) => format!("user {name}"),
+        Grantee::Robot(name) => format!("robot {org}+{name}"),
+        Grantee::Team(name) => format!("team {name}"),
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("{text:?}")
+}
+
+fn mirror_summary(m: &Mirror) -> String {
+    format!(
+        "from {} (tags {}; every {} s; robot {}; {})",
+        m.external_reference,
+        m.tags.join(", "),
+        m.sync_interval,
+        m.robot,
+        if m.is_enabled { "enabled" } else { "disabled" }
+    )
+}
+
+/// The fields of a mirror configuration that differ, as `field a → b`.
+fn mirror_diff(from: &Mirror, to: &Mirror) -> String {
+    let mut parts = Vec::new();
+    let mut field = |name: &str, a: String, b: String| {
+        if a != b {
+            parts.push(format!("{name} {a} → {b}"));
+        }
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    field(
+        "source",
+        from.external_reference.clone(),
+        to.external_reference.clone(),
+    );
+    field(
+        "tags",
+        format!("[{}]", from.tags.join(", ")),
+        format!("[{}]", to.tags.join(", ")),
+    );
+    field("username", opt(&from.username), opt(&to.username));
+    field(
+        "verify_tls",
+        from.verify_tls.to_string(),
+        to.verify_tls.to_string(),
+    );
+    field(
+        "unsigned_images",
+        from.unsigned_images.to_string(),
+        to.unsigned_images.to_string(),
+    );
+    field("robot", from.robot.clone(), to.robot.clone());
+    field(
+        "sync_interval",
+        from.sync_interval.to_string(),
+        to.sync_interval.to_string(),
+    );
+    field(
+        "is_enabled",
+        from.is_enabled.to_string(),
+        to.is_enabled.to_string(),
+    );
+    field(
+        "http_proxy",
+        opt(&from.proxy.http_proxy),
+        opt(&to.proxy.http_proxy),
+    );
+    field(
+        "https_proxy",
+        opt(&from.proxy.https_proxy),
+        opt(&to.proxy.https_proxy),
+    );
+    field(
+        "no_proxy",
+        opt(&from.proxy.no_proxy),
+        opt(&to.proxy.no_proxy),
+    );
+    parts.join("; ")
+}
+
+/// One line for a planned change, with its `+ ~ -` symbol.
+pub fn describe_op(org: &str, op: &Op) -> String {
+    let text = match op {
+        Op::CreateOrganization { email } => match email {
+            Some(email) => format!("create organization {org} (email {email})"),
+            None => format!("create organization {org}"),
+        },
+        Op::UpdateOrganizationEmail { from, to } => format!(
+            "organization {org} email {} → {to}",
+            from.as_deref().unwrap_or("(none)")
+        ),
+        Op::CreateRobot { robot, .. } => format!("create robot {org}+{robot}"),
+        Op::DeleteRobot { robot } => format!("delete robot {org}+{robot}"),
+        Op::CreateTeam { team, role, .. } => format!("create team {team} (role {role})"),
+        Op::UpdateTeam {
+            team,
+            role,
+            description,
+            from_role,
+            from_description,
+        } => {
+            let mut parts = Vec::new();
+            if role != from_role {
+                parts.push(format!("role {from_role} → {role}"));
+            }
+            if description != from_description {
+                parts.push(format!(
+                    "description {} → {}",
+                    quoted(from_description),
+                    quoted(description)
+                ));
+            }
+            format!("team {team} {}", parts.join(", "))
+        }
+        Op::DeleteTeam { team } => format!("delete team {team}"),
+        Op::AddTeamMember { team, member: m } => {
+            format!("add {} to team {team}", member(org, m))
+        }
+        Op::RemoveTeamMember { team, member: m } => {
+            format!("remove {} from team {team}", member(org, m))
+        }
+        Op::EnableTeamSync { team, group_dn } => {
+            format!("sync team {team} from LDAP group {group_dn}")
+        }
+        Op::DisableTeamSync { team } => format!("stop syncing team {team} from LDAP"),
+        Op::CreateRepository {
+            repository,
+            visibility,
+            ..
+        } => {
+            format!("create repository {org}/{repository} ({visibility})")
+        }
+        Op::UpdateRepositoryDescription {
+            repository,
+            from,
+            to,
+        } => format!(
+            "repository {org}/{repository} description {} → {}",
+            quoted(from),
+            quoted(to)
+        ),
+        Op::ChangeVisibility {
+            repository,
+            from,
+            to,
+        } => {
+            format!("repository {org}/{repository} visibility {from} → {to}")
+        }
+        Op::SetRepositoryState {
+            repository,
+            from,
+            to,
+        } => {
+            format!("repository {org}/{repository} state {from} → {to}")
+        }
+        Op::SetPermission {
+            repository,
+            grantee: g,
+            role,
+            from: None,
+        } => {
+            format!("grant {} {role} on {org}/{repository}", grantee(org, g))
+        }
+        Op::SetPermission {
+            repository,
+            grantee: g,
+            role,
+            from: Some(from),
+        } => {
+            format!("{} on {org}/{repository} {from} → {role}", grantee(org, g))
+        }
+        Op::RevokePermission {
+            repository,
+            grantee: g,
+            role,
+        } => {
+            format!(
+                "revoke {} on {org}/{repository} (was {role})",
+                grantee(org, g)
+            )
+        }
+        Op::CreateMirror { repository, mirror } => {
+            format!("mirror {org}/{repository} {}", mirror_summary(mirror))
+        }
+        Op::UpdateMirror {
+            repository,
+            from,
+            to,
+        } => {
+            format!("mirror of {org}/{repository}: {}", mirror_diff(from, to))
+        }
+        Op::SyncMirrorNow { repository } => format!("sync mirror of {org}/{repository} now"),
+        Op::CreateNotification {
+            repository,
+            notification,
+        } => format!(
+            "add mirror-failure webhook {} on {org}/{repository}",
+            notification.url
+        ),
+        Op::DeleteNotification {
+            repository,
+            notification,
+        } => format!(
+            "remove mirror-failure webhook {} from {org}/{repository}",
+            notification.url
+        ),
+    };
+    format!("{} {text}", symbol(op.kind()))
+}
+
+/// One line for a notice: `!` something mqc cannot change, `?` something it leaves alone.
+pub fn describe_notice(org: &str, notice: &Notice) -> String {
+    match notice {
+        Notice::RobotDescriptionDiffers {
+            robot,
+            desired,
+            actual,
+        } => format!(
+            "! robot {org}+{robot}: description differs ({} in Quay, {} in the file); Quay cannot \
+             update it, and re-creating the robot would change its token",
+            quoted(actual),
+            quoted(desired)
+        ),
+        Notice::Unmanaged { object } => {
+            match object {
+                ObjectRef::Robot(name) => {
+                    format!("? unmanaged robot {org}+{name} (kept; `--prune robots` deletes it)")
+                }
+                ObjectRef::Team(name) => {
+                    format!("? unmanaged team {name} (kept; `--prune teams` deletes it)")
+                }
+                ObjectRef::Repository(name) => {
+                    format!("? unmanaged repository {org}/{name} (kept; mqc never deletes repositories)")
+                }
+                ObjectRef::Organization => format!("? unmanaged organization {org}"),
+            }
+        }
+        Notice::InvitationPending { team, user } => {
+            format!("? user {user} is invited to team {team} and has not accepted yet")
+        }
+    }
+}
+
+fn by_endpoint(report: &RunReport) -> BTreeMap<&Endpoint, Vec<&TargetReport>> {
+    let mut map: BTreeMap<&Endpoint, Vec<&TargetReport>> = BTreeMap::new();
+    for target in &report.targets {
+        map.entry(&target.target.endpoint).or_default().push(target);
+    }
+    map
+}
+
+pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    for (endpoint, targets) in by_endpoint(report) {
+        writeln!(out, "{endpoint}")?;
+        for target in targets {
+            let org = &target.target.organization;
+            let Some(plan) = &target.plan else {
+                let error = target.error.as_deref().unwrap_or("not planned");
+                writeln!(out, "  {org} ({}): ✗ {error}", target.source.display())?;
+                continue;
+            };
+            if plan.changes.is_empty() && plan.notices.is_empty() {
+                writeln!(out, "  {org}: in sync")?;
+                continue;
+            }
+            writeln!(out, "  {org} ({}):", target.source.display())?;
+            if let Some(error) = &target.error {
+                writeln!(out, "    ✗ {error}")?;
+            }
+            let mut phase = None;
+            for change in &plan.changes {
+                if phase != Some(change.phase) {
+                    phase = Some(change.phase);
+                    writeln!(out, "    {}:", change.phase)?;
+                }
+                writeln!(out, "      {}", describe_op(org, &change.op))?;
+            }
+            if !plan.notices.is_empty() {
+                writeln!(out, "    notices:")?;
+                for notice in &plan.notices {
+                    writeln!(out, "      {}", describe_notice(org, notice))?;
+                }
+            }
+        }
+    }
+    let t = report.totals;
+    if report.has_pending_changes() {
+        writeln!(
+            out,
+            "\nPlan: {} to create, {} to update, {} to remove, {} unchanged, {} unmanaged.",
+            t.create, t.update, t.remove, t.unchanged, t.unmanaged
+        )?;
+    } else {
+        writeln!(
+            out,
+            "\nNo changes: everything is in sync ({} unchanged, {} unmanaged).",
+            t.unchanged, t.unmanaged
+        )?;
+    }
+    if t.target_errors > 0 {
+        writeln!(
+            out,
+            "{} target(s) could not be planned; see above.",
+            t.target_errors
+        )?;
+    }
+    Ok(())
+}
+
+fn totals_line(t: &Totals) -> String {
+    let mut line = format!(
+        "{} created, {} updated, {} removed, {} failed, {} unchanged",
+        t.create, t.update, t.remove, t.failed, t.unchanged
+    );
+    if t.skipped > 0 {
+        line.push_str(&format!(", {} skipped", t.skipped));
+    }
+    if t.not_started > 0 {
+        line.push_str(&format!(", {} not started", t.not_started));
+    }
+    line.push_str(&format!(
+        "; {} requests ({} reads, {} writes)",
+        t.reads + t.writes,
+        t.reads,
+        t.writes
+    ));
+    line
+}
+
+pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    let mut failures = Vec::new();
+    for target in &report.targets {
+        let org = &target.target.organization;
+        if let Some(error) = &target.error {
+            failures.push(format!("{}: {error}", target.target));
+        }
+        for result in target.results.iter().flatten() {
+            match &result.outcome {
+                ChangeOutcome::Failed { error } => failures.push(format!(
+                    "{}: {}: {error}",
+                    target.target,
+                    describe_op(org, &result.change.op)
+                )),
+                ChangeOutcome::Skipped { reason } => failures.push(format!(
+                    "{}: {}: skipped, {reason}",
+                    target.target,
+                    describe_op(org, &result.change.op)
+                )),
+                ChangeOutcome::Applied | ChangeOutcome::NotStarted => {}
+            }
+        }
+    }
+    if !failures.is_empty() {
+        writeln!(out, "Failures:")?;
+        for failure in &failures {
+            writeln!(out, "  ✗ {failure}")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "Summary:")?;
+    for target in &report.targets {
+        let status = if target.has_failures() { "✗" } else { "✓" };
+        writeln!(
+            out,
+            "  {status} {}: {}",
+            target.target,
+            totals_line(&target.totals())
+        )?;
+    }
+    writeln!(out, "Total: {}", totals_line(&report.totals))?;
+    if report.interrupted {
+        writeln!(
+            out,
+            "Interrupted: changes not started are listed as such; run again to finish."
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Progress of a run, one plain line per phase on stderr (stdout carries the report).
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use crate::apply::{ChangeOutcome, ChangeResult, Progress};
+use crate::plan::{Phase, Target};
+
+#[derive(Default)]
+struct PhaseCounts {
+    total: usize,
+    applied: usize,
+    failed: usize,
+    skipped: usize,
+}
+
+/// Writes `phase: N changes…` when a phase starts and its counts when it ends.
+pub struct LineProgress<W: Write + Send> {
+    out: Mutex<W>,
+    counts: Mutex<PhaseCounts>,
+}
+
+impl<W: Write + Send> LineProgress<W> {
+    pub fn new(out: W) -> LineProgress<W> {
+        LineProgress {
+            out: Mutex::new(out),
+            counts: Mutex::new(PhaseCounts::default()),
+        }
+    }
+}
+
+impl<W: Write + Send> Progress for LineProgress<W> {
+    fn phase_started(&self, phase: Phase, changes: usize) {
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts = PhaseCounts {
+                total: changes,
+                ..PhaseCounts::default()
+            };
+        }
+        if let Ok(mut out) = self.out.lock() {
+            let _ = writeln!(out, "{phase}: {changes} change(s)…");
+        }
+    }
+
+    fn change_finished(&self, _target: &Target, result: &ChangeResult) {
+        if let Ok(mut counts) = self.counts.lock() {
+            match result.outcome {
+                ChangeOutcome::Applied => counts.applied += 1,
+                ChangeOutcome::Failed { .. } => counts.failed += 1,
+                ChangeOutcome::Skipped { .. } | ChangeOutcome::NotStarted => counts.skipped += 1,
+            }
+        }
+    }
+
+    fn phase_finished(&self, phase: Phase) {
+        let (Ok(counts), Ok(mut out)) = (self.counts.lock(), self.out.lock()) else {
+            return;
+        };
+        let mark = if counts.failed + counts.skipped == 0 {
+            "✓"
+        } else {
+            "✗"
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {phase}: {} of {} applied, {} failed, {} skipped",
+            counts.applied, counts.total, counts.failed, counts.skipped
+        );
+    }
+}

@@ -1,0 +1,147 @@
+use super::*;
+use crate::apply::ChangeOutcome;
+use crate::model::{Endpoint, Role, Visibility};
+use crate::plan::{Change, Grantee, Notice, ObjectRef, Op, Target, TargetPlan};
+
+fn target_report(ops: Vec<Op>, notices: Vec<Notice>) -> TargetReport {
+    TargetReport {
+        target: Target {
+            endpoint: Endpoint::parse("quay.example.com").unwrap(),
+            organization: "exampleorg".into(),
+        },
+        source: "yaml-files/exampleorg.yaml".into(),
+        error: None,
+        plan: Some(TargetPlan {
+            target: Target {
+                endpoint: Endpoint::parse("quay.example.com").unwrap(),
+                organization: "exampleorg".into(),
+            },
+            changes: ops.into_iter().map(Change::new).collect(),
+            notices,
+            unchanged: 4,
+        }),
+        results: None,
+        requests: RequestCount {
+            reads: 3,
+            writes: 0,
+        },
+    }
+}
+
+fn render(report: &RunReport) -> String {
+    let mut out = Vec::new();
+    write_plan(&mut out, report).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn plan_reads_as_a_diff_with_a_footer() {
+    let report = RunReport::new(
+        "create",
+        true,
+        vec![target_report(
+            vec![
+                Op::CreateRobot {
+                    robot: "writer".into(),
+                    description: String::new(),
+                },
+                Op::CreateRepository {
+                    repository: "nested/demo".into(),
+                    description: String::new(),
+                    visibility: Visibility::Private,
+                },
+                Op::RevokePermission {
+                    repository: "alpine".into(),
+                    grantee: Grantee::User("bob".into()),
+                    role: Role::Read,
+                },
+            ],
+            vec![Notice::Unmanaged {
+                object: ObjectRef::Robot("old".into()),
+            }],
+        )],
+    );
+    let text = render(&report);
+    assert!(
+        text.contains("      + create robot exampleorg+writer\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      + create repository exampleorg/nested/demo (private)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("      - revoke user bob on exampleorg/alpine (was read)\n"),
+        "{text}"
+    );
+    assert!(text.contains("? unmanaged robot exampleorg+old"), "{text}");
+    assert!(
+        text.contains("Plan: 2 to create, 0 to update, 1 to remove, 4 unchanged, 1 unmanaged."),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_empty_plan_says_in_sync() {
+    let report = RunReport::new("create", true, vec![target_report(vec![], vec![])]);
+    let text = render(&report);
+    assert!(text.contains("  exampleorg: in sync"), "{text}");
+    assert!(
+        text.contains("No changes: everything is in sync (4 unchanged, 0 unmanaged)."),
+        "{text}"
+    );
+    assert!(!report.has_pending_changes());
+}
+
+#[test]
+fn summary_lists_failures_and_counts_requests() {
+    let mut target = target_report(
+        vec![Op::CreateRobot {
+            robot: "writer".into(),
+            description: String::new(),
+        }],
+        vec![],
+    );
+    let change = target.plan.as_ref().unwrap().changes[0].clone();
+    target.results = Some(vec![crate::apply::ChangeResult {
+        change,
+        outcome: ChangeOutcome::Failed {
+            error: "HTTP 400: Existing robot".into(),
+        },
+    }]);
+    target.requests = RequestCount {
+        reads: 3,
+        writes: 1,
+    };
+    let report = RunReport::new("create", false, vec![target]);
+    assert!(report.has_failures());
+    let mut out = Vec::new();
+    write_summary(&mut out, &report).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("✗ exampleorg on https://quay.example.com: + create robot exampleorg+writer: HTTP 400: Existing robot"), "{text}");
+    assert!(text.contains("0 created, 0 updated, 0 removed, 1 failed, 4 unchanged; 4 requests (3 reads, 1 writes)"), "{text}");
+}
+
+#[test]
+fn json_report_is_one_document() {
+    let report = RunReport::new(
+        "create",
+        true,
+        vec![target_report(
+            vec![Op::CreateOrganization { email: None }],
+            vec![],
+        )],
+    );
+    let mut out = Vec::new();
+    write_json(&mut out, &report).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["totals"]["create"], 1);
+    assert_eq!(
+        value["targets"][0]["plan"]["changes"][0]["op"],
+        "create_organization"
+    );
+    assert_eq!(
+        value["targets"][0]["target"]["endpoint"],
+        "https://quay.example.com"
+    );
+}
