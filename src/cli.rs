@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
+use crate::model::Endpoint;
+
 /// Mass Quay Configurator: keep many Quay registries configured from organization files.
 #[derive(Debug, Parser)]
 #[command(
@@ -115,6 +117,13 @@ pub struct GlobalArgs {
     )]
     pub ca_cert: Vec<PathBuf>,
 
+    /// Send the requests meant for one endpoint to another, as `FROM=TO` (repeatable): rehearse
+    /// a run against a lab or emulator, or a moved registry, without editing the files. The
+    /// token is the one the login file holds for FROM.
+    #[arg(long, global = true, env = "MQC_ENDPOINT_MAP", value_name = "FROM=TO", value_delimiter = ',',
+          value_parser = parse_endpoint_mapping)]
+    pub endpoint_map: Vec<(Endpoint, Endpoint)>,
+
     /// Output format for reports on stdout.
     #[arg(
         long,
@@ -124,6 +133,16 @@ pub struct GlobalArgs {
         value_enum
     )]
     pub output: OutputFormat,
+}
+
+fn parse_endpoint_mapping(raw: &str) -> Result<(Endpoint, Endpoint), String> {
+    let (from, to) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("`{raw}` is not FROM=TO"))?;
+    let parse = |e: &str| {
+        Endpoint::parse(e).ok_or_else(|| format!("`{e}` is not a host[:port] or http(s) URL"))
+    };
+    Ok((parse(from)?, parse(to)?))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -287,6 +306,21 @@ mod tests {
     fn a_rate_of_zero_is_a_usage_error() {
         let err = Args::try_parse_from(["mqc", "--max-requests-per-second", "0", "check"]);
         assert!(err.is_err());
+    }
+
+    #[test]
+    fn endpoint_map_takes_pairs() {
+        let args = Args::try_parse_from([
+            "mqc",
+            "check",
+            "--endpoint-map",
+            "quay.a=http://127.0.0.1:9",
+        ])
+        .unwrap();
+        let (from, to) = &args.global.endpoint_map[0];
+        assert_eq!(from.base_url(), "https://quay.a");
+        assert_eq!(to.base_url(), "http://127.0.0.1:9");
+        assert!(Args::try_parse_from(["mqc", "check", "--endpoint-map", "nope"]).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::model::Endpoint;
 
 /// How mqc checks the TLS certificates of Quay endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct Settings {
     pub tls: TlsVerify,
     pub output: OutputFormat,
     pub verbosity: u8,
+    /// `--endpoint-map`: requests for the first endpoint go to the second.
+    pub endpoint_map: Vec<(Endpoint, Endpoint)>,
 }
 
 impl Settings {
@@ -45,6 +48,7 @@ impl Settings {
             tls,
             output: args.output,
             verbosity: args.verbosity,
+            endpoint_map: args.endpoint_map.clone(),
         }
     }
 }

@@ -25,15 +25,27 @@ pub trait ChangeRunner: Sync {
 
 /// Set by SIGINT/SIGTERM: no change starts after it is raised; those in flight finish.
 #[derive(Debug, Clone, Default)]
-pub struct StopFlag(Arc<AtomicBool>);
+pub struct StopFlag(Arc<(AtomicBool, tokio::sync::Notify)>);
 
 impl StopFlag {
     pub fn raise(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0 .0.store(true, Ordering::SeqCst);
+        self.0 .1.notify_waiters();
     }
 
     pub fn is_raised(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0 .0.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the flag is raised.
+    pub async fn raised(&self) {
+        loop {
+            let notified = self.0 .1.notified();
+            if self.is_raised() {
+                return;
+            }
+            notified.await;
+        }
     }
 }
 

@@ -265,3 +265,19 @@ fn failure_policy_is_explicit_per_kind() {
     let deps: BTreeSet<_> = Op::CreateOrganization { email: None }.depends_on();
     assert_eq!(deps, BTreeSet::from([ObjectRef::Organization]));
 }
+
+#[test]
+fn raising_the_stop_flag_wakes_a_waiter() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let stop = StopFlag::default();
+    rt.block_on(async {
+        let waiter = stop.clone();
+        let handle = tokio::spawn(async move { waiter.raised().await });
+        tokio::task::yield_now().await;
+        stop.raise();
+        handle.await.unwrap();
+    });
+    assert!(stop.is_raised());
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs mqc's main job without a Quay: starts quay-sim (the emulator in tests/quay-sim), points the
+# shipped examples' endpoints at it with --endpoint-map, runs `mqc create`, then shows that a
+# second run has nothing to do (`mqc plan --detailed-exitcode` exits 0).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --locked --quiet -p mqc -p quay-sim
+bin=target/release
+work=$(mktemp -d)
+trap 'kill "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+# The examples name users alice and bob, and one team is synced from LDAP.
+"$bin/quay-sim" --listen 127.0.0.1:0 --token demo-token --user alice --user bob --ldap \
+    >"$work/sim.out" &
+sim_pid=$!
+for _ in $(seq 1 100); do
+    grep -q 'listening on' "$work/sim.out" 2>/dev/null && break
+    sleep 0.05
+done
+url=$(sed -n 's/^quay-sim listening on \([^ ]*\).*/\1/p' "$work/sim.out")
+[ -n "$url" ] || { echo "quay-sim did not start" >&2; exit 1; }
+echo "quay-sim is listening on $url"
+
+# A login file for the examples' endpoints (tokens for the emulator, a made-up mirror password).
+umask 077
+cat >"$work/login.yaml" <<YAML
+quay_endpoint_login:
+  - quay_endpoint: example-registry-quay-quay1.apps.ocphub.lab.seeweb
+    quay_token: demo-token
+  - quay_endpoint: example-registry-quay-quay2.apps.ocphub.lab.seeweb
+    quay_token: demo-token
+mirror_repository:
+  - organization: basic-example-mirror
+    repository: alpine
+    ext_registry_username: puller
+    ext_registry_password: demo-password
+YAML
+
+# Both example endpoints go to the one emulator (replicas then share it: the same organization
+# exists once there, which is enough to show convergence).
+map="example-registry-quay-quay1.apps.ocphub.lab.seeweb=$url"
+mqc() { "$bin/mqc" --login-file "$work/login.yaml" --endpoint-map "$map" "$@"; }
+
+echo; echo "== mqc check"; mqc check
+echo; echo "== mqc create (first run)"; mqc create
+echo; echo "== mqc plan --detailed-exitcode (second run: nothing to do)"
+mqc plan --detailed-exitcode && echo "in sync: exit 0"
+echo; echo "== requests quay-sim served:"; curl -s "$url/_sim/stats" | head -c 400; echo

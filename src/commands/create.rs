@@ -1,0 +1,231 @@
+//! `mqc create` (and `mqc plan` = `create --dry-run`): read every target, plan, check the plan's
+//! safety, show it, and apply it phase by phase.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use super::Outcome;
+use super::session::{self, counting};
+use crate::apply::{self, ChangeRunner, NoProgress, Progress, StopFlag};
+use crate::cli::{CreateArgs, OutputFormat, PlanArgs, PruneKind};
+use crate::error::Error;
+use crate::model::{Endpoint, Secrets};
+use crate::plan::{self, Op, PlanOptions, Target};
+use crate::quay::QuayClient;
+use crate::report::{self, LineProgress, RunReport, TargetReport};
+use crate::settings::Settings;
+use crate::state::{self, ReadScope};
+
+/// How many targets are read at once. Reads of one target are concurrent too; the client's
+/// limiter and connection bound keep the load on each Quay in check.
+const READ_CONCURRENCY: usize = 64;
+
+pub fn run(settings: &Settings, args: &CreateArgs) -> Result<Outcome, Error> {
+    session::runtime()?.block_on(run_async(settings, &args.plan, args.dry_run))
+}
+
+pub fn run_plan(settings: &Settings, args: &PlanArgs) -> Result<Outcome, Error> {
+    session::runtime()?.block_on(run_async(settings, args, true))
+}
+
+async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Result<Outcome, Error> {
+    let organizations = session::load_organizations(settings, &args.organizations)?;
+    let secrets = session::load_secrets(settings, &organizations)?;
+    let targets = session::targets(&organizations);
+    let clients = session::clients(settings, &secrets, targets.iter().map(|(t, _)| &t.endpoint));
+    let whoami = session::check_tokens(&clients).await;
+
+    // Read and plan every target.
+    let reports: Vec<TargetReport> = futures::stream::iter(targets.iter())
+        .map(|(target, desired)| {
+            let client = clients.get(&target.endpoint);
+            let who = whoami.get(&target.endpoint);
+            async move {
+                let mut report = TargetReport {
+                    target: target.clone(),
+                    source: desired.source.clone(),
+                    error: None,
+                    plan: None,
+                    results: None,
+                    requests: Default::default(),
+                };
+                let (client, who) = match (client, who) {
+                    (Some(Ok(client)), Some(Ok(who))) => (client, who),
+                    (Some(Err(reason)), _) | (_, Some(Err(reason))) => {
+                        report.error = Some(reason.clone());
+                        return report;
+                    }
+                    _ => {
+                        report.error = Some(format!("no client for {}", target.endpoint));
+                        return report;
+                    }
+                };
+                let desired = &desired.organization;
+                let scope = ReadScope::for_desired(desired);
+                let (actual, requests) =
+                    counting(state::read_organization(client, &target.organization, &scope)).await;
+                report.requests = requests;
+                let actual = match actual {
+                    Ok(actual) => actual,
+                    Err(err) => {
+                        report.error = Some(format!("cannot read the organization: {err}"));
+                        return report;
+                    }
+                };
+                let options = PlanOptions {
+                    prune_robots: args.prune.contains(&PruneKind::Robots),
+                    prune_teams: args.prune.contains(&PruneKind::Teams),
+                    sync_now: args.sync_now,
+                    token_user: Some(who.username.clone()),
+                };
+                let plan = plan::plan_target(target.clone(), desired, actual.as_ref(), &options);
+                if !args.force {
+                    if let Err(violation) = plan::check_safety(&plan, actual.as_ref()) {
+                        report.error = Some(violation.message);
+                    }
+                }
+                report.plan = Some(plan);
+                report
+            }
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    let mut reports = reports;
+    reports.sort_by(|a, b| a.target.cmp(&b.target));
+
+    let human = settings.output == OutputFormat::Human;
+    let mut stdout = std::io::stdout().lock();
+    let write_err = |e: std::io::Error| Error::other(format!("cannot write to stdout: {e}"));
+
+    if dry_run {
+        let report = RunReport::new("plan", true, reports);
+        if human {
+            report::write_plan(&mut stdout, &report).map_err(write_err)?;
+        } else {
+            report::write_json(&mut stdout, &report).map_err(write_err)?;
+        }
+        return Ok(if report.totals.target_errors > 0 {
+            Outcome::Failed
+        } else if args.detailed_exitcode && report.has_pending_changes() {
+            Outcome::ChangesPending
+        } else {
+            Outcome::Success
+        });
+    }
+
+    // Only targets that were planned and passed the safety check are applied.
+    let runnable: Vec<usize> = (0..reports.len())
+        .filter(|&i| reports[i].error.is_none() && reports[i].plan.as_ref().is_some_and(|p| !p.is_empty()))
+        .collect();
+    if human {
+        let preview = RunReport::new("create", false, reports.clone());
+        report::write_plan(&mut stdout, &preview).map_err(write_err)?;
+        stdout.flush().map_err(write_err)?;
+    }
+
+    let stop = StopFlag::default();
+    session::stop_on_signal(stop.clone());
+    let plans: Vec<plan::TargetPlan> =
+        runnable.iter().filter_map(|&i| reports[i].plan.clone()).collect();
+    let runner = QuayRunner { clients: &clients, secrets: &secrets, stop: &stop, grace: settings.timeout };
+    let progress: Box<dyn Progress> = if human {
+        Box::new(LineProgress::new(std::io::stderr()))
+    } else {
+        Box::new(NoProgress)
+    };
+    let (results, requests) = if plans.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        apply_counting(&plans, &runner, &stop, progress.as_ref()).await
+    };
+    for ((&i, results), requests) in runnable.iter().zip(results).zip(requests) {
+        reports[i].results = Some(results);
+        reports[i].requests.reads += requests.reads;
+        reports[i].requests.writes += requests.writes;
+    }
+
+    let mut report = RunReport::new("create", false, reports);
+    report.interrupted = stop.is_raised();
+    if human {
+        writeln!(stdout).map_err(write_err)?;
+        report::write_summary(&mut stdout, &report).map_err(write_err)?;
+    } else {
+        report::write_json(&mut stdout, &report).map_err(write_err)?;
+    }
+    Ok(if report.interrupted {
+        Outcome::Interrupted
+    } else if report.has_failures() {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Applies the plans, counting the requests each target's changes send.
+async fn apply_counting(
+    plans: &[plan::TargetPlan],
+    runner: &QuayRunner<'_>,
+    stop: &StopFlag,
+    progress: &dyn Progress,
+) -> (Vec<Vec<apply::ChangeResult>>, Vec<report::RequestCount>) {
+    let counters: BTreeMap<Target, crate::quay::RequestCounter> =
+        plans.iter().map(|p| (p.target.clone(), Default::default())).collect();
+    let counting_runner = CountingRunner { inner: runner, counters: &counters };
+    let results =
+        apply::apply(plans, &counting_runner, apply::DEFAULT_CONCURRENCY, stop, progress).await;
+    let requests = plans
+        .iter()
+        .map(|p| {
+            let c = counters.get(&p.target).map(|c| c.snapshot()).unwrap_or_default();
+            report::RequestCount { reads: c.reads, writes: c.writes }
+        })
+        .collect();
+    (results, requests)
+}
+
+struct CountingRunner<'a> {
+    inner: &'a QuayRunner<'a>,
+    counters: &'a BTreeMap<Target, crate::quay::RequestCounter>,
+}
+
+impl ChangeRunner for CountingRunner<'_> {
+    async fn run(&self, target: &Target, op: &Op) -> Result<(), String> {
+        match self.counters.get(target) {
+            Some(counter) => counter.count(self.inner.run(target, op)).await,
+            None => self.inner.run(target, op).await,
+        }
+    }
+}
+
+/// Sends each change to its endpoint's Quay.
+struct QuayRunner<'a> {
+    clients: &'a BTreeMap<Endpoint, Result<QuayClient, String>>,
+    secrets: &'a Secrets,
+    stop: &'a StopFlag,
+    /// How long a change in flight may still take after an interrupt.
+    grace: Duration,
+}
+
+impl ChangeRunner for QuayRunner<'_> {
+    async fn run(&self, target: &Target, op: &Op) -> Result<(), String> {
+        let client = match self.clients.get(&target.endpoint) {
+            Some(Ok(client)) => client,
+            Some(Err(reason)) => return Err(reason.clone()),
+            None => return Err(format!("no client for {}", target.endpoint)),
+        };
+        let work = apply::execute::execute(client, &target.organization, op, self.secrets);
+        let deadline = async {
+            self.stop.raised().await;
+            tokio::time::sleep(self.grace).await;
+        };
+        tokio::select! {
+            result = work => result.map_err(|e| e.to_string()),
+            () = deadline => Err("interrupted while in flight: the outcome is unknown; run again to \
+                                  converge".to_string()),
+        }
+    }
+}

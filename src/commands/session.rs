@@ -1,0 +1,216 @@
+//! What `create`, `plan`, `delete` and `export` share: the loaded files, the secrets, one client
+//! per endpoint behind one global rate limiter, the token check, and the signal handling.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use governor::{Quota, RateLimiter};
+use tracing::warn;
+
+use crate::apply::StopFlag;
+use crate::config::{self, Finding, Severity};
+use crate::error::Error;
+use crate::model::{DesiredOrganization, Endpoint, Secrets};
+use crate::plan::Target;
+use crate::quay::{ClientOptions, Limiter, QuayClient, RetryPolicy, Whoami};
+use crate::report::RequestCount;
+use crate::settings::{Settings, TlsVerify};
+
+/// The organization files, filtered to the organizations asked for, with `--endpoint-map`
+/// applied. Prints the findings; refuses to go on when a file has errors.
+pub fn load_organizations(
+    settings: &Settings,
+    only: &[String],
+) -> Result<Vec<DesiredOrganization>, Error> {
+    let loaded = config::load_dir(&settings.dir)?;
+    print_findings(&loaded.findings);
+    if loaded.has_errors() {
+        return Err(Error::other(format!(
+            "the organization files in {} have errors (listed above); fix them, `mqc check` \
+             shows them all",
+            settings.dir.display()
+        )));
+    }
+    let mut organizations = loaded.organizations;
+    if !only.is_empty() {
+        for name in only {
+            if !organizations.iter().any(|o| &o.organization.name == name) {
+                return Err(Error::Usage(format!(
+                    "no organization file in {} declares organization {name}",
+                    settings.dir.display()
+                )));
+            }
+        }
+        organizations.retain(|o| only.contains(&o.organization.name));
+    }
+    for org in &mut organizations {
+        for endpoint in &mut org.endpoints {
+            if let Some((_, to)) = settings.endpoint_map.iter().find(|(from, _)| from == endpoint) {
+                *endpoint = to.clone();
+            }
+        }
+    }
+    Ok(organizations)
+}
+
+fn print_findings(findings: &[Finding]) {
+    for finding in findings {
+        if finding.severity != Severity::Note {
+            eprintln!("{finding}");
+        }
+    }
+}
+
+/// The login file's secrets, checked against what the organizations need.
+pub fn load_secrets(
+    settings: &Settings,
+    organizations: &[DesiredOrganization],
+) -> Result<Secrets, Error> {
+    let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
+    for (from, to) in &settings.endpoint_map {
+        secrets.alias_endpoint(from, to);
+    }
+    let findings = config::check_secrets(organizations, &secrets, &settings.login_file);
+    print_findings(&findings);
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        return Err(Error::other(format!(
+            "the login file {} lacks secrets (listed above); run `mqc login`",
+            settings.login_file.display()
+        )));
+    }
+    Ok(secrets)
+}
+
+/// Every target: each organization on each of its endpoints, with the file it comes from.
+pub fn targets(organizations: &[DesiredOrganization]) -> Vec<(Target, &DesiredOrganization)> {
+    let mut targets: Vec<_> = organizations
+        .iter()
+        .flat_map(|org| {
+            org.endpoints.iter().map(move |endpoint| {
+                let target = Target {
+                    endpoint: endpoint.clone(),
+                    organization: org.organization.name.clone(),
+                };
+                (target, org)
+            })
+        })
+        .collect();
+    targets.sort_by(|a, b| a.0.cmp(&b.0));
+    targets
+}
+
+/// One client per endpoint, all behind one rate limiter. An endpoint whose client cannot be
+/// built (bad CA file, no token) maps to the reason.
+pub fn clients<'a>(
+    settings: &Settings,
+    secrets: &Secrets,
+    endpoints: impl IntoIterator<Item = &'a Endpoint>,
+) -> BTreeMap<Endpoint, Result<QuayClient, String>> {
+    let limiter: Arc<Limiter> =
+        Arc::new(RateLimiter::direct(Quota::per_second(settings.max_requests_per_second)));
+    let options = ClientOptions {
+        timeout: settings.timeout,
+        max_connections: settings.max_connections_per_endpoint,
+        tls: settings.tls.clone(),
+        retry: RetryPolicy::default(),
+    };
+    let mut clients = BTreeMap::new();
+    for endpoint in endpoints {
+        if clients.contains_key(endpoint) {
+            continue;
+        }
+        if endpoint.is_plain_http() {
+            warn!(
+                "{endpoint} is plain http: its token travels in clear text; use https outside labs"
+            );
+        }
+        let client = match secrets.token(endpoint) {
+            None => Err(format!("no token for {endpoint} in the login file: run `mqc login`")),
+            Some(token) => QuayClient::new(endpoint.clone(), token.clone(), &options, limiter.clone())
+                .map_err(|e| e.to_string()),
+        };
+        clients.insert(endpoint.clone(), client);
+    }
+    if settings.tls == TlsVerify::Insecure {
+        let names: Vec<String> = clients.keys().map(|e| e.to_string()).collect();
+        warn!(
+            "TLS verification is off (--tls-verify false) for {}: anyone on the path can read the \
+             tokens; use --ca-cert instead outside labs",
+            names.join(", ")
+        );
+    }
+    clients
+}
+
+/// Checks each endpoint's token once (`GET /api/v1/user/`), concurrently. Endpoints whose token
+/// does not work map to the reason.
+pub async fn check_tokens(
+    clients: &BTreeMap<Endpoint, Result<QuayClient, String>>,
+) -> BTreeMap<Endpoint, Result<Whoami, String>> {
+    futures::stream::iter(clients.iter())
+        .map(|(endpoint, client)| async move {
+            let whoami = match client {
+                Ok(client) => client.whoami().await.map_err(|e| e.to_string()),
+                Err(reason) => Err(reason.clone()),
+            };
+            (endpoint.clone(), whoami)
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await
+}
+
+/// Counts the requests the client sends while `future` runs.
+pub async fn counting<F: Future>(future: F) -> (F::Output, RequestCount) {
+    let counter = crate::quay::RequestCounter::default();
+    let output = counter.count(future).await;
+    let counts = counter.snapshot();
+    (output, RequestCount { reads: counts.reads, writes: counts.writes })
+}
+
+/// Raises `stop` on the first SIGINT or SIGTERM; a second one ends the process at once.
+pub fn stop_on_signal(stop: StopFlag) {
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!(
+            "mqc: interrupted: no new requests are sent; waiting for those in flight (again to \
+             abort)"
+        );
+        stop.raise();
+        wait_for_signal().await;
+        eprintln!("mqc: aborted");
+        std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+    });
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The runtime the network commands run on. One thread: mqc waits on Quay, not on the CPU.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::other(format!("cannot start the async runtime: {e}")))
+}
