@@ -8,19 +8,25 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet -p mqc -p quay-sim
 bin=target/release
 work=$(mktemp -d)
-trap 'kill "$sim_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# Two emulated Quays: the examples' main endpoint and the replica of basic-example-replicate-to.
 # The examples name users alice and bob, and one team is synced from LDAP.
-"$bin/quay-sim" --listen 127.0.0.1:0 --token demo-token --user alice --user bob --ldap \
-    >"$work/sim.out" &
-sim_pid=$!
-for _ in $(seq 1 100); do
-    grep -q 'listening on' "$work/sim.out" 2>/dev/null && break
-    sleep 0.05
-done
-url=$(sed -n 's/^quay-sim listening on \([^ ]*\).*/\1/p' "$work/sim.out")
-[ -n "$url" ] || { echo "quay-sim did not start" >&2; exit 1; }
-echo "quay-sim is listening on $url"
+pids=()
+start_sim() {
+    local out="$work/sim-$1.out"
+    "$bin/quay-sim" --listen 127.0.0.1:0 --token demo-token --user alice --user bob --ldap >"$out" &
+    pids+=($!)
+    for _ in $(seq 1 200); do
+        grep -q 'listening on' "$out" 2>/dev/null && break
+        sleep 0.05
+    done
+    sed -n 's/^quay-sim listening on \([^ ]*\).*/\1/p' "$out"
+}
+url1=$(start_sim 1)
+url2=$(start_sim 2)
+[ -n "$url1" ] && [ -n "$url2" ] || { echo "quay-sim did not start" >&2; exit 1; }
+echo "quay-sim #1 (quay1) listens on $url1, #2 (quay2) on $url2"
 
 # A login file for the examples' endpoints (tokens for the emulator, a made-up mirror password).
 umask 077
@@ -37,13 +43,14 @@ mirror_repository:
     ext_registry_password: demo-password
 YAML
 
-# Both example endpoints go to the one emulator (replicas then share it: the same organization
-# exists once there, which is enough to show convergence).
-map="example-registry-quay-quay1.apps.ocphub.lab.seeweb=$url"
+map="example-registry-quay-quay1.apps.ocphub.lab.seeweb=$url1"
+map="$map,example-registry-quay-quay2.apps.ocphub.lab.seeweb=$url2"
 mqc() { "$bin/mqc" --login-file "$work/login.yaml" --endpoint-map "$map" "$@"; }
 
 echo; echo "== mqc check"; mqc check
 echo; echo "== mqc create (first run)"; mqc create
 echo; echo "== mqc plan --detailed-exitcode (second run: nothing to do)"
 mqc plan --detailed-exitcode && echo "in sync: exit 0"
-echo; echo "== requests quay-sim served:"; curl -s "$url/_sim/stats" | head -c 400; echo
+for url in "$url1" "$url2"; do
+    echo; echo "== requests served by $url:"; curl -s "$url/_sim/stats"; echo
+done
