@@ -1,1 +1,2 @@
 //! Runs a plan phase by phase.
+pub mod execute;
