@@ -18,6 +18,8 @@ use serde::Serialize;
 
 use crate::plan::{Change, ObjectRef, Op, Phase, Target, TargetPlan};
 
+pub mod execute;
+
 /// Sends the writes of one change. The real runner talks to Quay; tests use a fake.
 pub trait ChangeRunner: Sync {
     fn run(&self, target: &Target, op: &Op) -> impl Future<Output = Result<(), String>> + Send;

@@ -1,8 +1,38 @@
 //! The Quay API client: the only module that knows Quay's URLs and wire JSON.
+//!
+//! One [`QuayClient`] per endpoint (cheap to clone), one `reqwest::Client` inside it, and one
+//! funnel ([`QuayClient::send`]) that every request goes through: connection bound, the global
+//! rate limiter, bearer token, timeout, retry and error mapping. The API areas are borrowed
+//! handlers (`client.robots("acme").create(..)`) with typed request and answer structs, one file
+//! per area, in the manner of octocrab.
 
-/// A request to Quay that did not succeed.
-#[derive(Debug, thiserror::Error)]
-pub enum QuayError {
-    #[error("{endpoint}: {message}")]
-    Other { endpoint: String, message: String },
-}
+mod client;
+mod error;
+mod identity;
+mod mirror;
+mod notifications;
+mod orgs;
+mod paths;
+mod permissions;
+mod repos;
+pub mod retry;
+mod robots;
+mod superuser;
+mod teams;
+
+pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
+pub use error::{QuayError, RequestContext};
+pub use identity::{Capabilities, Whoami, WhoamiOrganization};
+pub use mirror::{
+    format_start_date, MirrorConfigView, MirrorCredentials, MirrorHandler, MirrorProxy,
+    MirrorRegistryConfig, MirrorRequest, MirrorRootRule, MirrorView, SKOPEO_TIMEOUT_SECONDS,
+};
+pub use notifications::{NotificationRequest, NotificationView, Notifications, WebhookConfig};
+pub use orgs::{OrgTeamView, OrgView, Orgs};
+pub use paths::robot_full_name;
+pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
+pub use repos::{RepoListEntry, RepoView, Repos};
+pub use retry::RetryPolicy;
+pub use robots::{RobotView, Robots};
+pub use superuser::Superuser;
+pub use teams::{MemberEntry, MemberView, SyncedView, TeamMembersView, TeamView, Teams};

@@ -1,0 +1,551 @@
+//! `QuayClient` and the one funnel every request goes through.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::{OnceCell, Semaphore};
+
+use super::error::{from_status, QuayError, RequestContext};
+use super::identity::{Capabilities, Whoami};
+use super::retry::{self, Decision, Failure, RetryPolicy};
+use crate::model::Endpoint;
+use crate::settings::{Settings, TlsVerify};
+
+/// The request-rate limiter. One instance is shared (through an `Arc`) by the clients of every
+/// endpoint, so `--max-requests-per-second` bounds the whole run.
+pub type Limiter = governor::DefaultDirectRateLimiter;
+
+/// How the clients talk to Quay.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Time allowed for one attempt, from sending to the end of the answer.
+    pub timeout: Duration,
+    /// Requests in flight (and so connections) per endpoint at most.
+    pub max_connections: usize,
+    pub tls: TlsVerify,
+    pub retry: RetryPolicy,
+}
+
+impl ClientOptions {
+    pub fn from_settings(settings: &Settings) -> ClientOptions {
+        ClientOptions {
+            timeout: settings.timeout,
+            max_connections: settings.max_connections_per_endpoint,
+            tls: settings.tls.clone(),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+/// Requests sent to one endpoint so far, retries included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// GET requests sent (every attempt counts).
+    pub reads: u64,
+    /// POST, PUT and DELETE requests sent (every attempt counts).
+    pub writes: u64,
+    /// Attempts after the first one, among the above.
+    pub retries: u64,
+}
+
+/// A client for one Quay endpoint. Cloning is cheap and shares the connection pool, the
+/// connection bound, the counters and the cached discovery answers.
+#[derive(Clone)]
+pub struct QuayClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    endpoint: Endpoint,
+    token: SecretString,
+    http: reqwest::Client,
+    timeout: Duration,
+    retry: RetryPolicy,
+    connections: Semaphore,
+    limiter: Arc<Limiter>,
+    reads: AtomicU64,
+    writes: AtomicU64,
+    retries: AtomicU64,
+    capabilities: OnceCell<Capabilities>,
+    whoami: OnceCell<Whoami>,
+}
+
+impl fmt::Debug for QuayClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QuayClient")
+            .field("endpoint", &self.inner.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One request as the handlers describe it.
+pub(crate) struct Call {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<Result<Vec<u8>, String>>,
+    idempotent: bool,
+}
+
+impl Call {
+    fn new(method: Method, path: String) -> Call {
+        // POST creates things in Quay; PUT and DELETE repeat harmlessly. Handlers override
+        // this where Quay differs (a robot PUT only creates; `changevisibility` is a POST
+        // that can be repeated).
+        let idempotent = method != Method::POST;
+        Call {
+            method,
+            path,
+            query: Vec::new(),
+            body: None,
+            idempotent,
+        }
+    }
+
+    pub(crate) fn get(path: String) -> Call {
+        Call::new(Method::GET, path)
+    }
+
+    pub(crate) fn post(path: String) -> Call {
+        Call::new(Method::POST, path)
+    }
+
+    pub(crate) fn put(path: String) -> Call {
+        Call::new(Method::PUT, path)
+    }
+
+    pub(crate) fn delete(path: String) -> Call {
+        Call::new(Method::DELETE, path)
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl Into<String>) -> Call {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub(crate) fn json(mut self, body: &impl Serialize) -> Call {
+        self.body = Some(serde_json::to_vec(body).map_err(|e| e.to_string()));
+        self
+    }
+
+    pub(crate) fn idempotent(mut self, idempotent: bool) -> Call {
+        self.idempotent = idempotent;
+        self
+    }
+}
+
+/// A 2xx answer.
+pub(crate) struct Answer {
+    pub(crate) ctx: RequestContext,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// Decodes the body, naming the JSON path of the first field that does not fit.
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, QuayError> {
+        let mut de = serde_json::Deserializer::from_slice(&self.body);
+        serde_path_to_error::deserialize(&mut de).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            QuayError::Decode {
+                ctx: self.ctx.clone(),
+                message: if path == "." || path.is_empty() {
+                    inner.to_string()
+                } else {
+                    format!("field `{path}`: {inner}")
+                },
+            }
+        })
+    }
+}
+
+/// How one attempt failed before an HTTP status arrived.
+enum Broken {
+    Tls(String),
+    Timeout,
+    Connect(String),
+    Transport(String),
+}
+
+impl QuayClient {
+    /// Builds the client for one endpoint. Fails only on TLS setup: an unreadable or invalid
+    /// `--ca-cert` file is named in the error.
+    pub fn new(
+        endpoint: Endpoint,
+        token: SecretString,
+        options: &ClientOptions,
+        limiter: Arc<Limiter>,
+    ) -> Result<QuayClient, QuayError> {
+        let max_connections = options.max_connections.max(1);
+        // Root certificates: rustls with the compiled-in webpki (Mozilla) roots, so mqc
+        // behaves the same in a minimal container image without a system CA store; internal
+        // CAs are added explicitly with `--ca-cert`.
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .pool_max_idle_per_host(max_connections)
+            .connect_timeout(options.timeout)
+            .user_agent(concat!("mqc/", env!("CARGO_PKG_VERSION")))
+            // Quay answers a missing trailing slash with a 308; following it would hide a
+            // wrong path (and double the requests), so a redirect is reported instead.
+            .redirect(reqwest::redirect::Policy::none());
+        match &options.tls {
+            TlsVerify::Verify { extra_ca_files } => {
+                for file in extra_ca_files {
+                    for cert in read_ca_file(&endpoint, file)? {
+                        builder = builder.add_root_certificate(cert);
+                    }
+                }
+            }
+            TlsVerify::Insecure => builder = builder.danger_accept_invalid_certs(true),
+        }
+        let http = builder.build().map_err(|err| QuayError::Setup {
+            endpoint: endpoint.clone(),
+            message: format!("cannot set up the HTTP client: {}", error_chain(&err)),
+        })?;
+        Ok(QuayClient {
+            inner: Arc::new(Inner {
+                endpoint,
+                token,
+                http,
+                timeout: options.timeout,
+                retry: options.retry,
+                connections: Semaphore::new(max_connections),
+                limiter,
+                reads: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
+                retries: AtomicU64::new(0),
+                capabilities: OnceCell::new(),
+                whoami: OnceCell::new(),
+            }),
+        })
+    }
+
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.inner.endpoint
+    }
+
+    pub fn stats(&self) -> RequestStats {
+        RequestStats {
+            reads: self.inner.reads.load(Ordering::Relaxed),
+            writes: self.inner.writes.load(Ordering::Relaxed),
+            retries: self.inner.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Who the token belongs to (`GET /api/v1/user/`), asked once per client. A 401 here means
+    /// the token is wrong, expired or lacks `user:read`.
+    pub async fn whoami(&self) -> Result<Whoami, QuayError> {
+        self.inner
+            .whoami
+            .get_or_try_init(|| super::identity::fetch_whoami(self))
+            .await
+            .cloned()
+    }
+
+    /// What this Quay supports (`GET /api/v1/discovery`), asked once per client.
+    pub async fn capabilities(&self) -> Result<Capabilities, QuayError> {
+        self.inner
+            .capabilities
+            .get_or_try_init(|| super::identity::fetch_capabilities(self))
+            .await
+            .cloned()
+    }
+
+    /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
+    /// mapping. Returns only 2xx answers.
+    pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
+        let ctx = RequestContext {
+            endpoint: self.inner.endpoint.clone(),
+            method: call.method.clone(),
+            path: call.path.clone(),
+            idempotent: call.idempotent,
+        };
+        let body = match call.body {
+            None => None,
+            Some(Ok(bytes)) => Some(bytes),
+            Some(Err(message)) => {
+                return Err(QuayError::Other {
+                    endpoint: ctx.endpoint,
+                    message: format!(
+                        "{} {}: cannot encode the request: {message}",
+                        ctx.method, ctx.path
+                    ),
+                })
+            }
+        };
+        let url = format!("{}{}", self.inner.endpoint.base_url(), call.path);
+        let policy = &self.inner.retry;
+        let mut attempt: u32 = 0;
+        loop {
+            let (failure, retry_after, error) = match self
+                .attempt(&ctx, &url, &call.query, body.as_deref(), attempt)
+                .await
+            {
+                Ok((status, retry_after, bytes)) => {
+                    if (200..300).contains(&status) {
+                        return Ok(Answer { ctx, body: bytes });
+                    }
+                    let error = from_status(ctx.clone(), status, &bytes);
+                    (Failure::Status(status), retry_after, error)
+                }
+                Err(broken) => {
+                    let attempts = attempt + 1;
+                    match broken {
+                        // A certificate problem does not go away by asking again.
+                        Broken::Tls(message) => {
+                            return Err(QuayError::Tls { ctx, message });
+                        }
+                        Broken::Timeout => (
+                            Failure::Timeout,
+                            None,
+                            QuayError::Timeout {
+                                ctx: ctx.clone(),
+                                after: self.inner.timeout,
+                                attempts,
+                            },
+                        ),
+                        Broken::Connect(message) => (
+                            Failure::Connect,
+                            None,
+                            QuayError::Transport {
+                                ctx: ctx.clone(),
+                                connect: true,
+                                message: format!("cannot connect: {message}"),
+                                attempts,
+                            },
+                        ),
+                        Broken::Transport(message) => (
+                            Failure::Transport,
+                            None,
+                            QuayError::Transport {
+                                ctx: ctx.clone(),
+                                connect: false,
+                                message: format!("connection failed: {message}"),
+                                attempts,
+                            },
+                        ),
+                    }
+                }
+            };
+            match retry::decide(policy, failure, ctx.idempotent, attempt) {
+                Decision::Retry => {
+                    let wait = retry::delay(policy, attempt, retry_after, rand::random::<f64>());
+                    tracing::debug!(
+                        target: "mqc::http",
+                        method = %ctx.method,
+                        path = %ctx.path,
+                        wait_ms = wait.as_millis() as u64,
+                        "retrying"
+                    );
+                    self.inner.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::Fail | Decision::Ambiguous => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt: holds a connection slot while it runs, waits for the rate limiter.
+    async fn attempt(
+        &self,
+        ctx: &RequestContext,
+        url: &str,
+        query: &[(&'static str, String)],
+        body: Option<&[u8]>,
+        attempt: u32,
+    ) -> Result<(u16, Option<Duration>, Vec<u8>), Broken> {
+        // The semaphore is never closed, so `acquire` cannot fail; without a permit the
+        // request still goes out rather than failing the run.
+        let _permit = self.inner.connections.acquire().await.ok();
+        self.inner.limiter.until_ready().await;
+
+        let mut request = self
+            .inner
+            .http
+            .request(ctx.method.clone(), url)
+            .bearer_auth(self.inner.token.expose_secret())
+            .timeout(self.inner.timeout);
+        if !query.is_empty() {
+            request = request.query(query);
+        }
+        if let Some(bytes) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(bytes.to_vec());
+        }
+        if ctx.method == Method::GET {
+            self.inner.reads.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.inner.writes.fetch_add(1, Ordering::Relaxed);
+        }
+
+        let started = Instant::now();
+        let result = async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| retry::parse_retry_after(value, SystemTime::now()));
+            let bytes = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, retry_after, bytes.to_vec()))
+        }
+        .await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok((status, _, _)) => tracing::debug!(
+                target: "mqc::http",
+                method = %ctx.method,
+                path = %ctx.path,
+                status = *status,
+                duration_ms,
+                attempt = attempt + 1,
+            ),
+            Err(err) => tracing::debug!(
+                target: "mqc::http",
+                method = %ctx.method,
+                path = %ctx.path,
+                error = %error_chain(err),
+                duration_ms,
+                attempt = attempt + 1,
+            ),
+        }
+        result.map_err(|err| classify(&err))
+    }
+}
+
+fn classify(err: &reqwest::Error) -> Broken {
+    let text = error_chain(err);
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("certificate") || lower.contains("unknownissuer") {
+        Broken::Tls(text)
+    } else if err.is_connect() {
+        Broken::Connect(text)
+    } else if err.is_timeout() {
+        Broken::Timeout
+    } else {
+        Broken::Transport(text)
+    }
+}
+
+/// The causes of a reqwest error without its first line (which only repeats the URL).
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p: &String| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+fn read_ca_file(endpoint: &Endpoint, file: &Path) -> Result<Vec<reqwest::Certificate>, QuayError> {
+    let setup = |message: String| QuayError::Setup {
+        endpoint: endpoint.clone(),
+        message,
+    };
+    let pem = std::fs::read(file)
+        .map_err(|err| setup(format!("cannot read CA file {}: {err}", file.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+        setup(format!(
+            "CA file {} is not a PEM certificate bundle: {}",
+            file.display(),
+            error_chain(&err)
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(setup(format!(
+            "CA file {} holds no PEM certificate",
+            file.display()
+        )));
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU32;
+
+    fn limiter() -> Arc<Limiter> {
+        Arc::new(governor::RateLimiter::direct(governor::Quota::per_second(
+            NonZeroU32::new(1000).unwrap(),
+        )))
+    }
+
+    fn options(tls: TlsVerify) -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(5),
+            max_connections: 4,
+            tls,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    #[test]
+    fn unreadable_or_invalid_ca_files_are_named() {
+        let endpoint = Endpoint::parse("https://quay.example.com").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let err = QuayClient::new(
+            endpoint.clone(),
+            SecretString::from("tok"),
+            &options(TlsVerify::Verify {
+                extra_ca_files: vec![missing.clone()],
+            }),
+            limiter(),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("https://quay.example.com: cannot read CA file "),
+            "{text}"
+        );
+        assert!(text.contains("missing.pem"), "{text}");
+
+        let garbage = dir.path().join("garbage.pem");
+        std::fs::write(&garbage, "not a certificate\n").unwrap();
+        let err = QuayClient::new(
+            endpoint,
+            SecretString::from("tok"),
+            &options(TlsVerify::Verify {
+                extra_ca_files: vec![garbage],
+            }),
+            limiter(),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("garbage.pem"), "{text}");
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let client = QuayClient::new(
+            Endpoint::parse("http://127.0.0.1:9").unwrap(),
+            SecretString::from("s3cr3t-token"),
+            &options(TlsVerify::Insecure),
+            limiter(),
+        )
+        .unwrap();
+        let text = format!("{client:?}");
+        assert!(!text.contains("s3cr3t-token"));
+        assert_eq!(client.stats(), RequestStats::default());
+    }
+}

@@ -1,0 +1,168 @@
+//! Who the token is (`GET /api/v1/user/`) and what the server supports (`GET /api/v1/discovery`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::client::{Call, QuayClient};
+use super::error::QuayError;
+
+/// The token's user as Quay sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Whoami {
+    pub username: String,
+    /// A superuser *and* the token carries `super:user` (Quay omits the key otherwise).
+    pub super_user: bool,
+    /// The token carries `user:admin` (needed to create organizations). Inferred from fields
+    /// Quay shows only with that scope (`is_me`).
+    pub user_admin_scope: bool,
+    pub organizations: Vec<WhoamiOrganization>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct WhoamiOrganization {
+    pub name: String,
+    /// Present only with `user:admin`; scope-capped.
+    #[serde(default)]
+    pub is_org_admin: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct UserWire {
+    username: String,
+    #[serde(default)]
+    super_user: Option<bool>,
+    #[serde(default)]
+    is_me: Option<bool>,
+    #[serde(default)]
+    organizations: Vec<WhoamiOrganization>,
+}
+
+pub(crate) async fn fetch_whoami(client: &QuayClient) -> Result<Whoami, QuayError> {
+    let wire: UserWire = client
+        .send(Call::get("/api/v1/user/".into()))
+        .await?
+        .json()?;
+    Ok(Whoami {
+        username: wire.username,
+        super_user: wire.super_user == Some(true),
+        user_admin_scope: wire.is_me.is_some(),
+        organizations: wire.organizations,
+    })
+}
+
+/// Version- and feature-dependent facts about one Quay, read from its discovery document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// `FEATURE_REPO_MIRROR` is on (the mirror routes are registered).
+    pub repo_mirror: bool,
+    /// `FEATURE_TEAM_SYNCING` is on (the team `syncing` route is registered).
+    pub team_syncing: bool,
+    /// The mirror create schema (`CreateMirrorConfig`) knows `skopeo_timeout_interval`
+    /// (Quay 3.15+). Quay ≤3.14 answers 500 when it is sent.
+    pub mirror_skopeo_timeout: bool,
+    /// … and requires it (Quay 3.15+ answers 400 when it is missing).
+    pub mirror_skopeo_timeout_required: bool,
+    /// The mirror schema knows `architecture_filter` (3.17+). mqc never sends it; this is
+    /// informational.
+    pub mirror_architecture_filter: bool,
+}
+
+/// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
+const MIRROR_CREATE_SCHEMA: &str = "CreateMirrorConfig";
+
+impl Capabilities {
+    /// Whether mirror writes must carry `skopeo_timeout_interval`.
+    pub fn send_skopeo_timeout(&self) -> bool {
+        self.mirror_skopeo_timeout || self.mirror_skopeo_timeout_required
+    }
+
+    pub(crate) fn from_discovery(doc: &Discovery) -> Capabilities {
+        let has_path = |suffix: &str| doc.paths.keys().any(|path| path.ends_with(suffix));
+        let schema = doc.definitions.get(MIRROR_CREATE_SCHEMA);
+        let property = |name: &str| {
+            schema
+                .and_then(|s| s.get("properties"))
+                .and_then(|p| p.get(name))
+                .is_some()
+        };
+        let required = |name: &str| {
+            schema
+                .and_then(|s| s.get("required"))
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|list| list.iter().any(|item| item.as_str() == Some(name)))
+        };
+        Capabilities {
+            repo_mirror: has_path("/repository/{repository}/mirror"),
+            team_syncing: has_path("/team/{teamname}/syncing"),
+            mirror_skopeo_timeout: property("skopeo_timeout_interval"),
+            mirror_skopeo_timeout_required: required("skopeo_timeout_interval"),
+            mirror_architecture_filter: property("architecture_filter"),
+        }
+    }
+}
+
+/// The parts of the Swagger document mqc looks at.
+#[derive(Deserialize)]
+pub(crate) struct Discovery {
+    #[serde(default)]
+    paths: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    definitions: BTreeMap<String, serde_json::Value>,
+}
+
+pub(crate) async fn fetch_capabilities(client: &QuayClient) -> Result<Capabilities, QuayError> {
+    let doc: Discovery = client
+        .send(Call::get("/api/v1/discovery".into()))
+        .await?
+        .json()?;
+    Ok(Capabilities::from_discovery(&doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn discovery(json: &str) -> Capabilities {
+        let doc: Discovery = serde_json::from_str(json).unwrap();
+        Capabilities::from_discovery(&doc)
+    }
+
+    #[test]
+    fn quay_3_15_and_later_require_skopeo_timeout() {
+        let caps = discovery(
+            r#"{"paths": {"/api/v1/repository/{repository}/mirror": {}, "/api/v1/organization/{orgname}/team/{teamname}/syncing": {}},
+                "definitions": {"CreateMirrorConfig": {"required": ["external_reference", "sync_interval", "sync_start_date", "root_rule", "skopeo_timeout_interval"],
+                                 "properties": {"skopeo_timeout_interval": {"type": "integer"}, "architecture_filter": {}}}}}"#,
+        );
+        assert_eq!(
+            caps,
+            Capabilities {
+                repo_mirror: true,
+                team_syncing: true,
+                mirror_skopeo_timeout: true,
+                mirror_skopeo_timeout_required: true,
+                mirror_architecture_filter: true,
+            }
+        );
+        assert!(caps.send_skopeo_timeout());
+    }
+
+    #[test]
+    fn quay_3_14_and_older_must_not_get_skopeo_timeout() {
+        let caps = discovery(
+            r#"{"paths": {"/api/v1/repository/{repository}/mirror": {}},
+                "definitions": {"CreateMirrorConfig": {"required": ["external_reference", "sync_interval", "sync_start_date", "root_rule"],
+                                 "properties": {"is_enabled": {}}}}}"#,
+        );
+        assert!(caps.repo_mirror);
+        assert!(!caps.team_syncing);
+        assert!(!caps.send_skopeo_timeout());
+        assert!(!caps.mirror_architecture_filter);
+    }
+
+    #[test]
+    fn empty_document_means_nothing_optional() {
+        assert_eq!(discovery("{}"), Capabilities::default());
+    }
+}

@@ -1,0 +1,202 @@
+//! Repositories: `/api/v1/repository…`.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::client::{Call, QuayClient};
+use super::error::QuayError;
+use super::paths;
+use crate::model::{RepoState, Visibility};
+
+/// One entry of `GET /api/v1/repository?namespace=…`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RepoListEntry {
+    pub namespace: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub is_public: bool,
+    #[serde(default)]
+    pub state: Option<RepoState>,
+}
+
+#[derive(Deserialize)]
+struct RepoPage {
+    #[serde(default)]
+    repositories: Vec<RepoListEntry>,
+    #[serde(default)]
+    next_page: Option<String>,
+}
+
+/// `GET /api/v1/repository/{org}/{repo}` (only what mqc uses).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RepoView {
+    pub namespace: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub is_public: bool,
+    #[serde(default)]
+    pub state: Option<RepoState>,
+}
+
+#[derive(Serialize)]
+struct CreateRepo<'a> {
+    namespace: &'a str,
+    repository: &'a str,
+    visibility: Visibility,
+    description: &'a str,
+    repo_kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct SetDescription<'a> {
+    description: &'a str,
+}
+
+#[derive(Serialize)]
+struct SetVisibility {
+    visibility: Visibility,
+}
+
+#[derive(Serialize)]
+struct SetState {
+    state: RepoState,
+}
+
+pub struct Repos<'c> {
+    client: &'c QuayClient,
+    org: &'c str,
+}
+
+impl QuayClient {
+    pub fn repos<'c>(&'c self, org: &'c str) -> Repos<'c> {
+        Repos { client: self, org }
+    }
+}
+
+impl Repos<'_> {
+    /// Every repository of the organization, page by page (100 per page). Stops when Quay
+    /// gives no `next_page`, and also when a page repeats: Quay silently restarts at page 1
+    /// when it cannot decrypt a page token (quay-api.md §1.7).
+    pub async fn list(&self) -> Result<Vec<RepoListEntry>, QuayError> {
+        let mut all = Vec::new();
+        let mut seen_names = BTreeSet::new();
+        let mut seen_tokens = BTreeSet::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut call = Call::get("/api/v1/repository".into()).query("namespace", self.org);
+            if let Some(token) = &next {
+                call = call.query("next_page", token.clone());
+            }
+            let page: RepoPage = self.client.send(call).await?.json()?;
+            let mut fresh = false;
+            for repo in page.repositories {
+                if seen_names.insert(repo.name.clone()) {
+                    fresh = true;
+                    all.push(repo);
+                }
+            }
+            match page.next_page {
+                Some(token) if fresh && seen_tokens.insert(token.clone()) => next = Some(token),
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// `None` when the repository does not exist.
+    pub async fn get(&self, repo: &str) -> Result<Option<RepoView>, QuayError> {
+        let call = Call::get(paths::repo(self.org, repo)).query("includeTags", "false");
+        match self.client.send(call).await {
+            Ok(answer) => answer.json().map(Some),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// `POST /api/v1/repository` (not repeatable: two creates can both succeed in Quay).
+    pub async fn create(
+        &self,
+        repo: &str,
+        visibility: Visibility,
+        description: &str,
+    ) -> Result<(), QuayError> {
+        let body = CreateRepo {
+            namespace: self.org,
+            repository: repo,
+            visibility,
+            description,
+            repo_kind: "image",
+        };
+        self.client
+            .send(Call::post("/api/v1/repository".into()).json(&body))
+            .await
+            .map(drop)
+    }
+
+    pub async fn set_description(&self, repo: &str, description: &str) -> Result<(), QuayError> {
+        let call = Call::put(paths::repo(self.org, repo)).json(&SetDescription { description });
+        self.client.send(call).await.map(drop)
+    }
+
+    /// `POST …/changevisibility`: a POST, but setting a visibility twice is harmless.
+    pub async fn change_visibility(
+        &self,
+        repo: &str,
+        visibility: Visibility,
+    ) -> Result<(), QuayError> {
+        let call = Call::post(format!("{}/changevisibility", paths::repo(self.org, repo)))
+            .json(&SetVisibility { visibility })
+            .idempotent(true);
+        self.client.send(call).await.map(drop)
+    }
+
+    pub async fn change_state(&self, repo: &str, state: RepoState) -> Result<(), QuayError> {
+        let call = Call::put(format!("{}/changestate", paths::repo(self.org, repo)))
+            .json(&SetState { state });
+        self.client.send(call).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_body_is_what_quay_documents() {
+        let body = serde_json::to_value(CreateRepo {
+            namespace: "exampleorg",
+            repository: "nested/demorepo",
+            visibility: Visibility::Private,
+            description: "Demo",
+            repo_kind: "image",
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"namespace": "exampleorg", "repository": "nested/demorepo",
+                               "visibility": "private", "description": "Demo", "repo_kind": "image"})
+        );
+        assert_eq!(
+            serde_json::to_value(SetState {
+                state: RepoState::Mirror
+            })
+            .unwrap(),
+            serde_json::json!({"state": "MIRROR"})
+        );
+    }
+
+    #[test]
+    fn list_page_with_null_description() {
+        let page: RepoPage = serde_json::from_str(
+            r#"{"repositories": [{"namespace": "o", "name": "a", "description": null, "is_public": true, "kind": "image", "state": "MIRROR", "is_starred": false}], "next_page": "tok"}"#,
+        )
+        .unwrap();
+        assert_eq!(page.repositories[0].description, None);
+        assert_eq!(page.repositories[0].state, Some(RepoState::Mirror));
+        assert_eq!(page.next_page.as_deref(), Some("tok"));
+    }
+}
