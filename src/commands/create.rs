@@ -14,7 +14,7 @@ use crate::cli::{CreateArgs, OutputFormat, PlanArgs, PruneKind};
 use crate::error::Error;
 use crate::model::{Endpoint, Secrets};
 use crate::plan::{self, Op, PlanOptions, Target};
-use crate::quay::QuayClient;
+use crate::quay::{QuayClient, RequestCounter};
 use crate::report::{self, LineProgress, RunReport, TargetReport};
 use crate::settings::Settings;
 use crate::state::{self, ReadScope};
@@ -172,7 +172,7 @@ async fn apply_counting(
     stop: &StopFlag,
     progress: &dyn Progress,
 ) -> (Vec<Vec<apply::ChangeResult>>, Vec<report::RequestCount>) {
-    let counters: BTreeMap<Target, crate::quay::RequestCounter> =
+    let counters: BTreeMap<Target, RequestCounter> =
         plans.iter().map(|p| (p.target.clone(), Default::default())).collect();
     let counting_runner = CountingRunner { inner: runner, counters: &counters };
     let results =
@@ -189,7 +189,7 @@ async fn apply_counting(
 
 struct CountingRunner<'a> {
     inner: &'a QuayRunner<'a>,
-    counters: &'a BTreeMap<Target, crate::quay::RequestCounter>,
+    counters: &'a BTreeMap<Target, RequestCounter>,
 }
 
 impl ChangeRunner for CountingRunner<'_> {

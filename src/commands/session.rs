@@ -14,7 +14,7 @@ use crate::config::{self, Finding, Severity};
 use crate::error::Error;
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
-use crate::quay::{ClientOptions, Limiter, QuayClient, RetryPolicy, Whoami};
+use crate::quay::{ClientOptions, Limiter, QuayClient, Whoami};
 use crate::report::RequestCount;
 use crate::settings::{Settings, TlsVerify};
 
@@ -110,12 +110,7 @@ pub fn clients<'a>(
 ) -> BTreeMap<Endpoint, Result<QuayClient, String>> {
     let limiter: Arc<Limiter> =
         Arc::new(RateLimiter::direct(Quota::per_second(settings.max_requests_per_second)));
-    let options = ClientOptions {
-        timeout: settings.timeout,
-        max_connections: settings.max_connections_per_endpoint,
-        tls: settings.tls.clone(),
-        retry: RetryPolicy::default(),
-    };
+    let options = ClientOptions::from_settings(settings);
     let mut clients = BTreeMap::new();
     for endpoint in endpoints {
         if clients.contains_key(endpoint) {

@@ -387,6 +387,7 @@ impl QuayClient {
         } else {
             self.inner.writes.fetch_add(1, Ordering::Relaxed);
         }
+        super::counter::record(ctx.method != Method::GET);
 
         let started = Instant::now();
         let result = async {

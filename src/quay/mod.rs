@@ -7,6 +7,7 @@
 //! per area, in the manner of octocrab.
 
 mod client;
+mod counter;
 mod error;
 mod identity;
 mod mirror;
@@ -21,6 +22,7 @@ mod superuser;
 mod teams;
 
 pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
+pub use counter::{RequestCounter, RequestCounts};
 pub use error::{QuayError, RequestContext};
 pub use identity::{Capabilities, Whoami, WhoamiOrganization};
 pub use mirror::{
