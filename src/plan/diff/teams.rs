@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::{Planner, OWNERS_TEAM};
-use crate::model::{Organization, Team, TeamMembers};
+use crate::model::{Organization, Team, TeamMembers, TeamRole};
 use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
 
 /// Plans the teams; returns the teams this plan deletes.
@@ -48,15 +48,7 @@ pub(super) fn plan(
             }
         }
         let have_group = have.and_then(|have| have.group_dn.as_deref());
-        members(
-            planner,
-            name,
-            want,
-            have.and_then(|have| have.members.as_ref()),
-            have_group.is_some(),
-            options,
-            deleted_robots,
-        );
+        members(planner, name, want, have, options, deleted_robots);
         sync(planner, name, want.group_dn.as_deref(), have_group);
     }
 
@@ -96,9 +88,11 @@ pub(super) fn plan(
 /// - when the team is synced now and the file ends the sync, Quay refuses user changes until
 ///   the sync is disabled, and the team-sync phase runs after the team-members phase: the user
 ///   changes go into the team-sync phase, after `DisableTeamSync`;
-/// - the token user's membership of `owners` (Quay puts the organization's creator there) is
-///   left alone unless the file names that user: removing it could lock mqc out of the
-///   organization, and Quay refuses to remove a user from their only admin team.
+/// - the token user's membership of a team the file declares with role `admin` (and of
+///   `owners`, where Quay puts the organization's creator) is left alone unless the file names
+///   that user there: removing it could lock mqc out of the organization, and Quay refuses to
+///   remove users from their only admin team ("User cannot remove themselves from their only
+///   admin team").
 ///
 /// Robots deleted by this plan are not removed from teams one by one: Quay drops their
 /// memberships with them (see `Removed`); the robots rule keeps declared members from being
@@ -107,8 +101,7 @@ fn members(
     planner: &mut Planner,
     team: &str,
     want: &Team,
-    have: Option<&TeamMembers>,
-    have_synced: bool,
+    have_team: Option<&Team>,
     options: &PlanOptions,
     deleted_robots: &BTreeSet<String>,
 ) {
@@ -116,7 +109,10 @@ fn members(
         return;
     };
     let empty = TeamMembers::default();
-    let have = have.unwrap_or(&empty);
+    let have = have_team.and_then(|t| t.members.as_ref()).unwrap_or(&empty);
+    let have_synced = have_team.is_some_and(|t| t.group_dn.is_some());
+    // Judged on the declared role, which does not change from run to run.
+    let admin_team = want.role == TeamRole::Admin || team == OWNERS_TEAM;
     let add = |member| Op::AddTeamMember {
         team: team.to_string(),
         member,
@@ -164,8 +160,8 @@ fn members(
     let token_user = options.token_user.as_deref();
     let present: BTreeSet<&String> = have.users.union(&have.invited_users).collect();
     for user in present {
-        let kept_creator = team == OWNERS_TEAM && token_user == Some(user.as_str());
-        if !wanted.users.contains(user) && !kept_creator {
+        let keeps_mqc_admin = admin_team && token_user == Some(user.as_str());
+        if !wanted.users.contains(user) && !keeps_mqc_admin {
             planner.push_in(phase, remove(Member::User(user.clone())));
         }
     }

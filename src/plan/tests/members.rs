@@ -62,7 +62,9 @@ fn a_pending_invitation_counts_as_present() {
     let desired = org().team("devs", team(TeamRole::Member).members(&["alice"], &[]));
     let actual = quay_org().team(
         "devs",
-        team(TeamRole::Member).members(&[], &[]).invited(&["alice", "zed"]),
+        team(TeamRole::Member)
+            .members(&[], &[])
+            .invited(&["alice", "zed"]),
     );
     let plan = diff(&desired, Some(&actual));
     // Never invite twice; an undeclared invitation is withdrawn.
@@ -224,7 +226,11 @@ fn team_sync_is_enabled_changed_and_disabled() {
     };
     let cases = [
         (None, Some("cn=new"), vec![enable.clone()]),
-        (Some("cn=old"), Some("cn=new"), vec![disable.clone(), enable.clone()]),
+        (
+            Some("cn=old"),
+            Some("cn=new"),
+            vec![disable.clone(), enable.clone()],
+        ),
         (Some("cn=old"), None, vec![disable.clone()]),
         (Some("cn=new"), Some("cn=new"), vec![]),
         (None, None, vec![]),
@@ -243,4 +249,29 @@ fn team_sync_is_enabled_changed_and_disabled() {
         // The team counts as unchanged only when its sync needs nothing either.
         assert_eq!(plan.unchanged, if expected.is_empty() { 2 } else { 1 });
     }
+}
+
+#[test]
+fn the_token_user_stays_in_a_declared_admin_team_unless_named() {
+    // Quay refuses to remove users from their only admin team, and mqc must keep its access.
+    let actual = quay_org().team("admins", team(TeamRole::Member).members(&[ME, "bob"], &[]));
+    let desired = org().team("admins", team(TeamRole::Admin).members(&[], &[]));
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(
+        ops(&plan),
+        vec![
+            Op::UpdateTeam {
+                team: "admins".into(),
+                role: TeamRole::Admin,
+                description: String::new(),
+                from_role: TeamRole::Member,
+                from_description: String::new()
+            },
+            remove("admins", user("bob")),
+        ]
+    );
+    // In a team declared with another role, the token user is managed like anyone.
+    let desired = org().team("admins", team(TeamRole::Creator).members(&["bob"], &[]));
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(ops(&plan)[1..], [remove("admins", user(ME))]);
 }

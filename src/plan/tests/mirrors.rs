@@ -3,7 +3,10 @@ use crate::model::{Mirror, Proxy, RepoState, Repository};
 use crate::plan::{Op, Phase, PlanOptions};
 
 fn with_puller(repository: Repository) -> crate::model::Organization {
-    quay_org().robot("puller", "").robot("other", "").repo("alpine", repository)
+    quay_org()
+        .robot("puller", "")
+        .robot("other", "")
+        .repo("alpine", repository)
 }
 
 fn desired(mirror: Option<Mirror>) -> crate::model::Organization {
@@ -62,7 +65,10 @@ fn a_missing_mirror_is_created_and_synced_without_a_state_change() {
 fn a_disabled_new_mirror_is_not_synced() {
     let mut disabled = mirror("puller");
     disabled.is_enabled = false;
-    let plan = diff(&desired(Some(disabled.clone())), Some(&with_puller(quay_repo())));
+    let plan = diff(
+        &desired(Some(disabled.clone())),
+        Some(&with_puller(quay_repo())),
+    );
     assert_eq!(
         ops(&plan),
         vec![Op::CreateMirror {
@@ -76,29 +82,51 @@ fn a_disabled_new_mirror_is_not_synced() {
 fn a_matching_mirror_on_a_normal_repository_only_gets_the_state() {
     let actual = with_puller(quay_repo().mirror(mirror("puller")));
     let plan = diff(&desired(Some(mirror("puller"))), Some(&actual));
-    assert_eq!(ops(&plan), vec![state(RepoState::Normal, RepoState::Mirror)]);
+    assert_eq!(
+        ops(&plan),
+        vec![state(RepoState::Normal, RepoState::Mirror)]
+    );
 
-    let actual = with_puller(quay_repo().mirror(mirror("puller")).state(RepoState::ReadOnly));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::ReadOnly),
+    );
     let plan = diff(&desired(Some(mirror("puller"))), Some(&actual));
-    assert_eq!(ops(&plan), vec![state(RepoState::ReadOnly, RepoState::Mirror)]);
+    assert_eq!(
+        ops(&plan),
+        vec![state(RepoState::ReadOnly, RepoState::Mirror)]
+    );
 }
 
 #[test]
 fn a_matching_mirror_in_mirror_state_is_unchanged() {
-    let actual = with_puller(quay_repo().mirror(mirror("puller")).state(RepoState::Mirror));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::Mirror),
+    );
     let plan = diff(&desired(Some(mirror("puller"))), Some(&actual));
     assert!(plan.is_empty());
     // organization, two robots, repository, mirror
     assert_eq!(plan.unchanged, 5);
 }
 
+type Edit = Box<dyn Fn(&mut Mirror)>;
+
 #[test]
 fn every_compared_field_triggers_an_update_and_a_sync() {
     let base = mirror("puller");
-    let changes: Vec<(&str, Box<dyn Fn(&mut Mirror)>)> = vec![
-        ("external_reference", Box::new(|m| m.external_reference = "quay.io/x/y".into())),
+    let changes: Vec<(&str, Edit)> = vec![
+        (
+            "external_reference",
+            Box::new(|m| m.external_reference = "quay.io/x/y".into()),
+        ),
         ("tags", Box::new(|m| m.tags.push("v1".into()))),
-        ("tag order", Box::new(|m| m.tags = vec!["v1".into(), "latest".into()])),
+        (
+            "tag order",
+            Box::new(|m| m.tags = vec!["v1".into(), "latest".into()]),
+        ),
         ("username", Box::new(|m| m.username = Some("puller".into()))),
         ("verify_tls", Box::new(|m| m.verify_tls = false)),
         ("unsigned_images", Box::new(|m| m.unsigned_images = true)),
@@ -149,7 +177,11 @@ fn sync_now_syncs_every_enabled_mirror_once() {
         sync_now: true,
         ..options()
     };
-    let actual = with_puller(quay_repo().mirror(mirror("puller")).state(RepoState::Mirror));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::Mirror),
+    );
     let plan = diff_with(&desired(Some(mirror("puller"))), Some(&actual), &sync_now);
     assert_eq!(ops(&plan), vec![sync()]);
     // A changed one is synced once, not twice.
@@ -160,14 +192,22 @@ fn sync_now_syncs_every_enabled_mirror_once() {
     // Disabled mirrors are not synced.
     let mut disabled = mirror("puller");
     disabled.is_enabled = false;
-    let actual = with_puller(quay_repo().mirror(disabled.clone()).state(RepoState::Mirror));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(disabled.clone())
+            .state(RepoState::Mirror),
+    );
     let plan = diff_with(&desired(Some(disabled)), Some(&actual), &sync_now);
     assert!(plan.is_empty());
 }
 
 #[test]
 fn an_undeclared_mirror_is_disabled_and_the_repository_set_back_to_normal() {
-    let actual = with_puller(quay_repo().mirror(mirror("puller")).state(RepoState::Mirror));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::Mirror),
+    );
     let plan = diff(&desired(None), Some(&actual));
     let mut disabled = mirror("puller");
     disabled.is_enabled = false;
@@ -180,9 +220,16 @@ fn an_undeclared_mirror_is_disabled_and_the_repository_set_back_to_normal() {
     );
 
     // Each half alone.
-    let actual = with_puller(quay_repo().mirror(disabled.clone()).state(RepoState::Mirror));
+    let actual = with_puller(
+        quay_repo()
+            .mirror(disabled.clone())
+            .state(RepoState::Mirror),
+    );
     let plan = diff(&desired(None), Some(&actual));
-    assert_eq!(ops(&plan), vec![state(RepoState::Mirror, RepoState::Normal)]);
+    assert_eq!(
+        ops(&plan),
+        vec![state(RepoState::Mirror, RepoState::Normal)]
+    );
     let actual = with_puller(quay_repo().mirror(mirror("puller")));
     let plan = diff(&desired(None), Some(&actual));
     assert_eq!(ops(&plan), vec![update(mirror("puller"), disabled.clone())]);
@@ -196,12 +243,18 @@ fn an_undeclared_mirror_is_disabled_and_the_repository_set_back_to_normal() {
     // No mirror at all, MIRROR state: back to NORMAL.
     let actual = with_puller(quay_repo().state(RepoState::Mirror));
     let plan = diff(&desired(None), Some(&actual));
-    assert_eq!(ops(&plan), vec![state(RepoState::Mirror, RepoState::Normal)]);
+    assert_eq!(
+        ops(&plan),
+        vec![state(RepoState::Mirror, RepoState::Normal)]
+    );
 }
 
 #[test]
 fn mirror_ops_depend_on_their_robot() {
-    let plan = diff(&desired(Some(mirror("puller"))), Some(&with_puller(quay_repo())));
+    let plan = diff(
+        &desired(Some(mirror("puller"))),
+        Some(&with_puller(quay_repo())),
+    );
     let deps = plan.changes[0].op.depends_on();
     assert!(deps.contains(&crate::plan::ObjectRef::Robot("puller".into())));
 }

@@ -8,8 +8,16 @@ fn busy() -> (Organization, Organization) {
         .email("new@example.com")
         .robot("b-bot", "")
         .robot("a-bot", "")
-        .team("zeta", team(TeamRole::Admin).members(&["u2", "u1"], &["a-bot"]))
-        .team("alpha", team(TeamRole::Member).group("cn=alpha").members(&[], &["b-bot"]))
+        .team(
+            "zeta",
+            team(TeamRole::Admin).members(&["u2", "u1"], &["a-bot"]),
+        )
+        .team(
+            "alpha",
+            team(TeamRole::Member)
+                .group("cn=alpha")
+                .members(&[], &["b-bot"]),
+        )
         .repo(
             "zz",
             repo()
@@ -162,6 +170,9 @@ fn every_change_acts_on_the_object_it_names() {
             None => crate::plan::ObjectRef::Organization,
         };
         assert_eq!(change.op.object(), expected, "{json}");
-        assert!(change.op.depends_on().contains(&crate::plan::ObjectRef::Organization));
+        assert!(change
+            .op
+            .depends_on()
+            .contains(&crate::plan::ObjectRef::Organization));
     }
 }

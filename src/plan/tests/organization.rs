@@ -7,7 +7,10 @@ fn a_missing_organization_is_created_with_everything_in_it() {
     let desired = org()
         .email("team@example.com")
         .robot("writer", "Writer")
-        .team("devs", team(TeamRole::Member).members(&["alice"], &["writer"]))
+        .team(
+            "devs",
+            team(TeamRole::Member).members(&["alice"], &["writer"]),
+        )
         .repo(
             "alpine",
             repo()
@@ -118,10 +121,7 @@ fn a_missing_organization_without_email_is_created_without_one() {
 #[test]
 fn a_declared_owners_team_of_a_new_organization_is_not_created_again() {
     // Quay creates `owners` (admin, creator as member) with the organization.
-    let desired = org().team(
-        "owners",
-        team(TeamRole::Admin).members(&["alice"], &["ci"]),
-    );
+    let desired = org().team("owners", team(TeamRole::Admin).members(&["alice"], &["ci"]));
     let desired = desired.robot("ci", "");
     let plan = diff(&desired, None);
     assert_eq!(
@@ -189,7 +189,12 @@ fn an_organization_in_sync_yields_no_changes() {
                 .description("Developers")
                 .members(&["alice", "bob"], &["reader"]),
         )
-        .team("ldap", team(TeamRole::Member).group("cn=ldap").members(&[], &["reader"]))
+        .team(
+            "ldap",
+            team(TeamRole::Member)
+                .group("cn=ldap")
+                .members(&[], &["reader"]),
+        )
         .repo(
             "alpine",
             repo()
@@ -203,20 +208,22 @@ fn an_organization_in_sync_yields_no_changes() {
         .repo("nested/plain", repo().visibility(Visibility::Private));
     let mut actual = desired.clone();
     // What Quay adds and shows that the file does not say.
-    actual.teams.insert(
-        "owners".into(),
-        team(TeamRole::Admin).members(&[ME], &[]),
-    );
-    actual.teams.get_mut("ldap").unwrap().members = Some(
-        crate::model::TeamMembers {
-            users: ["carol".to_string()].into(),
-            robots: ["reader".to_string()].into(),
-            invited_users: Default::default(),
-        },
-    );
+    actual
+        .teams
+        .insert("owners".into(), team(TeamRole::Admin).members(&[ME], &[]));
+    actual.teams.get_mut("ldap").unwrap().members = Some(crate::model::TeamMembers {
+        users: ["carol".to_string()].into(),
+        robots: ["reader".to_string()].into(),
+        invited_users: Default::default(),
+    });
     let alpine = actual.repositories.get_mut("alpine").unwrap();
     alpine.state = RepoState::Mirror;
-    alpine.permissions.users.as_mut().unwrap().insert(ME.into(), Role::Admin);
+    alpine
+        .permissions
+        .users
+        .as_mut()
+        .unwrap()
+        .insert(ME.into(), Role::Admin);
     alpine.notifications = vec![stored(webhook("https://hooks.example.com/a"), "u1")];
     let plain = actual.repositories.get_mut("nested/plain").unwrap();
     *plain = quay_repo().visibility(Visibility::Private);

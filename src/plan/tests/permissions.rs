@@ -111,7 +111,10 @@ fn the_token_users_admin_is_ignored_unless_named() {
     assert!(plan.is_empty(), "{:?}", plan.changes);
 
     // Named: managed like anyone.
-    let desired = org().repo("alpine", repo().users(&[("bob", Role::Read), (ME, Role::Read)]));
+    let desired = org().repo(
+        "alpine",
+        repo().users(&[("bob", Role::Read), (ME, Role::Read)]),
+    );
     let plan = diff(&desired, Some(&actual));
     assert_eq!(
         ops(&plan),
@@ -125,10 +128,7 @@ fn the_token_users_admin_is_ignored_unless_named() {
     };
     let desired = org().repo("alpine", repo().users(&[("bob", Role::Read)]));
     let plan = diff_with(&desired, Some(&actual), &options);
-    assert_eq!(
-        ops(&plan),
-        vec![revoke("alpine", user(ME), Role::Admin)]
-    );
+    assert_eq!(ops(&plan), vec![revoke("alpine", user(ME), Role::Admin)]);
 }
 
 #[test]
@@ -148,14 +148,20 @@ fn a_new_repository_does_not_repeat_what_quay_grants_by_itself() {
         ops(&plan),
         vec![create.clone(), set("alpine", user("bob"), Role::Read, None)]
     );
-    assert_eq!(plan.unchanged, 1, "nothing of a new repository is found as declared");
+    assert_eq!(
+        plan.unchanged, 1,
+        "nothing of a new repository is found as declared"
+    );
 
     // Another declared role is a change from Quay's admin.
     let desired = org().repo("alpine", repo().users(&[(ME, Role::Write)]));
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(
         ops(&plan),
-        vec![create.clone(), set("alpine", user(ME), Role::Write, Some(Role::Admin))]
+        vec![
+            create.clone(),
+            set("alpine", user(ME), Role::Write, Some(Role::Admin))
+        ]
     );
 
     // Not named: left alone.
@@ -163,6 +169,8 @@ fn a_new_repository_does_not_repeat_what_quay_grants_by_itself() {
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(ops(&plan), vec![create]);
 }
+
+type Roles = &'static [(&'static str, Role)];
 
 #[test]
 fn the_mirror_robot_keeps_at_least_write() {
@@ -173,23 +181,45 @@ fn the_mirror_robot_keeps_at_least_write() {
             .state(RepoState::Mirror)
     };
     let base = quay_org().robot("puller", "");
-    let cases: [(&[(&str, Role)], &[(&str, Role)], Vec<Op>); 6] = [
+    let cases: [(Roles, Roles, Vec<Op>); 6] = [
         // Not declared: write, never revoked.
         (&[], &[("puller", Role::Write)], vec![]),
-        (&[], &[], vec![set("alpine", robot("puller"), Role::Write, None)]),
+        (
+            &[],
+            &[],
+            vec![set("alpine", robot("puller"), Role::Write, None)],
+        ),
         // Declared read: raised to write.
         (
             &[("puller", Role::Read)],
             &[("puller", Role::Read)],
-            vec![set("alpine", robot("puller"), Role::Write, Some(Role::Read))],
+            vec![set(
+                "alpine",
+                robot("puller"),
+                Role::Write,
+                Some(Role::Read),
+            )],
         ),
-        (&[("puller", Role::Read)], &[("puller", Role::Write)], vec![]),
+        (
+            &[("puller", Role::Read)],
+            &[("puller", Role::Write)],
+            vec![],
+        ),
         // Declared admin: admin.
-        (&[("puller", Role::Admin)], &[("puller", Role::Admin)], vec![]),
+        (
+            &[("puller", Role::Admin)],
+            &[("puller", Role::Admin)],
+            vec![],
+        ),
         (
             &[("puller", Role::Admin)],
             &[("puller", Role::Write)],
-            vec![set("alpine", robot("puller"), Role::Admin, Some(Role::Write))],
+            vec![set(
+                "alpine",
+                robot("puller"),
+                Role::Admin,
+                Some(Role::Write),
+            )],
         ),
     ];
     for (declared, have, expected) in cases {
@@ -205,7 +235,9 @@ fn the_mirror_robot_is_left_alone_when_robot_permissions_are_not_declared() {
     let desired = org().repo("alpine", repo().users(&[]).mirror(mirror("puller")));
     let actual = quay_org().robot("puller", "").repo(
         "alpine",
-        quay_repo().mirror(mirror("puller")).state(RepoState::Mirror),
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::Mirror),
     );
     let plan = diff(&desired, Some(&actual));
     assert!(plan.is_empty(), "{:?}", plan.changes);
@@ -215,20 +247,28 @@ fn the_mirror_robot_is_left_alone_when_robot_permissions_are_not_declared() {
 fn a_new_mirror_brings_its_robots_write_by_itself() {
     // New repository, robot declared read or write: Quay's grant is enough.
     for declared in [Role::Read, Role::Write] {
-        let desired = org()
-            .robot("puller", "")
-            .repo("alpine", repo().robots(&[("puller", declared)]).mirror(mirror("puller")));
+        let desired = org().robot("puller", "").repo(
+            "alpine",
+            repo()
+                .robots(&[("puller", declared)])
+                .mirror(mirror("puller")),
+        );
         let plan = diff(&desired, None);
         assert!(
-            !ops(&plan).iter().any(|op| matches!(op, Op::SetPermission { .. })),
+            !ops(&plan)
+                .iter()
+                .any(|op| matches!(op, Op::SetPermission { .. })),
             "{declared:?}: {:?}",
             plan.changes
         );
     }
     // Declared admin: granted before the mirror exists (Quay keeps an admin as it is).
-    let desired = org()
-        .robot("puller", "")
-        .repo("alpine", repo().robots(&[("puller", Role::Admin)]).mirror(mirror("puller")));
+    let desired = org().robot("puller", "").repo(
+        "alpine",
+        repo()
+            .robots(&[("puller", Role::Admin)])
+            .mirror(mirror("puller")),
+    );
     let plan = diff(&desired, Some(&quay_org().robot("puller", "")));
     assert!(ops(&plan).contains(&set("alpine", robot("puller"), Role::Admin, None)));
 
@@ -282,9 +322,10 @@ fn a_mirror_switching_robot_brings_the_new_robots_write() {
 #[test]
 fn team_permissions_follow_their_team_and_terminate() {
     // The original tool looped forever on a repository with team permissions.
-    let desired = org()
-        .team("devs", team(TeamRole::Member))
-        .repo("alpine", repo().teams(&[("devs", Role::Write), ("owners", Role::Admin)]));
+    let desired = org().team("devs", team(TeamRole::Member)).repo(
+        "alpine",
+        repo().teams(&[("devs", Role::Write), ("owners", Role::Admin)]),
+    );
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(
         phased(&plan),
@@ -305,24 +346,31 @@ fn team_permissions_follow_their_team_and_terminate() {
                     visibility: crate::model::Visibility::Public
                 }
             ),
-            (Phase::Permissions, set("alpine", team_("devs"), Role::Write, None)),
-            (Phase::Permissions, set("alpine", team_("owners"), Role::Admin, None)),
+            (
+                Phase::Permissions,
+                set("alpine", team_("devs"), Role::Write, None)
+            ),
+            (
+                Phase::Permissions,
+                set("alpine", team_("owners"), Role::Admin, None)
+            ),
         ]
     );
     let deps = plan.changes[2].op.depends_on();
     assert!(deps.contains(&ObjectRef::Team("devs".into())));
     assert!(deps.contains(&ObjectRef::Repository("alpine".into())));
-    assert_eq!(plan.changes[2].op.object(), ObjectRef::Repository("alpine".into()));
+    assert_eq!(
+        plan.changes[2].op.object(),
+        ObjectRef::Repository("alpine".into())
+    );
 
     // Applied: nothing left to do.
-    let actual = quay_org()
-        .team("devs", team(TeamRole::Member))
-        .repo(
-            "alpine",
-            quay_repo()
-                .users(&[(ME, Role::Admin)])
-                .teams(&[("devs", Role::Write), ("owners", Role::Admin)]),
-        );
+    let actual = quay_org().team("devs", team(TeamRole::Member)).repo(
+        "alpine",
+        quay_repo()
+            .users(&[(ME, Role::Admin)])
+            .teams(&[("devs", Role::Write), ("owners", Role::Admin)]),
+    );
     let plan = diff(&desired, Some(&actual));
     assert!(plan.is_empty(), "{:?}", plan.changes);
 }

@@ -80,9 +80,12 @@ fn prune_deletes_an_undeclared_robot_instead_of_reporting_it() {
 fn prune_never_deletes_the_robot_of_a_declared_mirror() {
     // The mirror's robot is not declared under `robots` but exists in Quay.
     let desired = org().repo("alpine", repo().mirror(mirror("puller")));
-    let actual = quay_org()
-        .robot("puller", "")
-        .repo("alpine", quay_repo().mirror(mirror("puller")).state(crate::model::RepoState::Mirror));
+    let actual = quay_org().robot("puller", "").repo(
+        "alpine",
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(crate::model::RepoState::Mirror),
+    );
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert!(plan.is_empty(), "{:?}", plan.changes);
     assert_eq!(
@@ -100,10 +103,12 @@ fn prune_never_deletes_a_robot_a_mirror_in_quay_still_uses() {
     let desired = org()
         .robot("new", "")
         .repo("alpine", repo().mirror(mirror("new")));
-    let actual = quay_org()
-        .robot("new", "")
-        .robot("old", "")
-        .repo("alpine", quay_repo().mirror(mirror("old")).state(crate::model::RepoState::Mirror));
+    let actual = quay_org().robot("new", "").robot("old", "").repo(
+        "alpine",
+        quay_repo()
+            .mirror(mirror("old"))
+            .state(crate::model::RepoState::Mirror),
+    );
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert!(!ops(&plan).contains(&Op::DeleteRobot {
         robot: "old".into()
@@ -139,7 +144,10 @@ fn a_pruned_robot_takes_its_memberships_and_permissions_with_it() {
         .repo("alpine", repo().robots(&[]));
     let actual = quay_org()
         .robot("stray", "")
-        .team("devs", team(TeamRole::Member).members(&["alice"], &["stray"]))
+        .team(
+            "devs",
+            team(TeamRole::Member).members(&["alice"], &["stray"]),
+        )
         .repo("alpine", quay_repo().robots(&[("stray", Role::Write)]));
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert_eq!(

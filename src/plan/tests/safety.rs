@@ -40,7 +40,10 @@ fn the_threshold_is_five_or_thirty_percent_rounded_up() {
 #[test]
 fn exactly_at_the_threshold_passes_and_one_more_fails() {
     let actual = with_robots(20);
-    assert_eq!(check_safety(&plan_of(delete_robots(6)), Some(&actual)), Ok(()));
+    assert_eq!(
+        check_safety(&plan_of(delete_robots(6)), Some(&actual)),
+        Ok(())
+    );
     let violation = check_safety(&plan_of(delete_robots(7)), Some(&actual)).unwrap_err();
     assert_eq!(violation.excess.len(), 1);
     assert_eq!(violation.excess[0].kind, GuardedKind::Robots);
@@ -60,7 +63,10 @@ fn exactly_at_the_threshold_passes_and_one_more_fails() {
 #[test]
 fn five_of_five_passes_six_fails() {
     let actual = with_robots(5);
-    assert_eq!(check_safety(&plan_of(delete_robots(5)), Some(&actual)), Ok(()));
+    assert_eq!(
+        check_safety(&plan_of(delete_robots(5)), Some(&actual)),
+        Ok(())
+    );
     let actual = with_robots(6);
     assert!(check_safety(&plan_of(delete_robots(6)), Some(&actual)).is_err());
 }
@@ -69,8 +75,12 @@ fn five_of_five_passes_six_fails() {
 fn a_long_list_is_cut_after_ten() {
     let actual = with_robots(30);
     let violation = check_safety(&plan_of(delete_robots(25)), Some(&actual)).unwrap_err();
-    assert!(violation.message.contains("25 of 30 robots (at most 9 without --force)"));
-    assert!(violation.message.contains("robot exampleorg+r09, and 15 more\n"));
+    assert!(violation
+        .message
+        .contains("25 of 30 robots (at most 9 without --force)"));
+    assert!(violation
+        .message
+        .contains("robot exampleorg+r09, and 15 more\n"));
     assert!(!violation.message.contains("r10"));
     assert_eq!(violation.excess[0].removed.len(), 25);
 }
@@ -117,7 +127,12 @@ fn permissions_count_across_all_repositories() {
 #[test]
 fn members_count_across_all_teams_and_every_kind_is_reported() {
     let actual = quay_org()
-        .team("t1", team(TeamRole::Member).members(&["a", "b", "c"], &["r"]).invited(&["i"]))
+        .team(
+            "t1",
+            team(TeamRole::Member)
+                .members(&["a", "b", "c"], &["r"])
+                .invited(&["i"]),
+        )
         .team("t2", team(TeamRole::Member).members(&["d"], &[]));
     // owners: 1, t1: 5, t2: 1 → 7 members; 3 teams.
     let remove = |team: &str, member: Member| Op::RemoveTeamMember {
@@ -135,10 +150,14 @@ fn members_count_across_all_teams_and_every_kind_is_reported() {
     assert!(violation
         .message
         .contains("6 of 7 team members (at most 5 without --force): user a from team t1"));
-    assert!(violation.message.contains("robot exampleorg+r from team t1"));
+    assert!(violation
+        .message
+        .contains("robot exampleorg+r from team t1"));
 
     // Teams too: 11 exist (owners, t1, t2, x0..x7), 5 allowed; each kind is reported.
-    let actual = (0..8).fold(actual, |org, i| org.team(&format!("x{i}"), team(TeamRole::Member)));
+    let actual = (0..8).fold(actual, |org, i| {
+        org.team(&format!("x{i}"), team(TeamRole::Member))
+    });
     ops.extend((0..6).map(|i| Op::DeleteTeam {
         team: format!("x{i}"),
     }));

@@ -34,14 +34,26 @@ fn role_and_description_changes_are_one_update() {
         from_description: "old".into(),
     };
     for (want, expected) in [
-        (team(TeamRole::Admin).description("old"), update(TeamRole::Admin, "old")),
-        (team(TeamRole::Member).description("new"), update(TeamRole::Member, "new")),
-        (team(TeamRole::Admin).description("new"), update(TeamRole::Admin, "new")),
+        (
+            team(TeamRole::Admin).description("old"),
+            update(TeamRole::Admin, "old"),
+        ),
+        (
+            team(TeamRole::Member).description("new"),
+            update(TeamRole::Member, "new"),
+        ),
+        (
+            team(TeamRole::Admin).description("new"),
+            update(TeamRole::Admin, "new"),
+        ),
     ] {
         let plan = diff(&org().team("devs", want), Some(&actual));
         assert_eq!(ops(&plan), vec![expected]);
     }
-    let plan = diff(&org().team("devs", team(TeamRole::Member).description("old")), Some(&actual));
+    let plan = diff(
+        &org().team("devs", team(TeamRole::Member).description("old")),
+        Some(&actual),
+    );
     assert!(plan.is_empty());
     assert_eq!(plan.unchanged, 2);
 }
