@@ -22,7 +22,7 @@ pub(crate) const OWNERS_TEAM: &str = "owners";
 /// Plans one target. Pure: the same inputs always give the same plan.
 ///
 /// Changes come out ordered by phase, inside a phase by object, then by a fixed op order
-/// ([`order`]); notices come out sorted and without duplicates.
+/// (see the `order` module); notices come out sorted and without duplicates.
 pub fn plan_target(
     target: Target,
     desired: &Organization,

@@ -230,6 +230,9 @@ pub enum Op {
 /// A planned change on one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// Usually `op.phase()`. Exception: when a team's LDAP sync ends, Quay refuses user
+    /// membership changes until the sync is disabled, so the planner puts that team's user
+    /// `AddTeamMember`/`RemoveTeamMember` in `TeamSync`, after its `DisableTeamSync`.
     pub phase: Phase,
     #[serde(flatten)]
     pub op: Op,

@@ -140,7 +140,7 @@ struct PermissionContext<'a> {
 fn permissions(
     planner: &mut Planner,
     context: &PermissionContext<'_>,
-    want: &crate::model::Repository,
+    want: &Repository,
     have: &Permissions,
 ) {
     if let Some(users) = &want.permissions.users {
