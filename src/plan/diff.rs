@@ -1,20 +1,138 @@
 //! The diff itself: desired × actual → changes, for one target.
+//!
+//! One submodule per kind of object; each pushes its changes, notices and unchanged counts into
+//! a [`Planner`], which orders them at the end ([`order`]). Nothing here does I/O, and every
+//! input is a `BTreeMap`/`BTreeSet` or gets sorted, so the same inputs always give the same plan.
 
-use super::{Actual, PlanOptions, Target, TargetPlan};
-use crate::model::Organization;
+mod order;
+mod repositories;
+mod robots;
+mod teams;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Actual, Change, Notice, Op, Phase, PlanOptions, Target, TargetPlan};
+use crate::model::{Organization, Team, TeamMembers, TeamRole};
+
+/// The team Quay creates with every organization. It cannot be deleted, so mqc leaves it alone
+/// unless the file declares it.
+pub(crate) const OWNERS_TEAM: &str = "owners";
 
 /// Plans one target. Pure: the same inputs always give the same plan.
+///
+/// Changes come out ordered by phase, inside a phase by object, then by a fixed op order
+/// (see the `order` module); notices come out sorted and without duplicates.
 pub fn plan_target(
     target: Target,
     desired: &Organization,
     actual: Actual<'_>,
     options: &PlanOptions,
 ) -> TargetPlan {
-    let _ = (desired, actual, options);
-    TargetPlan {
-        target,
-        changes: Vec::new(),
-        notices: Vec::new(),
-        unchanged: 0,
+    let mut planner = Planner::default();
+    let actual: Cow<'_, Organization> = match actual {
+        Some(actual) => {
+            organization(&mut planner, desired, actual);
+            Cow::Borrowed(actual)
+        }
+        // Rule: an organization that does not exist is created with its email, and everything
+        // below is planned against the empty organization Quay makes (no reads happened).
+        None => {
+            planner.push(Op::CreateOrganization {
+                email: desired.email.clone(),
+            });
+            Cow::Owned(organization_as_created(desired, options))
+        }
+    };
+    let robots = robots::plan(&mut planner, desired, &actual, options);
+    let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
+    let removed = Removed { robots, teams };
+    repositories::plan(&mut planner, desired, &actual, options, &removed);
+    planner.finish(target)
+}
+
+/// Rule: a declared email that differs from Quay's is updated; an email the file leaves empty
+/// (`None`) is never touched.
+fn organization(planner: &mut Planner, desired: &Organization, actual: &Organization) {
+    match &desired.email {
+        Some(email) if actual.email.as_ref() != Some(email) => {
+            planner.push(Op::UpdateOrganizationEmail {
+                from: actual.email.clone(),
+                to: email.clone(),
+            });
+        }
+        _ => planner.unchanged(1),
+    }
+}
+
+/// What Quay holds right after `CreateOrganization`: the organization with its `owners` team
+/// (role admin, no description), whose only member is the creating user. Planning against this
+/// instead of "nothing" keeps a declared `owners` team from being created a second time and the
+/// token user from being added to it twice.
+fn organization_as_created(desired: &Organization, options: &PlanOptions) -> Organization {
+    let owners = Team {
+        role: TeamRole::Admin,
+        description: String::new(),
+        members: Some(TeamMembers {
+            users: options.token_user.iter().cloned().collect(),
+            ..TeamMembers::default()
+        }),
+        group_dn: None,
+    };
+    Organization {
+        name: desired.name.clone(),
+        email: desired.email.clone(),
+        robots: BTreeMap::new(),
+        teams: BTreeMap::from([(OWNERS_TEAM.to_string(), owners)]),
+        repositories: BTreeMap::new(),
+    }
+}
+
+/// Robots and teams this plan deletes. Quay drops their team memberships and repository
+/// permissions with them, so the planner must not remove those one by one as well (the removal
+/// would fail: the member or permission is already gone).
+#[derive(Debug, Default)]
+struct Removed {
+    robots: BTreeSet<String>,
+    teams: BTreeSet<String>,
+}
+
+/// Collects one target's changes, notices and unchanged count.
+#[derive(Debug, Default)]
+struct Planner {
+    changes: Vec<Change>,
+    notices: Vec<Notice>,
+    unchanged: usize,
+}
+
+impl Planner {
+    /// Adds a change in its op's own phase.
+    fn push(&mut self, op: Op) {
+        self.changes.push(Change::new(op));
+    }
+
+    /// Adds a change in another phase than its op's own (see the team-sync rule in `teams`).
+    fn push_in(&mut self, phase: Phase, op: Op) {
+        self.changes.push(Change { phase, op });
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        self.notices.push(notice);
+    }
+
+    fn unchanged(&mut self, count: usize) {
+        self.unchanged += count;
+    }
+
+    fn finish(mut self, target: Target) -> TargetPlan {
+        order::sort(&mut self.changes);
+        self.notices.sort();
+        self.notices.dedup();
+        TargetPlan {
+            target,
+            changes: self.changes,
+            notices: self.notices,
+            unchanged: self.unchanged,
+        }
     }
 }

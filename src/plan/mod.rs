@@ -6,6 +6,8 @@
 
 mod diff;
 mod safety;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -17,7 +19,7 @@ use crate::model::{
 };
 
 pub use diff::plan_target;
-pub use safety::{check_safety, SafetyViolation};
+pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -228,6 +230,9 @@ pub enum Op {
 /// A planned change on one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// Usually `op.phase()`. Exception: when a team's LDAP sync ends, Quay refuses user
+    /// membership changes until the sync is disabled, so the planner puts that team's user
+    /// `AddTeamMember`/`RemoveTeamMember` in `TeamSync`, after its `DisableTeamSync`.
     pub phase: Phase,
     #[serde(flatten)]
     pub op: Op,

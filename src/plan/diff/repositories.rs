@@ -1,0 +1,376 @@
+//! Repositories: the repository itself, its permissions, its mirror and its mirror-failure
+//! notifications.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use super::{Planner, Removed};
+use crate::model::{Notification, Organization, Permissions, RepoState, Repository, Role};
+use crate::plan::{Grantee, Notice, ObjectRef, Op, PlanOptions};
+
+/// Plans the repositories.
+///
+/// Rules:
+/// - declared and absent → `CreateRepository` with description and visibility;
+/// - present: another description → `UpdateRepositoryDescription`; another visibility →
+///   `ChangeVisibility`;
+/// - present but undeclared → `Notice::Unmanaged` only: `create` never deletes a repository,
+///   and no option makes it.
+pub(super) fn plan(
+    planner: &mut Planner,
+    desired: &Organization,
+    actual: &Organization,
+    options: &PlanOptions,
+    removed: &Removed,
+) {
+    for (name, want) in &desired.repositories {
+        let have = match actual.repositories.get(name) {
+            Some(have) => {
+                attributes(planner, name, want, have);
+                Cow::Borrowed(have)
+            }
+            None => {
+                planner.push(Op::CreateRepository {
+                    repository: name.clone(),
+                    description: want.description.clone(),
+                    visibility: want.visibility,
+                });
+                Cow::Owned(repository_as_created(want, options))
+            }
+        };
+        let creating = !actual.repositories.contains_key(name);
+        let granted_by_mirror = mirror(planner, name, want, &have, options);
+        let context = PermissionContext {
+            repository: name,
+            options,
+            removed,
+            granted_by_mirror,
+            count_unchanged: !creating,
+        };
+        permissions(planner, &context, want, &have.permissions);
+        notifications(planner, name, &want.notifications, &have.notifications);
+    }
+    for name in actual.repositories.keys() {
+        if !desired.repositories.contains_key(name) {
+            planner.notice(Notice::Unmanaged {
+                object: ObjectRef::Repository(name.clone()),
+            });
+        }
+    }
+}
+
+fn attributes(planner: &mut Planner, name: &str, want: &Repository, have: &Repository) {
+    let mut same = true;
+    if want.description != have.description {
+        same = false;
+        planner.push(Op::UpdateRepositoryDescription {
+            repository: name.to_string(),
+            from: have.description.clone(),
+            to: want.description.clone(),
+        });
+    }
+    if want.visibility != have.visibility {
+        same = false;
+        planner.push(Op::ChangeVisibility {
+            repository: name.to_string(),
+            from: have.visibility,
+            to: want.visibility,
+        });
+    }
+    if same {
+        planner.unchanged(1);
+    }
+}
+
+/// What Quay holds right after `CreateRepository`: the repository in state `NORMAL`, with an
+/// explicit `admin` permission for the user who created it (the token user).
+fn repository_as_created(want: &Repository, options: &PlanOptions) -> Repository {
+    let users = options
+        .token_user
+        .iter()
+        .map(|user| (user.clone(), Role::Admin))
+        .collect();
+    Repository {
+        description: want.description.clone(),
+        visibility: want.visibility,
+        permissions: Permissions {
+            users: Some(users),
+            robots: Some(BTreeMap::new()),
+            teams: Some(BTreeMap::new()),
+        },
+        mirror: None,
+        notifications: Vec::new(),
+        state: RepoState::Normal,
+    }
+}
+
+/// What the permission rules need to know besides the two permission sets.
+struct PermissionContext<'a> {
+    repository: &'a str,
+    options: &'a PlanOptions,
+    removed: &'a Removed,
+    /// The robot Quay grants `write` to during this plan's mirror phase, if any.
+    granted_by_mirror: Option<&'a str>,
+    /// False for a repository being created: nothing there was found as declared.
+    count_unchanged: bool,
+}
+
+/// Repository permissions, per kind (users, robots, teams), only for the kinds the file
+/// declares; an unread actual kind counts as empty.
+///
+/// Rules:
+/// - a declared grantee without a permission → `SetPermission` (from `None`); with another
+///   role → `SetPermission` (from the old role); a permission the file does not declare →
+///   `RevokePermission`;
+/// - Quay grants the user who creates a repository (the token user) `admin` on it: that user's
+///   permission is ignored entirely unless the file names that user in `users`. For a
+///   repository being created the planner starts from that `admin`, so a declared `admin` for
+///   the token user is not planned (redundant write) and another declared role is a change from
+///   `admin`;
+/// - Quay grants a mirror's robot `write` when the mirror is created (and when a mirror switches
+///   to that robot), upgrading `read`: for a repository with a declared mirror, and when robot
+///   permissions are declared, the mirror robot's desired role is max(declared role, `write`)
+///   and it is never revoked — so mirroring never loses its robot's access and a run right
+///   after another shows no drift. When the plan creates the mirror (or switches its robot),
+///   that `write` is not planned: Quay adds it by itself. When robot permissions are not
+///   declared, nothing is planned for the robot;
+/// - permissions of robots and teams this plan deletes are not revoked one by one: Quay drops
+///   them with the robot or team;
+/// - a team grant depends on its team (created in an earlier phase; `Op::depends_on`).
+fn permissions(
+    planner: &mut Planner,
+    context: &PermissionContext<'_>,
+    want: &Repository,
+    have: &Permissions,
+) {
+    if let Some(users) = &want.permissions.users {
+        let token_user = context
+            .options
+            .token_user
+            .as_deref()
+            .filter(|user| !users.contains_key(*user));
+        let ignored = |name: &str| token_user == Some(name);
+        diff_kind(
+            planner,
+            context,
+            users,
+            have.users.as_ref(),
+            Grantee::User,
+            &ignored,
+            None,
+        );
+    }
+    if let Some(robots) = &want.permissions.robots {
+        let mut robots = robots.clone();
+        if let Some(mirror) = &want.mirror {
+            let role = robots.entry(mirror.robot.clone()).or_insert(Role::Write);
+            *role = (*role).max(Role::Write);
+        }
+        let ignored = |name: &str| context.removed.robots.contains(name);
+        diff_kind(
+            planner,
+            context,
+            &robots,
+            have.robots.as_ref(),
+            Grantee::Robot,
+            &ignored,
+            context.granted_by_mirror,
+        );
+    }
+    if let Some(teams) = &want.permissions.teams {
+        let ignored = |name: &str| context.removed.teams.contains(name);
+        diff_kind(
+            planner,
+            context,
+            teams,
+            have.teams.as_ref(),
+            Grantee::Team,
+            &ignored,
+            None,
+        );
+    }
+}
+
+/// One kind of permission. `ignored` names actual grantees never revoked; `granted_by_quay`
+/// names the grantee Quay itself gives `write` during this plan.
+fn diff_kind(
+    planner: &mut Planner,
+    context: &PermissionContext<'_>,
+    want: &BTreeMap<String, Role>,
+    have: Option<&BTreeMap<String, Role>>,
+    grantee: fn(String) -> Grantee,
+    ignored: &dyn Fn(&str) -> bool,
+    granted_by_quay: Option<&str>,
+) {
+    let empty = BTreeMap::new();
+    let have = have.unwrap_or(&empty);
+    for (name, &role) in want {
+        let from = have.get(name).copied();
+        if from == Some(role) {
+            if context.count_unchanged {
+                planner.unchanged(1);
+            }
+            continue;
+        }
+        let quay_grants_it =
+            granted_by_quay == Some(name.as_str()) && role == Role::Write && from < Some(role);
+        if quay_grants_it {
+            continue;
+        }
+        planner.push(Op::SetPermission {
+            repository: context.repository.to_string(),
+            grantee: grantee(name.clone()),
+            role,
+            from,
+        });
+    }
+    for (name, &role) in have {
+        if !want.contains_key(name) && !ignored(name) {
+            planner.push(Op::RevokePermission {
+                repository: context.repository.to_string(),
+                grantee: grantee(name.clone()),
+                role,
+            });
+        }
+    }
+}
+
+/// The mirror; returns the robot Quay will grant `write` to while applying it (see the
+/// permission rules).
+///
+/// Rules, for a declared mirror:
+/// - no mirror configured → `CreateMirror` (which sets the state to `MIRROR` by itself);
+/// - a mirror that differs in any compared field (every field of [`crate::model::Mirror`]: the
+///   password is never readable) → `UpdateMirror {from, to}`;
+/// - an existing repository not in state `MIRROR`, when no `CreateMirror` is planned →
+///   `SetRepositoryState` to `MIRROR`;
+/// - after `CreateMirror` or `UpdateMirror` → `SyncMirrorNow`, only when the declared mirror is
+///   enabled; with `sync_now`, `SyncMirrorNow` for every enabled declared mirror even when
+///   nothing changed. Otherwise never: a sync on every run would re-mirror every run.
+///
+/// Rules, when the file declares no mirror (Quay has no mirror DELETE):
+/// - an enabled mirror → `UpdateMirror` to the same configuration with `is_enabled: false`;
+/// - state `MIRROR` → `SetRepositoryState` to `NORMAL` (another state, such as `READ_ONLY`, is
+///   an administrator's decision unrelated to mirroring and is left alone);
+/// - a disabled mirror on a `NORMAL` repository: nothing.
+fn mirror<'a>(
+    planner: &mut Planner,
+    name: &str,
+    want: &'a Repository,
+    have: &Repository,
+    options: &PlanOptions,
+) -> Option<&'a str> {
+    let Some(mirror) = &want.mirror else {
+        if let Some(configured) = have.mirror.as_ref().filter(|m| m.is_enabled) {
+            let mut disabled = configured.clone();
+            disabled.is_enabled = false;
+            planner.push(Op::UpdateMirror {
+                repository: name.to_string(),
+                from: Box::new(configured.clone()),
+                to: Box::new(disabled),
+            });
+        }
+        if have.state == RepoState::Mirror {
+            planner.push(Op::SetRepositoryState {
+                repository: name.to_string(),
+                from: RepoState::Mirror,
+                to: RepoState::Normal,
+            });
+        }
+        return None;
+    };
+
+    // `configured`: a CreateMirror or UpdateMirror is planned (that is what triggers a sync).
+    let mut configured = false;
+    let mut granted = None;
+    match &have.mirror {
+        None => {
+            planner.push(Op::CreateMirror {
+                repository: name.to_string(),
+                mirror: mirror.clone(),
+            });
+            configured = true;
+            granted = Some(mirror.robot.as_str());
+        }
+        Some(current) => {
+            if current != mirror {
+                planner.push(Op::UpdateMirror {
+                    repository: name.to_string(),
+                    from: Box::new(current.clone()),
+                    to: Box::new(mirror.clone()),
+                });
+                configured = true;
+                if current.robot != mirror.robot {
+                    granted = Some(mirror.robot.as_str());
+                }
+            }
+            if have.state != RepoState::Mirror {
+                planner.push(Op::SetRepositoryState {
+                    repository: name.to_string(),
+                    from: have.state,
+                    to: RepoState::Mirror,
+                });
+            } else if !configured {
+                planner.unchanged(1);
+            }
+        }
+    }
+    if mirror.is_enabled && (configured || options.sync_now) {
+        planner.push(Op::SyncMirrorNow {
+            repository: name.to_string(),
+        });
+    }
+    granted
+}
+
+/// Mirror-failure notifications (the only ones in the model).
+///
+/// Rules: a declared notification Quay does not have (compared with `Notification::same_as`)
+/// → `CreateNotification`; one Quay has that the file does not declare →
+/// `DeleteNotification`. Quay has no update, so a changed notification is a delete plus a
+/// create. Identical ones are left alone. Quay does not deduplicate: of several identical
+/// copies one is kept (the lowest uuid, for a deterministic plan) and the others are deleted;
+/// a notification declared twice is created once.
+fn notifications(
+    planner: &mut Planner,
+    repository: &str,
+    want: &[Notification],
+    have: &[Notification],
+) {
+    let mut wanted: Vec<&Notification> = Vec::new();
+    for notification in want {
+        if !wanted.iter().any(|w| w.same_as(notification)) {
+            wanted.push(notification);
+        }
+    }
+    let mut matched = vec![false; wanted.len()];
+    let mut have: Vec<&Notification> = have.iter().collect();
+    have.sort();
+    for notification in have {
+        let found = wanted
+            .iter()
+            .enumerate()
+            .position(|(i, w)| !matched[i] && w.same_as(notification));
+        match found {
+            Some(i) => {
+                matched[i] = true;
+                planner.unchanged(1);
+            }
+            None => planner.push(Op::DeleteNotification {
+                repository: repository.to_string(),
+                notification: notification.clone(),
+            }),
+        }
+    }
+    for (notification, matched) in wanted.into_iter().zip(matched) {
+        if !matched {
+            planner.push(Op::CreateNotification {
+                repository: repository.to_string(),
+                notification: Notification {
+                    uuid: None,
+                    ..notification.clone()
+                },
+            });
+        }
+    }
+}

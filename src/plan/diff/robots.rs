@@ -1,0 +1,90 @@
+//! Robot accounts: create what is missing, report (or with `--prune`, delete) what is not
+//! declared. Quay cannot update a robot, and mqc never re-creates one.
+
+use std::collections::BTreeSet;
+
+use super::Planner;
+use crate::model::Organization;
+use crate::plan::{Notice, ObjectRef, Op, PlanOptions};
+
+/// Plans the robots; returns the robots this plan deletes.
+///
+/// Rules:
+/// - declared and absent → `CreateRobot`;
+/// - declared and present with another description → no change, only
+///   `Notice::RobotDescriptionDiffers`: Quay cannot update a robot, and deleting and re-creating
+///   it would rotate its token and break everything that uses it;
+/// - present but undeclared → `Notice::Unmanaged`; with `prune_robots` → `DeleteRobot` instead
+///   (and no notice) — except a robot still in use ([`robots_in_use`]), which is never deleted
+///   and stays reported as unmanaged.
+pub(super) fn plan(
+    planner: &mut Planner,
+    desired: &Organization,
+    actual: &Organization,
+    options: &PlanOptions,
+) -> BTreeSet<String> {
+    for (name, robot) in &desired.robots {
+        match actual.robots.get(name) {
+            None => planner.push(Op::CreateRobot {
+                robot: name.clone(),
+                description: robot.description.clone(),
+            }),
+            Some(have) if have.description != robot.description => {
+                planner.notice(Notice::RobotDescriptionDiffers {
+                    robot: name.clone(),
+                    desired: robot.description.clone(),
+                    actual: have.description.clone(),
+                });
+            }
+            Some(_) => planner.unchanged(1),
+        }
+    }
+
+    let in_use = robots_in_use(desired, actual);
+    let mut deleted = BTreeSet::new();
+    for name in actual.robots.keys() {
+        if desired.robots.contains_key(name) {
+            continue;
+        }
+        if options.prune_robots && !in_use.contains(name.as_str()) {
+            planner.push(Op::DeleteRobot {
+                robot: name.clone(),
+            });
+            deleted.insert(name.clone());
+        } else {
+            planner.notice(Notice::Unmanaged {
+                object: ObjectRef::Robot(name.clone()),
+            });
+        }
+    }
+    deleted
+}
+
+/// Robots that `--prune` must not delete even when the file does not declare them:
+/// - the robot of a declared mirror (a mirror without its robot cannot push);
+/// - the robot of any mirror Quay holds, declared or not: newer Quay refuses the delete ("Robot
+///   is being used by a mirror") and older Quay deletes it and breaks the mirror. When a declared
+///   mirror switches to another robot, the old one goes on the next run, once the mirror no
+///   longer uses it (robots are deleted in an earlier phase than mirrors are updated);
+/// - robots the file names as team members or in repository permissions: deleting them would
+///   undo what the same plan adds.
+fn robots_in_use<'a>(desired: &'a Organization, actual: &'a Organization) -> BTreeSet<&'a str> {
+    let mut in_use = BTreeSet::new();
+    for team in desired.teams.values() {
+        if let Some(members) = &team.members {
+            in_use.extend(members.robots.iter().map(String::as_str));
+        }
+    }
+    for repository in desired.repositories.values() {
+        if let Some(robots) = &repository.permissions.robots {
+            in_use.extend(robots.keys().map(String::as_str));
+        }
+    }
+    let mirrors = desired
+        .repositories
+        .values()
+        .chain(actual.repositories.values())
+        .filter_map(|repository| repository.mirror.as_ref());
+    in_use.extend(mirrors.map(|mirror| mirror.robot.as_str()));
+    in_use
+}

@@ -1,0 +1,191 @@
+//! Teams: existence, role and description, members, and LDAP group sync.
+
+use std::collections::BTreeSet;
+
+use super::{Planner, OWNERS_TEAM};
+use crate::model::{Organization, Team, TeamMembers, TeamRole};
+use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
+
+/// Plans the teams; returns the teams this plan deletes.
+///
+/// Rules:
+/// - declared and absent → `CreateTeam`, then its members as adds and its sync;
+/// - declared and present with another role or description → one `UpdateTeam` carrying both
+///   (Quay's team PUT sets both at once);
+/// - present but undeclared → `Notice::Unmanaged`; with `prune_teams` → `DeleteTeam` instead,
+///   except a team the file grants repository permissions to (still reported as unmanaged);
+/// - the built-in `owners` team is never created, updated, deleted or reported unless the file
+///   declares it; then it is managed like any team, but never deleted.
+pub(super) fn plan(
+    planner: &mut Planner,
+    desired: &Organization,
+    actual: &Organization,
+    options: &PlanOptions,
+    deleted_robots: &BTreeSet<String>,
+) -> BTreeSet<String> {
+    for (name, want) in &desired.teams {
+        let have = actual.teams.get(name);
+        match have {
+            None => planner.push(Op::CreateTeam {
+                team: name.clone(),
+                role: want.role,
+                description: want.description.clone(),
+            }),
+            Some(have) => {
+                let updated = have.role != want.role || have.description != want.description;
+                if updated {
+                    planner.push(Op::UpdateTeam {
+                        team: name.clone(),
+                        role: want.role,
+                        description: want.description.clone(),
+                        from_role: have.role,
+                        from_description: have.description.clone(),
+                    });
+                }
+                if !updated && want.group_dn == have.group_dn {
+                    planner.unchanged(1);
+                }
+            }
+        }
+        let have_group = have.and_then(|have| have.group_dn.as_deref());
+        members(planner, name, want, have, options, deleted_robots);
+        sync(planner, name, want.group_dn.as_deref(), have_group);
+    }
+
+    let granted: BTreeSet<&str> = desired
+        .repositories
+        .values()
+        .filter_map(|repository| repository.permissions.teams.as_ref())
+        .flat_map(|teams| teams.keys().map(String::as_str))
+        .collect();
+    let mut deleted = BTreeSet::new();
+    for name in actual.teams.keys() {
+        if name == OWNERS_TEAM || desired.teams.contains_key(name) {
+            continue;
+        }
+        if options.prune_teams && !granted.contains(name.as_str()) {
+            planner.push(Op::DeleteTeam { team: name.clone() });
+            deleted.insert(name.clone());
+        } else {
+            planner.notice(Notice::Unmanaged {
+                object: ObjectRef::Team(name.clone()),
+            });
+        }
+    }
+    deleted
+}
+
+/// Team members, managed only when the file declares `members`.
+///
+/// Rules:
+/// - declared users and robots that are missing are added, present ones that are not declared
+///   are removed; for a team being created every declared member is an add;
+/// - a user with a pending invitation to the team counts as present (Quay with mailing on
+///   invites instead of adding, and does not deduplicate invites: never invite twice) and is
+///   reported with `Notice::InvitationPending`; removing an undeclared one cancels the invite;
+/// - when the team is (or will be) synced from an LDAP group (declared `group_dn`), its user
+///   membership belongs to the sync: only robots are managed;
+/// - when the team is synced now and the file ends the sync, Quay refuses user changes until
+///   the sync is disabled, and the team-sync phase runs after the team-members phase: the user
+///   changes go into the team-sync phase, after `DisableTeamSync`;
+/// - the token user's membership of a team the file declares with role `admin` (and of
+///   `owners`, where Quay puts the organization's creator) is left alone unless the file names
+///   that user there: removing it could lock mqc out of the organization, and Quay refuses to
+///   remove users from their only admin team ("User cannot remove themselves from their only
+///   admin team").
+///
+/// Robots deleted by this plan are not removed from teams one by one: Quay drops their
+/// memberships with them (see `Removed`); the robots rule keeps declared members from being
+/// deleted, so this concerns only undeclared ones.
+fn members(
+    planner: &mut Planner,
+    team: &str,
+    want: &Team,
+    have_team: Option<&Team>,
+    options: &PlanOptions,
+    deleted_robots: &BTreeSet<String>,
+) {
+    let Some(wanted) = &want.members else {
+        return;
+    };
+    let empty = TeamMembers::default();
+    let have = have_team.and_then(|t| t.members.as_ref()).unwrap_or(&empty);
+    let have_synced = have_team.is_some_and(|t| t.group_dn.is_some());
+    // Judged on the declared role, which does not change from run to run.
+    let admin_team = want.role == TeamRole::Admin || team == OWNERS_TEAM;
+    let add = |member| Op::AddTeamMember {
+        team: team.to_string(),
+        member,
+    };
+    let remove = |member| Op::RemoveTeamMember {
+        team: team.to_string(),
+        member,
+    };
+
+    for robot in &wanted.robots {
+        if have.robots.contains(robot) {
+            planner.unchanged(1);
+        } else {
+            planner.push(add(Member::Robot(robot.clone())));
+        }
+    }
+    for robot in have.robots.difference(&wanted.robots) {
+        if deleted_robots.contains(robot) {
+            continue;
+        }
+        planner.push(remove(Member::Robot(robot.clone())));
+    }
+
+    if want.group_dn.is_some() {
+        return;
+    }
+    let phase = if have_synced {
+        Phase::TeamSync
+    } else {
+        Phase::TeamMembers
+    };
+    for user in &wanted.users {
+        if have.users.contains(user) {
+            planner.unchanged(1);
+        } else if have.invited_users.contains(user) {
+            planner.unchanged(1);
+            planner.notice(Notice::InvitationPending {
+                team: team.to_string(),
+                user: user.clone(),
+            });
+        } else {
+            planner.push_in(phase, add(Member::User(user.clone())));
+        }
+    }
+    let token_user = options.token_user.as_deref();
+    let present: BTreeSet<&String> = have.users.union(&have.invited_users).collect();
+    for user in present {
+        let keeps_mqc_admin = admin_team && token_user == Some(user.as_str());
+        if !wanted.users.contains(user) && !keeps_mqc_admin {
+            planner.push_in(phase, remove(Member::User(user.clone())));
+        }
+    }
+}
+
+/// Team sync. Rules: a declared group on an unsynced team → `EnableTeamSync`; on a team synced
+/// to another group → `DisableTeamSync` then `EnableTeamSync` (Quay refuses to sync a synced
+/// team again: 500); no declared group on a synced team → `DisableTeamSync`.
+fn sync(planner: &mut Planner, team: &str, want: Option<&str>, have: Option<&str>) {
+    let enable = |group_dn: &str| Op::EnableTeamSync {
+        team: team.to_string(),
+        group_dn: group_dn.to_string(),
+    };
+    let disable = || Op::DisableTeamSync {
+        team: team.to_string(),
+    };
+    match (want, have) {
+        (Some(want), Some(have)) if want == have => {}
+        (Some(want), Some(_)) => {
+            planner.push(disable());
+            planner.push(enable(want));
+        }
+        (Some(want), None) => planner.push(enable(want)),
+        (None, Some(_)) => planner.push(disable()),
+        (None, None) => {}
+    }
+}

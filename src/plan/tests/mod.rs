@@ -1,0 +1,16 @@
+//! Planner tests: one module per kind of rule, the safety threshold, and the convergence
+//! property against a small simulated Quay.
+
+mod builders;
+mod convergence;
+mod members;
+mod mirrors;
+mod notifications;
+mod ordering;
+mod organization;
+mod permissions;
+mod repositories;
+mod robots;
+mod safety;
+mod sim;
+mod teams;

@@ -1,0 +1,175 @@
+use super::builders::*;
+use crate::model::{Role, TeamRole};
+use crate::plan::{Member, Notice, ObjectRef, Op, PlanOptions};
+
+fn prune_robots() -> PlanOptions {
+    PlanOptions {
+        prune_robots: true,
+        ..options()
+    }
+}
+
+#[test]
+fn a_declared_missing_robot_is_created() {
+    let plan = diff(&org().robot("ci", "CI robot"), Some(&quay_org()));
+    assert_eq!(
+        ops(&plan),
+        vec![Op::CreateRobot {
+            robot: "ci".into(),
+            description: "CI robot".into()
+        }]
+    );
+}
+
+#[test]
+fn a_present_robot_with_the_same_description_is_unchanged() {
+    let desired = org().robot("ci", "CI robot");
+    let actual = quay_org().robot("ci", "CI robot");
+    let plan = diff(&desired, Some(&actual));
+    assert!(plan.is_empty());
+    assert!(plan.notices.is_empty());
+    assert_eq!(plan.unchanged, 2); // organization + robot
+}
+
+#[test]
+fn a_differing_robot_description_is_reported_never_recreated() {
+    let desired = org().robot("ci", "new text");
+    let actual = quay_org().robot("ci", "old text");
+    let plan = diff(&desired, Some(&actual));
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+    assert_eq!(
+        plan.notices,
+        vec![Notice::RobotDescriptionDiffers {
+            robot: "ci".into(),
+            desired: "new text".into(),
+            actual: "old text".into()
+        }]
+    );
+    assert_eq!(plan.unchanged, 1); // only the organization
+}
+
+#[test]
+fn an_undeclared_robot_is_reported_as_unmanaged() {
+    let actual = quay_org().robot("stray", "");
+    let plan = diff(&org(), Some(&actual));
+    assert!(plan.is_empty());
+    assert_eq!(
+        plan.notices,
+        vec![Notice::Unmanaged {
+            object: ObjectRef::Robot("stray".into())
+        }]
+    );
+    assert_eq!(plan.unmanaged(), 1);
+}
+
+#[test]
+fn prune_deletes_an_undeclared_robot_instead_of_reporting_it() {
+    let actual = quay_org().robot("stray", "").robot("kept", "");
+    let desired = org().robot("kept", "");
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert_eq!(
+        ops(&plan),
+        vec![Op::DeleteRobot {
+            robot: "stray".into()
+        }]
+    );
+    assert!(plan.notices.is_empty());
+}
+
+#[test]
+fn prune_never_deletes_the_robot_of_a_declared_mirror() {
+    // The mirror's robot is not declared under `robots` but exists in Quay.
+    let desired = org().repo("alpine", repo().mirror(mirror("puller")));
+    let actual = quay_org().robot("puller", "").repo(
+        "alpine",
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(crate::model::RepoState::Mirror),
+    );
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+    assert_eq!(
+        plan.notices,
+        vec![Notice::Unmanaged {
+            object: ObjectRef::Robot("puller".into())
+        }]
+    );
+}
+
+#[test]
+fn prune_never_deletes_a_robot_a_mirror_in_quay_still_uses() {
+    // The declared mirror moves to `new`; `old` is still configured in Quay until the mirror
+    // phase, which runs after robots are deleted.
+    let desired = org()
+        .robot("new", "")
+        .repo("alpine", repo().mirror(mirror("new")));
+    let actual = quay_org().robot("new", "").robot("old", "").repo(
+        "alpine",
+        quay_repo()
+            .mirror(mirror("old"))
+            .state(crate::model::RepoState::Mirror),
+    );
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert!(!ops(&plan).contains(&Op::DeleteRobot {
+        robot: "old".into()
+    }));
+    // An undeclared repository's mirror protects its robot too.
+    let actual = quay_org()
+        .robot("other", "")
+        .repo("undeclared", quay_repo().mirror(mirror("other")));
+    let plan = diff_with(&org(), Some(&actual), &prune_robots());
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+}
+
+#[test]
+fn prune_never_deletes_a_robot_the_file_uses_elsewhere() {
+    let desired = org()
+        .team("devs", team(TeamRole::Member).members(&[], &["member"]))
+        .repo("alpine", repo().robots(&[("granted", Role::Read)]));
+    let actual = quay_org()
+        .robot("member", "")
+        .robot("granted", "")
+        .team("devs", team(TeamRole::Member).members(&[], &["member"]))
+        .repo("alpine", quay_repo().robots(&[("granted", Role::Read)]));
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+    assert_eq!(plan.unmanaged(), 2);
+}
+
+#[test]
+fn a_pruned_robot_takes_its_memberships_and_permissions_with_it() {
+    // Quay drops them with the robot: removing them one by one would fail afterwards.
+    let desired = org()
+        .team("devs", team(TeamRole::Member).members(&["alice"], &[]))
+        .repo("alpine", repo().robots(&[]));
+    let actual = quay_org()
+        .robot("stray", "")
+        .team(
+            "devs",
+            team(TeamRole::Member).members(&["alice"], &["stray"]),
+        )
+        .repo("alpine", quay_repo().robots(&[("stray", Role::Write)]));
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert_eq!(
+        ops(&plan),
+        vec![Op::DeleteRobot {
+            robot: "stray".into()
+        }]
+    );
+    // Without prune the robot stays, so its membership and permission are removed.
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(
+        ops(&plan),
+        vec![
+            Op::RemoveTeamMember {
+                team: "devs".into(),
+                member: Member::Robot("stray".into())
+            },
+            Op::RevokePermission {
+                repository: "alpine".into(),
+                grantee: crate::plan::Grantee::Robot("stray".into()),
+                role: Role::Write
+            },
+        ]
+    );
+}

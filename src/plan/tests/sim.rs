@@ -1,0 +1,449 @@
+//! A tiny simulated Quay, test code only: applies a plan to an actual organization the way
+//! Quay would — side effects included (the creator's `owners` membership and repository
+//! `admin`, the mirror robot's `write`, `MIRROR` state on mirror creation, invitations with
+//! mailing on, memberships and permissions dropped with their robot or team) — and refuses what
+//! Quay refuses, plus anything a correct plan never asks for (creating what exists, removing
+//! what is absent, a `from` that is not the current value). A refusal fails the property.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use crate::model::{
+    Notification, Organization, Permissions, RepoState, Repository, Robot, Role, Team, TeamMembers,
+    TeamRole,
+};
+use crate::plan::{Change, Grantee, Member, ObjectRef, Op, Phase, TargetPlan};
+
+pub struct SimQuay {
+    /// Whose token applies the plan (gets `owners` membership and repository `admin`).
+    pub token_user: Option<String>,
+    /// `FEATURE_MAILING` with required invites: users in no team of the organization are
+    /// invited instead of added.
+    pub mailing: bool,
+    /// Shuffles the objects of a phase, as the executor runs them concurrently.
+    pub seed: u64,
+}
+
+impl SimQuay {
+    /// Applies `plan` to `org`, phase by phase; inside a phase, each object's changes in plan
+    /// order, objects in a seed-dependent order.
+    pub fn apply(
+        &self,
+        mut org: Option<Organization>,
+        plan: &TargetPlan,
+    ) -> Result<Option<Organization>, String> {
+        let mut next_uuid = 0;
+        for change in self.schedule(&plan.changes) {
+            self.apply_op(&mut org, &change.op, &mut next_uuid)
+                .map_err(|e| format!("{:?} {:?}: {e}", change.phase, change.op))?;
+        }
+        Ok(org)
+    }
+
+    fn schedule<'a>(&self, changes: &'a [Change]) -> Vec<&'a Change> {
+        let mut groups: BTreeMap<(Phase, u64, ObjectRef), Vec<&Change>> = BTreeMap::new();
+        for change in changes {
+            let object = change.op.object();
+            let mut hasher = DefaultHasher::new();
+            (self.seed, &object).hash(&mut hasher);
+            groups
+                .entry((change.phase, hasher.finish(), object))
+                .or_default()
+                .push(change);
+        }
+        groups.into_values().flatten().collect()
+    }
+
+    fn apply_op(
+        &self,
+        slot: &mut Option<Organization>,
+        op: &Op,
+        next_uuid: &mut usize,
+    ) -> Result<(), String> {
+        if let Op::CreateOrganization { email } = op {
+            if slot.is_some() {
+                return Err("organization exists".into());
+            }
+            let owners = Team {
+                role: TeamRole::Admin,
+                description: String::new(),
+                members: Some(TeamMembers {
+                    users: self.token_user.iter().cloned().collect(),
+                    ..TeamMembers::default()
+                }),
+                group_dn: None,
+            };
+            *slot = Some(Organization {
+                name: "sim".into(),
+                email: email.clone(),
+                teams: BTreeMap::from([("owners".to_string(), owners)]),
+                ..Organization::default()
+            });
+            return Ok(());
+        }
+        let org = slot.as_mut().ok_or("organization does not exist")?;
+        match op {
+            Op::CreateOrganization { .. } => unreachable!(),
+            Op::UpdateOrganizationEmail { from, to } => {
+                check_from(&org.email, from)?;
+                org.email = Some(to.clone());
+            }
+            Op::CreateRobot { robot, description } => {
+                if org.robots.contains_key(robot) {
+                    return Err("robot exists (Quay: 400)".into());
+                }
+                org.robots.insert(
+                    robot.clone(),
+                    Robot {
+                        description: description.clone(),
+                    },
+                );
+            }
+            Op::DeleteRobot { robot } => {
+                let used = org
+                    .repositories
+                    .values()
+                    .any(|r| r.mirror.as_ref().is_some_and(|m| &m.robot == robot));
+                if used {
+                    return Err("Robot is being used by a mirror".into());
+                }
+                if org.robots.remove(robot).is_none() {
+                    return Err("no such robot".into());
+                }
+                for team in org.teams.values_mut() {
+                    if let Some(members) = &mut team.members {
+                        members.robots.remove(robot);
+                    }
+                }
+                for repository in org.repositories.values_mut() {
+                    if let Some(robots) = &mut repository.permissions.robots {
+                        robots.remove(robot);
+                    }
+                }
+            }
+            Op::CreateTeam {
+                team,
+                role,
+                description,
+            } => {
+                if org.teams.contains_key(team) {
+                    return Err("team exists: a correct plan updates it".into());
+                }
+                org.teams.insert(
+                    team.clone(),
+                    Team {
+                        role: *role,
+                        description: description.clone(),
+                        members: Some(TeamMembers::default()),
+                        group_dn: None,
+                    },
+                );
+            }
+            Op::UpdateTeam {
+                team,
+                role,
+                description,
+                from_role,
+                from_description,
+            } => {
+                let t = org.teams.get_mut(team).ok_or("no such team")?;
+                check_from(&t.role, from_role)?;
+                check_from(&t.description, from_description)?;
+                t.role = *role;
+                t.description = description.clone();
+            }
+            Op::DeleteTeam { team } => {
+                if team == "owners" {
+                    return Err("owners cannot be deleted".into());
+                }
+                org.teams.remove(team).ok_or("no such team")?;
+                for repository in org.repositories.values_mut() {
+                    if let Some(teams) = &mut repository.permissions.teams {
+                        teams.remove(team);
+                    }
+                }
+            }
+            Op::AddTeamMember { team, member } => {
+                let in_some_team = |user: &str| {
+                    org.teams
+                        .values()
+                        .any(|t| t.members.as_ref().is_some_and(|m| m.users.contains(user)))
+                };
+                let invite = match member {
+                    Member::User(user) => self.mailing && !in_some_team(user),
+                    Member::Robot(_) => false,
+                };
+                let robot_exists = match member {
+                    Member::Robot(robot) => org.robots.contains_key(robot),
+                    Member::User(_) => true,
+                };
+                if !robot_exists {
+                    return Err("Unknown user (no such robot)".into());
+                }
+                let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
+                let synced = t.group_dn.is_some();
+                let members = t.members.get_or_insert_with(TeamMembers::default);
+                match member {
+                    Member::Robot(robot) => {
+                        if !members.robots.insert(robot.clone()) {
+                            return Err("already a member".into());
+                        }
+                    }
+                    Member::User(user) => {
+                        if synced {
+                            return Err("Cannot call this method on an auth-synced team".into());
+                        }
+                        if members.users.contains(user) {
+                            return Err("already a member".into());
+                        }
+                        if members.invited_users.contains(user) {
+                            return Err("invited twice".into());
+                        }
+                        if invite {
+                            members.invited_users.insert(user.clone());
+                        } else {
+                            members.users.insert(user.clone());
+                        }
+                    }
+                }
+            }
+            Op::RemoveTeamMember { team, member } => {
+                let only_admin_team = |user: &str| {
+                    let admin_teams = org.teams.iter().filter(|(_, t)| {
+                        t.role == TeamRole::Admin
+                            && t.members.as_ref().is_some_and(|m| m.users.contains(user))
+                    });
+                    admin_teams.map(|(name, _)| name).eq([team])
+                };
+                if let Member::User(user) = member {
+                    if self.token_user.as_ref() == Some(user) && only_admin_team(user) {
+                        return Err(
+                            "User cannot remove themselves from their only admin team".into()
+                        );
+                    }
+                }
+                let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
+                let synced = t.group_dn.is_some();
+                let members = t.members.get_or_insert_with(TeamMembers::default);
+                let removed = match member {
+                    Member::Robot(robot) => members.robots.remove(robot),
+                    Member::User(_) if synced => {
+                        return Err("Cannot call this method on an auth-synced team".into())
+                    }
+                    Member::User(user) => {
+                        members.invited_users.remove(user) || members.users.remove(user)
+                    }
+                };
+                if !removed {
+                    return Err("does not belong to team (400)".into());
+                }
+            }
+            Op::EnableTeamSync { team, group_dn } => {
+                let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
+                if t.group_dn.is_some() {
+                    return Err("already synced (500)".into());
+                }
+                t.group_dn = Some(group_dn.clone());
+            }
+            Op::DisableTeamSync { team } => {
+                let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
+                if t.group_dn.take().is_none() {
+                    return Err("not synced: a correct plan does not disable it".into());
+                }
+            }
+            Op::CreateRepository {
+                repository,
+                description,
+                visibility,
+            } => {
+                if org.repositories.contains_key(repository) {
+                    return Err("Repository already exists".into());
+                }
+                let users = self
+                    .token_user
+                    .iter()
+                    .map(|u| (u.clone(), Role::Admin))
+                    .collect();
+                org.repositories.insert(
+                    repository.clone(),
+                    Repository {
+                        description: description.clone(),
+                        visibility: *visibility,
+                        permissions: Permissions {
+                            users: Some(users),
+                            robots: Some(BTreeMap::new()),
+                            teams: Some(BTreeMap::new()),
+                        },
+                        mirror: None,
+                        notifications: Vec::new(),
+                        state: RepoState::Normal,
+                    },
+                );
+            }
+            Op::UpdateRepositoryDescription {
+                repository,
+                from,
+                to,
+            } => {
+                let r = repo(org, repository)?;
+                check_from(&r.description, from)?;
+                r.description = to.clone();
+            }
+            Op::ChangeVisibility {
+                repository,
+                from,
+                to,
+            } => {
+                let r = repo(org, repository)?;
+                check_from(&r.visibility, from)?;
+                r.visibility = *to;
+            }
+            Op::SetRepositoryState {
+                repository,
+                from,
+                to,
+            } => {
+                let r = repo(org, repository)?;
+                check_from(&r.state, from)?;
+                r.state = *to;
+            }
+            Op::SetPermission {
+                repository,
+                grantee,
+                role,
+                from,
+            } => {
+                match grantee {
+                    Grantee::Robot(robot) if !org.robots.contains_key(robot) => {
+                        return Err("Invalid username (no such robot)".into())
+                    }
+                    Grantee::Team(team) if !org.teams.contains_key(team) => {
+                        return Err("No team in organization".into())
+                    }
+                    _ => {}
+                }
+                let map = permission_map(repo(org, repository)?, grantee);
+                let name = grantee_name(grantee);
+                check_from(&map.get(name).copied(), from)?;
+                map.insert(name.to_string(), *role);
+            }
+            Op::RevokePermission {
+                repository,
+                grantee,
+                role,
+            } => {
+                let map = permission_map(repo(org, repository)?, grantee);
+                match map.remove(grantee_name(grantee)) {
+                    Some(current) => check_from(&current, role)?,
+                    None => return Err("does not have permission for repo (400)".into()),
+                }
+            }
+            Op::CreateMirror { repository, mirror } => {
+                if !org.robots.contains_key(&mirror.robot) {
+                    return Err("Could not find robot with specified username".into());
+                }
+                let r = repo(org, repository)?;
+                if r.mirror.is_some() {
+                    return Err("Mirror configuration already exits (409)".into());
+                }
+                r.mirror = Some(mirror.clone());
+                r.state = RepoState::Mirror;
+                grant_mirror_write(r, &mirror.robot);
+            }
+            Op::UpdateMirror {
+                repository,
+                from,
+                to,
+            } => {
+                if !org.robots.contains_key(&to.robot) {
+                    return Err("Could not find robot with specified username".into());
+                }
+                let r = repo(org, repository)?;
+                let current = r.mirror.as_mut().ok_or("no mirror config (404)")?;
+                check_from(current, from.as_ref())?;
+                *current = to.as_ref().clone();
+                if to.robot != from.robot {
+                    grant_mirror_write(r, &to.robot);
+                }
+            }
+            Op::SyncMirrorNow { repository } => {
+                let r = repo(org, repository)?;
+                match &r.mirror {
+                    Some(m) if m.is_enabled => {}
+                    _ => return Err("no enabled mirror to sync".into()),
+                }
+            }
+            Op::CreateNotification {
+                repository,
+                notification,
+            } => {
+                if notification.uuid.is_some() {
+                    return Err("a new notification carries no uuid".into());
+                }
+                *next_uuid += 1;
+                let stored = Notification {
+                    uuid: Some(format!("sim-{next_uuid:04}")),
+                    ..notification.clone()
+                };
+                repo(org, repository)?.notifications.push(stored);
+            }
+            Op::DeleteNotification {
+                repository,
+                notification,
+            } => {
+                let r = repo(org, repository)?;
+                let at = r
+                    .notifications
+                    .iter()
+                    .position(|n| n.uuid.is_some() && n.uuid == notification.uuid)
+                    .ok_or("No repository notification found (400)")?;
+                r.notifications.remove(at);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_from<T: PartialEq + std::fmt::Debug>(current: &T, from: &T) -> Result<(), String> {
+    if current == from {
+        Ok(())
+    } else {
+        Err(format!("plan says from {from:?}, Quay has {current:?}"))
+    }
+}
+
+fn repo<'a>(org: &'a mut Organization, name: &str) -> Result<&'a mut Repository, String> {
+    org.repositories
+        .get_mut(name)
+        .ok_or_else(|| format!("no repository {name} (404)"))
+}
+
+fn permission_map<'a>(
+    repository: &'a mut Repository,
+    grantee: &Grantee,
+) -> &'a mut BTreeMap<String, Role> {
+    let permissions = &mut repository.permissions;
+    let map = match grantee {
+        Grantee::User(_) => &mut permissions.users,
+        Grantee::Robot(_) => &mut permissions.robots,
+        Grantee::Team(_) => &mut permissions.teams,
+    };
+    map.get_or_insert_with(BTreeMap::new)
+}
+
+fn grantee_name(grantee: &Grantee) -> &str {
+    match grantee {
+        Grantee::User(name) | Grantee::Robot(name) | Grantee::Team(name) => name,
+    }
+}
+
+/// Quay gives a mirror's robot `write` unless it has `write` or `admin` (a `read` is raised).
+fn grant_mirror_write(repository: &mut Repository, robot: &str) {
+    let robots = repository
+        .permissions
+        .robots
+        .get_or_insert_with(BTreeMap::new);
+    let role = robots.entry(robot.to_string()).or_insert(Role::Write);
+    *role = (*role).max(Role::Write);
+}
