@@ -117,10 +117,12 @@ pub fn after_failure(op: &Op) -> Consequence {
 }
 
 /// Changes that share a sequence key run one after another in plan order; `None` means the
-/// change is independent of every other change of its phase.
-fn sequence_key(op: &Op) -> Option<ObjectRef> {
-    match op.phase() {
-        Phase::Mirrors | Phase::TeamSync => Some(op.object()),
+/// change is independent of every other change of its phase. The phase is the change's, not
+/// the op's default: the planner moves a team's user-member changes into the team-sync phase
+/// when they must follow the disabling of that team's LDAP sync.
+fn sequence_key(change: &Change) -> Option<ObjectRef> {
+    match change.phase {
+        Phase::Mirrors | Phase::TeamSync => Some(change.op.object()),
         _ => None,
     }
 }
@@ -173,7 +175,7 @@ pub async fn apply<R: ChangeRunner>(
                 if change.phase != phase {
                     continue;
                 }
-                match sequence_key(&change.op) {
+                match sequence_key(change) {
                     Some(key) => {
                         let slot = *keyed.entry((t, key)).or_insert_with(|| {
                             sequences.push(Vec::new());

@@ -281,3 +281,18 @@ fn raising_the_stop_flag_wakes_a_waiter() {
     });
     assert!(stop.is_raised());
 }
+
+#[test]
+fn member_changes_moved_into_team_sync_follow_the_sync_removal() {
+    let mut plan = plan(
+        "a",
+        vec![
+            Op::DisableTeamSync { team: "t".into() },
+            Op::AddTeamMember { team: "t".into(), member: Member::User("alice".into()) },
+        ],
+    );
+    plan.changes[1].phase = Phase::TeamSync;
+    let runner = FakeRunner::new(&["DisableTeamSync"]);
+    let results = run(&[plan], &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
+}
