@@ -567,6 +567,8 @@ async fn mirror_update_sends_proxy_first_when_one_appears() {
     );
     assert!(puts[1].get("sync_start_date").is_none());
     assert!(puts[1].get("external_registry_username").is_none());
+    // The robot did not change: naming it would make Quay re-grant it `write`.
+    assert!(puts[1].get("robot_username").is_none());
 }
 
 #[tokio::test]

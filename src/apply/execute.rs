@@ -194,7 +194,10 @@ pub async fn execute(
         } => {
             let credentials = mirror_credentials(client, org, repository, to, Some(from), secrets)?;
             let capabilities = client.capabilities().await?;
-            let request = mirror_request(org, to, credentials, &capabilities, None);
+            let mut request = mirror_request(org, to, credentials, &capabilities, None);
+            if from.robot == to.robot {
+                request.robot_username = None;
+            }
             let handler = client.mirror(org, repository);
             if needs_proxy_first(from, to) {
                 handler
@@ -393,7 +396,7 @@ fn mirror_request(
         skopeo_timeout_interval: capabilities
             .send_skopeo_timeout()
             .then_some(SKOPEO_TIMEOUT_SECONDS),
-        robot_username: robot_full_name(org, &mirror.robot),
+        robot_username: Some(robot_full_name(org, &mirror.robot)),
         root_rule: MirrorRootRule::tags(mirror.tags.clone()),
     }
 }

@@ -288,7 +288,10 @@ fn member_changes_moved_into_team_sync_follow_the_sync_removal() {
         "a",
         vec![
             Op::DisableTeamSync { team: "t".into() },
-            Op::AddTeamMember { team: "t".into(), member: Member::User("alice".into()) },
+            Op::AddTeamMember {
+                team: "t".into(),
+                member: Member::User("alice".into()),
+            },
         ],
     );
     plan.changes[1].phase = Phase::TeamSync;

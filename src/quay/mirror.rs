@@ -111,8 +111,9 @@ pub struct MirrorRequest {
     pub sync_start_date: Option<String>,
     /// `Some(300)` only for servers that know the field.
     pub skopeo_timeout_interval: Option<u64>,
-    /// Full robot name `org+short`.
-    pub robot_username: String,
+    /// Full robot name `org+short`. Left out of a PUT that keeps the robot: Quay re-grants the
+    /// mirror robot `write` on every PUT that names it, which would undo a planned revoke.
+    pub robot_username: Option<String>,
     pub root_rule: MirrorRootRule,
 }
 
@@ -141,7 +142,9 @@ impl Serialize for MirrorRequest {
         if let Some(seconds) = self.skopeo_timeout_interval {
             map.serialize_entry("skopeo_timeout_interval", &seconds)?;
         }
-        map.serialize_entry("robot_username", &self.robot_username)?;
+        if let Some(robot) = &self.robot_username {
+            map.serialize_entry("robot_username", robot)?;
+        }
         map.serialize_entry("root_rule", &self.root_rule)?;
         map.end()
     }
@@ -263,7 +266,7 @@ mod tests {
             sync_interval: 86400,
             sync_start_date: start.map(str::to_string),
             skopeo_timeout_interval: skopeo,
-            robot_username: "exampleorg+mirror".into(),
+            robot_username: Some("exampleorg+mirror".into()),
             root_rule: MirrorRootRule::tags(vec!["latest".into(), "v1.*".into()]),
         }
     }
