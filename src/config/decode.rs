@@ -87,7 +87,8 @@ pub(crate) fn suggest(unknown: &str, valid: &[&'static str]) -> Option<&'static 
         .map(|v| (strsim::levenshtein(&unknown_lc, v), *v))
         .filter(|(dist, v)| {
             *dist <= 2.max(v.len() / 3)
-                || (unknown_lc.len() >= 3 && (v.starts_with(&unknown_lc) || unknown_lc.starts_with(v)))
+                || (unknown_lc.len() >= 3
+                    && (v.starts_with(&unknown_lc) || unknown_lc.starts_with(v)))
         })
         .min_by_key(|(dist, _)| *dist)
         .map(|(_, v)| v)
@@ -135,8 +136,14 @@ impl Decoder<'_> {
         match self.findings.len().cmp(&MAX_FINDINGS) {
             std::cmp::Ordering::Less => self.findings.push(finding),
             std::cmp::Ordering::Equal => self.findings.push(
-                Finding::error(self.file, None, format!("more than {MAX_FINDINGS} problems in this file; the rest are not shown"))
-                    .with_hint("fix these first and run `mqc check` again"),
+                Finding::error(
+                    self.file,
+                    None,
+                    format!(
+                        "more than {MAX_FINDINGS} problems in this file; the rest are not shown"
+                    ),
+                )
+                .with_hint("fix these first and run `mqc check` again"),
             ),
             std::cmp::Ordering::Greater => {}
         }
@@ -184,7 +191,10 @@ impl Decoder<'_> {
             let example = valid.first().copied().unwrap_or("name");
             self.error(
                 node.pos,
-                format!("{place} must be {what} (`{example}: …` lines), found {}", node.describe()),
+                format!(
+                    "{place} must be {what} (`{example}: …` lines), found {}",
+                    node.describe()
+                ),
                 None,
             );
             return None;
@@ -197,7 +207,11 @@ impl Decoder<'_> {
         };
         for (key_node, value) in entries {
             let Some(key) = key_node.scalar().map(|s| s.value.as_str()) else {
-                self.error(key_node.pos, format!("keys must be plain names, found {}", key_node.describe()), None);
+                self.error(
+                    key_node.pos,
+                    format!("keys must be plain names, found {}", key_node.describe()),
+                    None,
+                );
                 continue;
             };
             let known = match valid.iter().find(|v| **v == key) {
@@ -214,9 +228,15 @@ impl Decoder<'_> {
                     "quay_organization_email"
                 }
                 None => {
-                    let where_ = if path.is_empty() { "at the top level".to_string() } else { format!("in `{path}`") };
+                    let where_ = if path.is_empty() {
+                        "at the top level".to_string()
+                    } else {
+                        format!("in `{path}`")
+                    };
                     let message = match suggest(key, valid) {
-                        Some(s) => format!("unknown key `{key}` {where_} is ignored; did you mean `{s}`?"),
+                        Some(s) => {
+                            format!("unknown key `{key}` {where_} is ignored; did you mean `{s}`?")
+                        }
                         None => format!("unknown key `{key}` {where_} is ignored"),
                     };
                     self.push(
@@ -235,7 +255,11 @@ impl Decoder<'_> {
                 );
                 continue;
             }
-            let value_pos = if value.is_null() { key_node.pos } else { value.pos };
+            let value_pos = if value.is_null() {
+                key_node.pos
+            } else {
+                value.pos
+            };
             self.index.insert(join(path, known), value_pos);
             fields.entries.push((known, key_node.pos, value));
         }
@@ -243,7 +267,11 @@ impl Decoder<'_> {
     }
 
     fn missing(&mut self, f: &Fields, key: &str, what: &str) {
-        let place = if f.path.is_empty() { "the file".to_string() } else { format!("`{}`", f.path) };
+        let place = if f.path.is_empty() {
+            "the file".to_string()
+        } else {
+            format!("`{}`", f.path)
+        };
         self.error(
             f.pos,
             format!("{place} lacks the required key `{key}`"),
@@ -261,7 +289,15 @@ impl Decoder<'_> {
         match node.scalar() {
             Some(s) => Some(s.value.clone()),
             None => {
-                self.error(node.pos, format!("`{}` must be a single value, found {}", f.path(key), node.describe()), None);
+                self.error(
+                    node.pos,
+                    format!(
+                        "`{}` must be a single value, found {}",
+                        f.path(key),
+                        node.describe()
+                    ),
+                    None,
+                );
                 None
             }
         }
@@ -305,7 +341,10 @@ impl Decoder<'_> {
             Some(_) => {
                 self.error(
                     node.pos,
-                    format!("`{}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds", f.path(key)),
+                    format!(
+                        "`{}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds",
+                        f.path(key)
+                    ),
                     None,
                 );
                 None
@@ -313,7 +352,11 @@ impl Decoder<'_> {
             None => {
                 self.error(
                     node.pos,
-                    format!("`{}` must be a whole number of seconds, found {}", f.path(key), node.describe()),
+                    format!(
+                        "`{}` must be a whole number of seconds, found {}",
+                        f.path(key),
+                        node.describe()
+                    ),
                     Some("e.g. 86400 for a day"),
                 );
                 None
@@ -321,8 +364,18 @@ impl Decoder<'_> {
         }
     }
 
-    fn choice<T: Copy>(&mut self, f: &Fields, key: &str, choices: &[(&str, T)], required: bool) -> Option<T> {
-        let names = choices.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+    fn choice<T: Copy>(
+        &mut self,
+        f: &Fields,
+        key: &str,
+        choices: &[(&str, T)],
+        required: bool,
+    ) -> Option<T> {
+        let names = choices
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ");
         let Some(node) = f.get(key) else {
             if required {
                 self.missing(f, key, &names.replace(", ", "|"));
@@ -334,7 +387,11 @@ impl Decoder<'_> {
             Some((_, t)) => Some(*t),
             None => {
                 let found = found.map_or_else(|| node.describe().to_string(), |v| format!("`{v}`"));
-                self.error(node.pos, format!("`{}` must be one of {names}; found {found}", f.path(key)), None);
+                self.error(
+                    node.pos,
+                    format!("`{}` must be one of {names}; found {found}", f.path(key)),
+                    None,
+                );
                 None
             }
         }
@@ -347,7 +404,10 @@ impl Decoder<'_> {
         let Kind::Seq(items) = &node.kind else {
             self.error(
                 node.pos,
-                format!("`{path}` must be a list (`- …` lines), found {}", node.describe()),
+                format!(
+                    "`{path}` must be a list (`- …` lines), found {}",
+                    node.describe()
+                ),
                 None,
             );
             return None;
@@ -373,7 +433,11 @@ impl Decoder<'_> {
             match item.scalar().filter(|s| !s.is_null()) {
                 Some(s) => out.push(s.value.clone()),
                 None => {
-                    self.error(item.pos, format!("`{path}` must be a single value, found {}", item.describe()), None);
+                    self.error(
+                        item.pos,
+                        format!("`{path}` must be a single value, found {}", item.describe()),
+                        None,
+                    );
                     out.push(String::new());
                 }
             }
@@ -386,10 +450,16 @@ impl Decoder<'_> {
         let Some(f) = self.fields(root, "", "a map", keys::TOP) else {
             return org;
         };
-        org.quay_endpoint = self.text(&f, "quay_endpoint", Some("<host[:port] or https://… URL>")).unwrap_or_default();
+        org.quay_endpoint = self
+            .text(&f, "quay_endpoint", Some("<host[:port] or https://… URL>"))
+            .unwrap_or_default();
         org.replicate_to = self.text_list(&f, "replicate_to").unwrap_or_default();
-        org.quay_organization = self.text(&f, "quay_organization", Some("<name>")).unwrap_or_default();
-        org.quay_organization_email = self.text(&f, "quay_organization_email", None).unwrap_or_default();
+        org.quay_organization = self
+            .text(&f, "quay_organization", Some("<name>"))
+            .unwrap_or_default();
+        org.quay_organization_email = self
+            .text(&f, "quay_organization_email", None)
+            .unwrap_or_default();
         for (path, item) in self.list(&f, "repositories").unwrap_or_default() {
             let repo = self.repository(item, &path);
             org.repositories.push(repo);
@@ -410,12 +480,17 @@ impl Decoder<'_> {
         let Some(f) = self.fields(node, path, "a repository map", keys::REPOSITORY) else {
             return repo;
         };
-        repo.name = self.text(&f, "name", Some("<repository name>")).unwrap_or_default();
+        repo.name = self
+            .text(&f, "name", Some("<repository name>"))
+            .unwrap_or_default();
         repo.description = self.text(&f, "description", None);
         repo.visibility = self.choice(
             &f,
             "visibility",
-            &[("public", Visibility::Public), ("private", Visibility::Private)],
+            &[
+                ("public", Visibility::Public),
+                ("private", Visibility::Private),
+            ],
             false,
         );
         repo.mirror = self.boolean(&f, "mirror");
@@ -428,9 +503,14 @@ impl Decoder<'_> {
                     Finding::warning(
                         self.file,
                         Some(params.pos),
-                        format!("`{}` is ignored because `mirror` is not true", f.path("mirror_params")),
+                        format!(
+                            "`{}` is ignored because `mirror` is not true",
+                            f.path("mirror_params")
+                        ),
                     )
-                    .with_hint("set `mirror: true` to mirror this repository, or remove `mirror_params`"),
+                    .with_hint(
+                        "set `mirror: true` to mirror this repository, or remove `mirror_params`",
+                    ),
                 );
             }
         }
@@ -455,17 +535,26 @@ impl Decoder<'_> {
         let src_image = self.text(&f, "src_image", Some("<image path, e.g. libpod/alpine>"));
         if src_image.as_deref().is_some_and(|i| i.trim().is_empty()) {
             if let Some(node) = f.get("src_image") {
-                self.error(node.pos, format!("`{}` is empty", f.path("src_image")), Some("e.g. `libpod/alpine`"));
+                self.error(
+                    node.pos,
+                    format!("`{}` is empty", f.path("src_image")),
+                    Some("e.g. `libpod/alpine`"),
+                );
             }
         }
         let tags = self.text_list(&f, "src_image_tags");
         match &tags {
-            None if f.get("src_image_tags").is_none() => self.missing(&f, "src_image_tags", "[latest]"),
+            None if f.get("src_image_tags").is_none() => {
+                self.missing(&f, "src_image_tags", "[latest]")
+            }
             Some(list) if list.is_empty() => {
                 let pos = f.get("src_image_tags").map_or(f.pos, |n| n.pos);
                 self.error(
                     pos,
-                    format!("`{}` is empty: Quay needs at least one tag to mirror", f.path("src_image_tags")),
+                    format!(
+                        "`{}` is empty: Quay needs at least one tag to mirror",
+                        f.path("src_image_tags")
+                    ),
                     Some("e.g. `src_image_tags: [latest]` (globs such as `v1.*` are allowed)"),
                 );
             }
@@ -491,7 +580,12 @@ impl Decoder<'_> {
     }
 
     fn permissions(&mut self, node: &Node, path: &str) -> Option<PermissionsEntry> {
-        let f = self.fields(node, path, "a map of `robots`, `users` and `teams` lists", keys::PERMISSIONS)?;
+        let f = self.fields(
+            node,
+            path,
+            "a map of `robots`, `users` and `teams` lists",
+            keys::PERMISSIONS,
+        )?;
         let list = |d: &mut Self, key: &str| -> Option<Vec<PermissionEntry>> {
             let items = d.list(&f, key)?;
             let mut out = Vec::with_capacity(items.len());
@@ -513,14 +607,19 @@ impl Decoder<'_> {
             name: String::new(),
             role: Role::Admin,
         };
-        let Some(f) = self.fields(node, path, "a map with `name` and `role`", keys::PERMISSION) else {
+        let Some(f) = self.fields(node, path, "a map with `name` and `role`", keys::PERMISSION)
+        else {
             return entry;
         };
         entry.name = self.text(&f, "name", Some("<name>")).unwrap_or_default();
         if let Some(role) = self.choice(
             &f,
             "role",
-            &[("read", Role::Read), ("write", Role::Write), ("admin", Role::Admin)],
+            &[
+                ("read", Role::Read),
+                ("write", Role::Write),
+                ("admin", Role::Admin),
+            ],
             true,
         ) {
             entry.role = role;
@@ -533,17 +632,30 @@ impl Decoder<'_> {
         let event = self.choice(
             &f,
             "event",
-            &[("repo_mirror_sync_failed", NotificationEvent::RepoMirrorSyncFailed)],
+            &[(
+                "repo_mirror_sync_failed",
+                NotificationEvent::RepoMirrorSyncFailed,
+            )],
             true,
         );
-        let method = self.choice(&f, "method", &[("webhook", NotificationMethod::Webhook)], true);
+        let method = self.choice(
+            &f,
+            "method",
+            &[("webhook", NotificationMethod::Webhook)],
+            true,
+        );
         let url = match f.get("config") {
             None => {
                 self.missing(&f, "config", "{url: https://…}");
                 None
             }
             Some(config) => {
-                let c = self.fields(config, &f.path("config"), "a map with `url`", keys::NOTIFICATION_CONFIG);
+                let c = self.fields(
+                    config,
+                    &f.path("config"),
+                    "a map with `url`",
+                    keys::NOTIFICATION_CONFIG,
+                );
                 c.and_then(|c| self.text(&c, "url", Some("https://…")))
             }
         };
@@ -561,7 +673,9 @@ impl Decoder<'_> {
     fn robot(&mut self, node: &Node, path: &str) -> RobotEntry {
         let mut robot = RobotEntry::default();
         if let Some(f) = self.fields(node, path, "a robot map", keys::ROBOT) {
-            robot.name = self.text(&f, "name", Some("<robot short name>")).unwrap_or_default();
+            robot.name = self
+                .text(&f, "name", Some("<robot short name>"))
+                .unwrap_or_default();
             robot.desc = self.text(&f, "desc", None);
         }
         robot
@@ -572,7 +686,9 @@ impl Decoder<'_> {
         let Some(f) = self.fields(node, path, "a team map", keys::TEAM) else {
             return team;
         };
-        team.name = self.text(&f, "name", Some("<team name>")).unwrap_or_default();
+        team.name = self
+            .text(&f, "name", Some("<team name>"))
+            .unwrap_or_default();
         team.description = self.text(&f, "description", None);
         team.role = self.choice(
             &f,
@@ -585,7 +701,12 @@ impl Decoder<'_> {
             false,
         );
         if let Some(node) = f.get("members") {
-            if let Some(m) = self.fields(node, &f.path("members"), "a map of `users` and `robots` lists", keys::MEMBERS) {
+            if let Some(m) = self.fields(
+                node,
+                &f.path("members"),
+                "a map of `users` and `robots` lists",
+                keys::MEMBERS,
+            ) {
                 team.members = Some(MembersEntry {
                     users: self.text_list(&m, "users"),
                     robots: self.text_list(&m, "robots"),
@@ -618,22 +739,51 @@ mod tests {
     #[test]
     fn index_falls_back_to_the_closest_parent() {
         let d = run("quay_endpoint: q\nquay_organization: o\nrepositories:\n  - name: a\n    permissions:\n      users:\n        - name: u\n          role: read\n");
-        assert_eq!(d.index.at("repositories[0].permissions.users[0].name"), Some(Pos { line: 7, column: 17 }));
-        assert_eq!(d.index.at("repositories[0].permissions.users[0].nothing"), Some(Pos { line: 7, column: 11 }));
+        assert_eq!(
+            d.index.at("repositories[0].permissions.users[0].name"),
+            Some(Pos {
+                line: 7,
+                column: 17
+            })
+        );
+        assert_eq!(
+            d.index.at("repositories[0].permissions.users[0].nothing"),
+            Some(Pos {
+                line: 7,
+                column: 11
+            })
+        );
         assert!(d.findings.is_empty(), "{:?}", d.findings);
     }
 
     #[test]
     fn every_shape_problem_is_reported_in_one_pass() {
         let d = run("quay_endpoint: [a]\nrepositories:\n  - name: a\n    mirror: yes\n    visibility: secret\n  - description: x\nrobotz: []\n");
-        let messages: Vec<_> = d.findings.iter().map(|f| (f.line, f.message.clone())).collect();
+        let messages: Vec<_> = d
+            .findings
+            .iter()
+            .map(|f| (f.line, f.message.clone()))
+            .collect();
         assert_eq!(messages.len(), 6, "{messages:#?}");
-        assert!(messages.iter().any(|(l, m)| *l == Some(1) && m.contains("`quay_endpoint` must be a single value")));
-        assert!(messages.iter().any(|(l, m)| *l == Some(1) && m.contains("lacks the required key `quay_organization`")));
-        assert!(messages.iter().any(|(l, m)| *l == Some(4) && m.contains("must be true or false, found `yes`")));
-        assert!(messages.iter().any(|(l, m)| *l == Some(5) && m.contains("one of public, private; found `secret`")));
-        assert!(messages.iter().any(|(l, m)| *l == Some(6) && m.contains("`repositories[1]` lacks the required key `name`")));
-        assert!(messages.iter().any(|(l, m)| *l == Some(7) && m.contains("did you mean `robots`?")));
+        assert!(messages
+            .iter()
+            .any(|(l, m)| *l == Some(1) && m.contains("`quay_endpoint` must be a single value")));
+        assert!(messages.iter().any(
+            |(l, m)| *l == Some(1) && m.contains("lacks the required key `quay_organization`")
+        ));
+        assert!(messages
+            .iter()
+            .any(|(l, m)| *l == Some(4) && m.contains("must be true or false, found `yes`")));
+        assert!(messages
+            .iter()
+            .any(|(l, m)| *l == Some(5) && m.contains("one of public, private; found `secret`")));
+        assert!(messages
+            .iter()
+            .any(|(l, m)| *l == Some(6)
+                && m.contains("`repositories[1]` lacks the required key `name`")));
+        assert!(messages
+            .iter()
+            .any(|(l, m)| *l == Some(7) && m.contains("did you mean `robots`?")));
     }
 
     #[test]
@@ -655,6 +805,9 @@ mod tests {
         );
         let root = parse(&text).unwrap().unwrap();
         let d = decode(Path::new("t.yaml"), &root);
-        assert!(d.findings.iter().any(|f| f.message.contains("expands to more than")));
+        assert!(d
+            .findings
+            .iter()
+            .any(|f| f.message.contains("expands to more than")));
     }
 }

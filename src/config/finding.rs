@@ -51,7 +51,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, file: &Path, pos: Option<Pos>, message: impl Into<String>) -> Self {
+    pub fn new(
+        severity: Severity,
+        file: &Path,
+        pos: Option<Pos>,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             severity,
             file: file.to_path_buf(),
@@ -114,7 +119,10 @@ mod tests {
             "bad",
         )
         .with_hint("fix it");
-        assert_eq!(f.to_string(), "dir/org.yaml:3:7: error: bad\n  hint: fix it");
+        assert_eq!(
+            f.to_string(),
+            "dir/org.yaml:3:7: error: bad\n  hint: fix it"
+        );
         let f = Finding::note(Path::new("x.txt"), None, "skipped");
         assert_eq!(f.to_string(), "x.txt: note: skipped");
     }

@@ -160,7 +160,10 @@ impl LoginReader<'_> {
         match &node.kind {
             Kind::Map(entries) => Some(entries),
             _ => {
-                self.error(node.pos, format!("{what} must be a map, found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    format!("{what} must be a map, found {}", node.describe()),
+                );
                 None
             }
         }
@@ -171,7 +174,10 @@ impl LoginReader<'_> {
             Kind::Seq(items) => items,
             _ if node.is_null() => &[],
             _ => {
-                self.error(node.pos, format!("`{what}` must be a list, found {}", node.describe()));
+                self.error(
+                    node.pos,
+                    format!("`{what}` must be a list, found {}", node.describe()),
+                );
                 &[]
             }
         }
@@ -184,13 +190,21 @@ impl LoginReader<'_> {
         for (k, v) in entries {
             let key = k.scalar().map(|s| s.value.as_str()).unwrap_or("");
             let Some(i) = keys.iter().position(|known| *known == key) else {
-                tracing::warn!("{}:{}:{}: unknown key `{key}` in the login file is ignored", self.path.display(), k.pos.line, k.pos.column);
+                tracing::warn!(
+                    "{}:{}:{}: unknown key `{key}` in the login file is ignored",
+                    self.path.display(),
+                    k.pos.line,
+                    k.pos.column
+                );
                 continue;
             };
             match v.scalar().filter(|s| !s.is_null()) {
                 Some(s) if !s.value.is_empty() => values[i] = Some(s.value.clone()),
                 _ => {
-                    self.error(v.pos, format!("`{key}` in {what} must be a non-empty text value"));
+                    self.error(
+                        v.pos,
+                        format!("`{key}` in {what} must be a non-empty text value"),
+                    );
                     return None;
                 }
             }
@@ -218,7 +232,9 @@ impl LoginReader<'_> {
                 "quay_endpoint_login" => {
                     for (i, item) in self.items(v, key).iter().enumerate() {
                         let what = format!("`quay_endpoint_login[{i}]`");
-                        let Some(values) = self.record(item, &what, &["quay_endpoint", "quay_token"]) else {
+                        let Some(values) =
+                            self.record(item, &what, &["quay_endpoint", "quay_token"])
+                        else {
                             continue;
                         };
                         let [raw, token] = <[String; 2]>::try_from(values).unwrap_or_default();
@@ -234,7 +250,12 @@ impl LoginReader<'_> {
                 "mirror_repository" => {
                     for (i, item) in self.items(v, key).iter().enumerate() {
                         let what = format!("`mirror_repository[{i}]`");
-                        let keys = ["organization", "repository", "ext_registry_username", "ext_registry_password"];
+                        let keys = [
+                            "organization",
+                            "repository",
+                            "ext_registry_username",
+                            "ext_registry_password",
+                        ];
                         let Some(values) = self.record(item, &what, &keys) else {
                             continue;
                         };
@@ -294,10 +315,14 @@ pub fn save_login(path: &Path, login: &LoginFile) -> Result<(), ConfigError> {
         _ => PathBuf::from("."),
     };
     if !dir.exists() {
-        create_private_dir(&dir).map_err(|e| io_error(&dir, "cannot create the login file's directory", e))?;
+        create_private_dir(&dir)
+            .map_err(|e| io_error(&dir, "cannot create the login file's directory", e))?;
     }
-    let name = path.file_name().map_or_else(|| "login.yaml".into(), |n| n.to_string_lossy().into_owned());
-    let (tmp, mut file) = create_temp(&dir, &name).map_err(|e| io_error(&dir, "cannot create a temporary file", e))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "login.yaml".into(), |n| n.to_string_lossy().into_owned());
+    let (tmp, mut file) = create_temp(&dir, &name)
+        .map_err(|e| io_error(&dir, "cannot create a temporary file", e))?;
     let written = file
         .write_all(b"# Written by `mqc login`. Keep this file secret (mode 0600).\n")
         .and_then(|()| file.write_all(text.as_bytes()))
@@ -317,7 +342,10 @@ pub fn save_login(path: &Path, login: &LoginFile) -> Result<(), ConfigError> {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 #[cfg(not(unix))]
@@ -336,7 +364,10 @@ fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
     let mut last = None;
     for attempt in 0..16u32 {
         let nonce: u32 = rand::random();
-        let tmp = dir.join(format!(".{name}.{}.{attempt}.{nonce:08x}.tmp", std::process::id()));
+        let tmp = dir.join(format!(
+            ".{name}.{}.{attempt}.{nonce:08x}.tmp",
+            std::process::id()
+        ));
         match options.open(&tmp) {
             Ok(file) => return Ok((tmp, file)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
@@ -350,9 +381,15 @@ fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Need {
     /// A Quay token for an endpoint, and the files that use the endpoint.
-    Token { endpoint: Endpoint, files: Vec<PathBuf> },
+    Token {
+        endpoint: Endpoint,
+        files: Vec<PathBuf>,
+    },
     /// A mirror registry password, and the file that declares the mirror.
-    MirrorPassword { key: MirrorCredentialKey, file: PathBuf },
+    MirrorPassword {
+        key: MirrorCredentialKey,
+        file: PathBuf,
+    },
 }
 
 /// Every secret `orgs` need: tokens first (endpoints in order of first use), then mirror
@@ -378,7 +415,10 @@ pub fn needs(orgs: &[DesiredOrganization]) -> Vec<Need> {
                     repository: name.clone(),
                     username,
                 };
-                if !mirrors.iter().any(|n| matches!(n, Need::MirrorPassword { key: k, .. } if *k == key)) {
+                if !mirrors
+                    .iter()
+                    .any(|n| matches!(n, Need::MirrorPassword { key: k, .. } if *k == key))
+                {
                     mirrors.push(Need::MirrorPassword {
                         key,
                         file: d.source.clone(),
@@ -396,7 +436,13 @@ pub fn needs(orgs: &[DesiredOrganization]) -> Vec<Need> {
 
 fn env_part(raw: &str) -> String {
     raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -431,13 +477,21 @@ fn file_list(files: &[PathBuf]) -> String {
 }
 
 /// A token for every endpoint and a password for every mirror user, from the login file.
-pub fn check_secrets(orgs: &[DesiredOrganization], secrets: &Secrets, login_file: &Path) -> Vec<Finding> {
+pub fn check_secrets(
+    orgs: &[DesiredOrganization],
+    secrets: &Secrets,
+    login_file: &Path,
+) -> Vec<Finding> {
     missing_secrets(orgs, secrets, login_file, true)
 }
 
 /// [`check_secrets`], also when the login file does not exist (`None`): then every need is
 /// reported, and one note says how to create the file.
-pub fn check_login(orgs: &[DesiredOrganization], secrets: Option<&Secrets>, login_file: &Path) -> Vec<Finding> {
+pub fn check_login(
+    orgs: &[DesiredOrganization],
+    secrets: Option<&Secrets>,
+    login_file: &Path,
+) -> Vec<Finding> {
     match secrets {
         Some(secrets) => check_secrets(orgs, secrets, login_file),
         None => {
@@ -451,9 +505,18 @@ pub fn check_login(orgs: &[DesiredOrganization], secrets: Option<&Secrets>, logi
     }
 }
 
-fn missing_secrets(orgs: &[DesiredOrganization], secrets: &Secrets, login_file: &Path, exists: bool) -> Vec<Finding> {
+fn missing_secrets(
+    orgs: &[DesiredOrganization],
+    secrets: &Secrets,
+    login_file: &Path,
+    exists: bool,
+) -> Vec<Finding> {
     let hint = "run `mqc login` (same --dir and --login-file) to add it";
-    let lf = login_file.display();
+    let place = if exists {
+        format!("in the login file {}", login_file.display())
+    } else {
+        format!("(the login file {} does not exist)", login_file.display())
+    };
     let mut findings = Vec::new();
     for need in needs(orgs) {
         if need.is_met(secrets) {
@@ -463,18 +526,25 @@ fn missing_secrets(orgs: &[DesiredOrganization], secrets: &Secrets, login_file: 
             Need::Token { endpoint, files } => Finding::error(
                 files.first().map_or(login_file, PathBuf::as_path),
                 None,
-                format!("no token for endpoint {endpoint} in the login file {lf} (needed by {})", file_list(files)),
+                format!(
+                    "no token for endpoint {endpoint} {place}; needed by {}",
+                    file_list(files)
+                ),
             ),
             Need::MirrorPassword { key, file } => Finding::error(
                 file,
                 None,
                 format!(
-                    "no password for mirror user `{}` of {}/{} in the login file {lf}",
+                    "no password for mirror user `{}` of {}/{} {place}",
                     key.username, key.organization, key.repository
                 ),
             ),
         };
-        findings.push(if exists { finding.with_hint(hint) } else { finding });
+        findings.push(if exists {
+            finding.with_hint(hint)
+        } else {
+            finding
+        });
     }
     findings
 }
@@ -498,7 +568,10 @@ mod tests {
             },
             file: PathBuf::new(),
         };
-        assert_eq!(env_var_name(&need), "MQC_MIRROR_PASSWORD_MY_ORG_NESTED_DEMO_REPO_PULL_ER");
+        assert_eq!(
+            env_var_name(&need),
+            "MQC_MIRROR_PASSWORD_MY_ORG_NESTED_DEMO_REPO_PULL_ER"
+        );
     }
 
     #[test]
@@ -506,8 +579,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/.mqc/login.yaml");
         let mut secrets = Secrets::default();
-        secrets.insert_token(Endpoint::parse("quay.example.com").unwrap(), SecretString::from("tok-1"));
-        secrets.insert_token(Endpoint::parse("http://127.0.0.1:8080").unwrap(), SecretString::from("tok-2"));
+        secrets.insert_token(
+            Endpoint::parse("quay.example.com").unwrap(),
+            SecretString::from("tok-1"),
+        );
+        secrets.insert_token(
+            Endpoint::parse("http://127.0.0.1:8080").unwrap(),
+            SecretString::from("tok-2"),
+        );
         let key = MirrorCredentialKey {
             organization: "o".into(),
             repository: "r".into(),
@@ -516,9 +595,14 @@ mod tests {
         secrets.insert_mirror_password(key.clone(), SecretString::from("pw: with # yaml"));
         save_login(&path, &LoginFile::from_secrets(&secrets)).unwrap();
         let back = load_login(&path).unwrap().unwrap();
-        let token = back.token(&Endpoint::parse("https://quay.example.com/").unwrap()).unwrap();
+        let token = back
+            .token(&Endpoint::parse("https://quay.example.com/").unwrap())
+            .unwrap();
         assert_eq!(token.expose_secret(), "tok-1");
-        assert_eq!(back.mirror_password(&key).unwrap().expose_secret(), "pw: with # yaml");
+        assert_eq!(
+            back.mirror_password(&key).unwrap().expose_secret(),
+            "pw: with # yaml"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -16,7 +16,11 @@ use crate::model::{
 };
 
 fn non_empty(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 /// The model of a file that passed every check. `None` only if the endpoint does not parse
@@ -47,7 +51,12 @@ pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganiz
         .map(|t| {
             let members = t.members.as_ref().map(|m| TeamMembers {
                 users: m.users.iter().flatten().cloned().collect(),
-                robots: m.robots.iter().flatten().map(|r| robot_short(r, org)).collect(),
+                robots: m
+                    .robots
+                    .iter()
+                    .flatten()
+                    .map(|r| robot_short(r, org))
+                    .collect(),
                 invited_users: Default::default(),
             });
             let team = Team {
@@ -81,31 +90,40 @@ pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganiz
 
 fn repository(r: &RepositoryEntry, org: &str) -> Repository {
     let mirrored = r.mirror == Some(true);
-    let mirror = r.mirror_params.as_ref().filter(|_| mirrored).map(|m| Mirror {
-        external_reference: format!("{}/{}", m.src_registry, m.src_image),
-        tags: m.src_image_tags.clone(),
-        username: non_empty(&m.ext_registry_username),
-        verify_tls: m.ext_registry_verify_tls.unwrap_or(true),
-        unsigned_images: m.ext_registry_unsigned_image.unwrap_or(false),
-        robot: robot_short(&m.robot_username, org),
-        sync_interval: m.sync_interval,
-        is_enabled: m.is_enabled.unwrap_or(false),
-        proxy: Proxy {
-            http_proxy: non_empty(&m.http_proxy),
-            https_proxy: non_empty(&m.https_proxy),
-            no_proxy: non_empty(&m.no_proxy),
-        },
-    });
-    let to_map = |list: &Option<Vec<PermissionEntry>>, robots: bool| -> Option<BTreeMap<String, Role>> {
-        list.as_ref().map(|l| {
-            l.iter()
-                .map(|p| {
-                    let name = if robots { robot_short(&p.name, org) } else { p.name.clone() };
-                    (name, p.role)
-                })
-                .collect()
-        })
-    };
+    let mirror = r
+        .mirror_params
+        .as_ref()
+        .filter(|_| mirrored)
+        .map(|m| Mirror {
+            external_reference: format!("{}/{}", m.src_registry, m.src_image),
+            tags: m.src_image_tags.clone(),
+            username: non_empty(&m.ext_registry_username),
+            verify_tls: m.ext_registry_verify_tls.unwrap_or(true),
+            unsigned_images: m.ext_registry_unsigned_image.unwrap_or(false),
+            robot: robot_short(&m.robot_username, org),
+            sync_interval: m.sync_interval,
+            is_enabled: m.is_enabled.unwrap_or(false),
+            proxy: Proxy {
+                http_proxy: non_empty(&m.http_proxy),
+                https_proxy: non_empty(&m.https_proxy),
+                no_proxy: non_empty(&m.no_proxy),
+            },
+        });
+    let to_map =
+        |list: &Option<Vec<PermissionEntry>>, robots: bool| -> Option<BTreeMap<String, Role>> {
+            list.as_ref().map(|l| {
+                l.iter()
+                    .map(|p| {
+                        let name = if robots {
+                            robot_short(&p.name, org)
+                        } else {
+                            p.name.clone()
+                        };
+                        (name, p.role)
+                    })
+                    .collect()
+            })
+        };
     let permissions = match &r.permissions {
         None => Permissions::default(),
         Some(p) => Permissions {
@@ -130,7 +148,11 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
         description: r.description.clone().unwrap_or_default(),
         visibility: r.visibility.unwrap_or(Visibility::Public),
         permissions,
-        state: if mirror.is_some() { RepoState::Mirror } else { RepoState::Normal },
+        state: if mirror.is_some() {
+            RepoState::Mirror
+        } else {
+            RepoState::Normal
+        },
         mirror,
         notifications,
     }
@@ -169,11 +191,12 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                     })
                 };
                 let p = &r.permissions;
-                let permissions = (p.users.is_some() || p.robots.is_some() || p.teams.is_some()).then(|| PermissionsEntry {
-                    robots: perm_list(&p.robots),
-                    users: perm_list(&p.users),
-                    teams: perm_list(&p.teams),
-                });
+                let permissions = (p.users.is_some() || p.robots.is_some() || p.teams.is_some())
+                    .then(|| PermissionsEntry {
+                        robots: perm_list(&p.robots),
+                        users: perm_list(&p.users),
+                        teams: perm_list(&p.teams),
+                    });
                 RepositoryEntry {
                     name: name.clone(),
                     description: some_text(&r.description),
@@ -302,8 +325,15 @@ teams:
     #[test]
     fn endpoints_are_primary_first_and_deduplicated() {
         let d = load(FULL);
-        let urls: Vec<_> = d.endpoints.iter().map(|e| e.base_url().to_string()).collect();
-        assert_eq!(urls, ["https://quay1.example.com", "https://quay2.example.com"]);
+        let urls: Vec<_> = d
+            .endpoints
+            .iter()
+            .map(|e| e.base_url().to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            ["https://quay1.example.com", "https://quay2.example.com"]
+        );
         assert_eq!(d.organization.email, None);
     }
 
@@ -328,11 +358,20 @@ teams:
         assert!(!m.unsigned_images);
         assert_eq!(m.robot, "writer");
         assert!(!m.is_enabled, "is_enabled defaults to false");
-        assert_eq!(m.proxy.https_proxy.as_deref(), Some("http://proxy.example.com:3128"));
+        assert_eq!(
+            m.proxy.https_proxy.as_deref(),
+            Some("http://proxy.example.com:3128")
+        );
         assert_eq!(m.proxy.http_proxy, None);
         // Listed sub-lists are managed; the missing one is not.
-        assert_eq!(alpine.permissions.users.as_ref().unwrap()["alice"], Role::Admin);
-        assert_eq!(alpine.permissions.robots.as_ref().unwrap()["writer"], Role::Write);
+        assert_eq!(
+            alpine.permissions.users.as_ref().unwrap()["alice"],
+            Role::Admin
+        );
+        assert_eq!(
+            alpine.permissions.robots.as_ref().unwrap()["writer"],
+            Role::Write
+        );
         assert_eq!(alpine.permissions.teams, None);
         assert_eq!(alpine.notifications.len(), 1);
         assert_eq!(alpine.notifications[0].title, None);
@@ -340,7 +379,10 @@ teams:
         let nested = &repos["nested/demorepo"];
         assert_eq!(nested.visibility, Visibility::Private);
         assert_eq!(nested.mirror, None);
-        assert_eq!(nested.permissions.teams.as_ref().unwrap()["maintainers"], Role::Write);
+        assert_eq!(
+            nested.permissions.teams.as_ref().unwrap()["maintainers"],
+            Role::Write
+        );
     }
 
     #[test]
@@ -367,7 +409,9 @@ teams:
         assert_eq!(repo.mirror, None);
         assert_eq!(repo.state, RepoState::Normal);
         assert_eq!(findings.len(), 1);
-        assert!(findings[0].message.contains("is ignored because `mirror` is not true"));
+        assert!(findings[0]
+            .message
+            .contains("is ignored because `mirror` is not true"));
     }
 
     #[test]

@@ -38,7 +38,10 @@ pub enum ConfigError {
     /// The login file exists but cannot be used; each finding names its line and column, never
     /// a value.
     #[error("{}", findings.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
-    Login { path: PathBuf, findings: Vec<Finding> },
+    Login {
+        path: PathBuf,
+        findings: Vec<Finding>,
+    },
 }
 
 /// Every organization of a directory, and every problem found on the way.
@@ -57,7 +60,10 @@ impl LoadedConfig {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 }
 
@@ -88,12 +94,17 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Finding> {
     }
     let mut bytes = Vec::new();
     // The bound holds even when the file grows after the size check.
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
     if bytes.len() as u64 > limit {
         return Err(too_big(bytes.len() as u64));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text)),
+        Ok(text) => Ok(text
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(text)),
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
@@ -112,9 +123,8 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Finding> {
 /// tabs, syntax).
 pub(crate) fn parse_text(path: &Path, text: &str) -> Result<std::rc::Rc<yaml::Node>, Vec<Finding>> {
     let empty = || {
-        vec![Finding::error(path, None, "the file is empty").with_hint(
-            "declare an organization (see docs/configuration.md), or remove the file",
-        )]
+        vec![Finding::error(path, None, "the file is empty")
+            .with_hint("declare an organization (see docs/configuration.md), or remove the file")]
     };
     if text.trim().is_empty() {
         return Err(empty());
@@ -216,11 +226,19 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
     let mut analyses = Vec::new();
     for path in paths {
         if path.is_dir() {
-            loaded.findings.push(Finding::note(&path, None, "skipped: a directory (subdirectories are not read)"));
+            loaded.findings.push(Finding::note(
+                &path,
+                None,
+                "skipped: a directory (subdirectories are not read)",
+            ));
             continue;
         }
         if !is_organization_file(&path) {
-            loaded.findings.push(Finding::note(&path, None, "skipped: not a .yaml or .yml file"));
+            loaded.findings.push(Finding::note(
+                &path,
+                None,
+                "skipped: not a .yaml or .yml file",
+            ));
             continue;
         }
         let analysis = match read_text(&path) {
@@ -244,9 +262,9 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
     let identities: Vec<Identity> = analyses.iter().filter_map(|a| a.identity.clone()).collect();
     let across = validate::check_across(&identities);
     for a in analyses {
-        let failed_across = across.iter().any(|f| {
-            f.is_error() && a.identity.as_ref().is_some_and(|id| id.file == f.file)
-        });
+        let failed_across = across
+            .iter()
+            .any(|f| f.is_error() && a.identity.as_ref().is_some_and(|id| id.file == f.file));
         loaded.findings.extend(a.findings);
         if let Some(org) = a.organization.filter(|_| !failed_across) {
             loaded.organizations.push(org);
@@ -254,8 +272,12 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
     }
     loaded.findings.extend(across);
     // Findings grouped by file (name order) and by position inside each file.
-    loaded
-        .findings
-        .sort_by(|a, b| (&a.file, a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(&b.file, b.line.unwrap_or(0), b.column.unwrap_or(0))));
+    loaded.findings.sort_by(|a, b| {
+        (&a.file, a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
+            &b.file,
+            b.line.unwrap_or(0),
+            b.column.unwrap_or(0),
+        ))
+    });
     Ok(loaded)
 }

@@ -23,11 +23,9 @@ pub fn namespace_problem(name: &str) -> Option<String> {
                 }
                 prev_sep = true;
             }
-            other => {
-                return Some(format!(
-                    "may only contain a-z, 0-9 and single `.` `_` `-` between them (found `{other}`)"
-                ))
-            }
+            other => return Some(format!(
+                "may only contain a-z, 0-9 and single `.` `_` `-` between them (found `{other}`)"
+            )),
         }
     }
     if prev_sep {
@@ -43,7 +41,9 @@ pub fn repository_problem(name: &str) -> Option<String> {
         return Some("must not be empty".into());
     }
     if len > 255 {
-        return Some(format!("must be at most 255 characters long (it has {len})"));
+        return Some(format!(
+            "must be at most 255 characters long (it has {len})"
+        ));
     }
     if name.chars().any(|c| c.is_ascii_uppercase()) {
         return Some("must be lowercase".into());
@@ -60,7 +60,9 @@ pub fn repository_problem(name: &str) -> Option<String> {
             Some(_) => {}
         }
         if let Some(bad) = chars.find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '-')) {
-            return Some(format!("may only contain a-z, 0-9, `.`, `_`, `-` and `/` (found `{bad}`)"));
+            return Some(format!(
+                "may only contain a-z, 0-9, `.`, `_`, `-` and `/` (found `{bad}`)"
+            ));
         }
     }
     None
@@ -90,7 +92,10 @@ pub const REPOSITORY_SUB_RESOURCES: &[&str] = &[
 /// The sub-resource word a nested repository name ends with, if any.
 pub fn shadowed_by_sub_resource(name: &str) -> Option<&'static str> {
     let (_, last) = name.rsplit_once('/')?;
-    REPOSITORY_SUB_RESOURCES.iter().copied().find(|w| *w == last)
+    REPOSITORY_SUB_RESOURCES
+        .iter()
+        .copied()
+        .find(|w| *w == last)
 }
 
 #[cfg(test)]
@@ -102,7 +107,19 @@ mod tests {
         for ok in ["ab", "a.b", "a_b-c.d", "0x", "abc123", &"a".repeat(255)] {
             assert_eq!(namespace_problem(ok), None, "{ok}");
         }
-        for bad in ["a", "", "Ab", "a..b", "-ab", "ab-", "a b", "a+b", "a/b", "é-a", &"a".repeat(256)] {
+        for bad in [
+            "a",
+            "",
+            "Ab",
+            "a..b",
+            "-ab",
+            "ab-",
+            "a b",
+            "a+b",
+            "a/b",
+            "é-a",
+            &"a".repeat(256),
+        ] {
             assert!(namespace_problem(bad).is_some(), "{bad}");
         }
     }
@@ -112,7 +129,18 @@ mod tests {
         for ok in ["a", "nested/demorepo", "a..b", "a-", "x/y/z", "0.9_-"] {
             assert_eq!(repository_problem(ok), None, "{ok}");
         }
-        for bad in ["", "/a", "a/", "a//b", "A", ".a", "a/-b", "a b", "a:b", &"a".repeat(256)] {
+        for bad in [
+            "",
+            "/a",
+            "a/",
+            "a//b",
+            "A",
+            ".a",
+            "a/-b",
+            "a b",
+            "a:b",
+            &"a".repeat(256),
+        ] {
             assert!(repository_problem(bad).is_some(), "{bad}");
         }
     }

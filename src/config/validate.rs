@@ -159,7 +159,13 @@ impl Checker<'_> {
         }
     }
 
-    fn declared_robot(&mut self, written: &str, path: &str, robots: &BTreeSet<String>, used_as: &str) {
+    fn declared_robot(
+        &mut self,
+        written: &str,
+        path: &str,
+        robots: &BTreeSet<String>,
+        used_as: &str,
+    ) {
         if written.is_empty() {
             return;
         }
@@ -168,7 +174,9 @@ impl Checker<'_> {
                 self.error(
                     path,
                     format!("{used_as} robot `{short}` is not declared in `robots`"),
-                    Some(format!("add `- name: {short}` under `robots`, or fix the name")),
+                    Some(format!(
+                        "add `- name: {short}` under `robots`, or fix the name"
+                    )),
                 );
             }
         }
@@ -177,7 +185,11 @@ impl Checker<'_> {
 
 /// Checks one decoded file. `Identity` is returned when the organization and its endpoint are
 /// usable for the checks across files.
-pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Vec<Finding>, Option<Identity>) {
+pub fn check_file(
+    path: &Path,
+    file: &OrganizationFile,
+    index: &PosIndex,
+) -> (Vec<Finding>, Option<Identity>) {
     let org = file.quay_organization.as_str();
     let mut c = Checker {
         file: path,
@@ -193,7 +205,10 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
             Some(e) => endpoints.push(e),
             None => c.error(
                 "quay_endpoint",
-                format!("`quay_endpoint` `{}` is not a host[:port] or an http(s):// URL", file.quay_endpoint),
+                format!(
+                    "`quay_endpoint` `{}` is not a host[:port] or an http(s):// URL",
+                    file.quay_endpoint
+                ),
                 Some("e.g. `quay.example.com` or `https://quay.example.com:8443`".into()),
             ),
         }
@@ -214,9 +229,11 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
                 format!("`replicate_to` entry `{raw}` is the `quay_endpoint` itself"),
                 Some("remove it: the organization is always configured on `quay_endpoint`".into()),
             ),
-            Some(e) if endpoints.contains(&e) => {
-                c.warning(&p, format!("`replicate_to` lists `{raw}` twice"), Some("remove the repeat".into()))
-            }
+            Some(e) if endpoints.contains(&e) => c.warning(
+                &p,
+                format!("`replicate_to` lists `{raw}` twice"),
+                Some("remove the repeat".into()),
+            ),
             Some(e) => endpoints.push(e),
         }
     }
@@ -224,7 +241,11 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
     // Organization.
     if !org.is_empty() {
         if let Some(problem) = namespace_problem(org) {
-            c.error("quay_organization", format!("organization name `{org}` {problem}"), None);
+            c.error(
+                "quay_organization",
+                format!("organization name `{org}` {problem}"),
+                None,
+            );
         }
     }
     let email = Some(file.quay_organization_email.trim()).filter(|e| !e.is_empty());
@@ -269,7 +290,11 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
         let tp = format!("teams[{i}]");
         if !team.name.is_empty() {
             if let Some(problem) = namespace_problem(&team.name) {
-                c.error(&format!("{tp}.name"), format!("team name `{}` {problem}", team.name), None);
+                c.error(
+                    &format!("{tp}.name"),
+                    format!("team name `{}` {problem}", team.name),
+                    None,
+                );
             }
             c.unique(&mut seen, &team.name, &format!("{tp}.name"), "team");
             teams.insert(team.name.clone());
@@ -290,7 +315,12 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
             for (j, robot) in members.robots.iter().flatten().enumerate() {
                 let p = format!("{tp}.members.robots[{j}]");
                 c.declared_robot(robot, &p, &robots, &format!("team `{}` member", team.name));
-                c.unique(&mut seen_robots, &robot_short(robot, org), &p, "team member robot");
+                c.unique(
+                    &mut seen_robots,
+                    &robot_short(robot, org),
+                    &p,
+                    "team member robot",
+                );
             }
             if team.group_dn.is_some() && members.users.as_ref().is_some_and(|u| !u.is_empty()) {
                 c.warning(
@@ -303,8 +333,16 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
                 );
             }
         }
-        if team.group_dn.as_deref().is_some_and(|g| g.trim().is_empty()) {
-            c.error(&format!("{tp}.group_dn"), "`group_dn` is empty".into(), Some("give the group's DN relative to the LDAP base DN, or remove the key".into()));
+        if team
+            .group_dn
+            .as_deref()
+            .is_some_and(|g| g.trim().is_empty())
+        {
+            c.error(
+                &format!("{tp}.group_dn"),
+                "`group_dn` is empty".into(),
+                Some("give the group's DN relative to the LDAP base DN, or remove the key".into()),
+            );
         }
     }
 
@@ -314,14 +352,15 @@ pub fn check_file(path: &Path, file: &OrganizationFile, index: &PosIndex) -> (Ve
         check_repository(&mut c, i, repo, &robots, &teams, &mut seen);
     }
 
-    let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty()).then(|| Identity {
-        file: path.to_path_buf(),
-        organization: org.to_string(),
-        organization_pos: index.at("quay_organization"),
-        endpoints,
-        email: email.map(str::to_string),
-        email_pos: index.at("quay_organization_email"),
-    });
+    let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
+        .then(|| Identity {
+            file: path.to_path_buf(),
+            organization: org.to_string(),
+            organization_pos: index.at("quay_organization"),
+            endpoints,
+            email: email.map(str::to_string),
+            email_pos: index.at("quay_organization_email"),
+        });
     (c.findings, identity)
 }
 
@@ -349,7 +388,10 @@ fn check_repository(
         c.unique(seen, name, &np, "repository");
     }
 
-    let mirror_robot = repo.mirror_params.as_ref().map(|m| robot_short(&m.robot_username, c.org));
+    let mirror_robot = repo
+        .mirror_params
+        .as_ref()
+        .map(|m| robot_short(&m.robot_username, c.org));
     if repo.mirror == Some(true) && repo.mirror_params.is_none() {
         c.error(
             &format!("{rp}.mirror"),
@@ -371,19 +413,31 @@ fn check_repository(
                 None
             };
             if let Some(problem) = problem {
-                c.error(&format!("{mp}.src_registry"), format!("`src_registry` `{reg}` {problem}"), None);
+                c.error(
+                    &format!("{mp}.src_registry"),
+                    format!("`src_registry` `{reg}` {problem}"),
+                    None,
+                );
             }
         }
         let image = m.src_image.as_str();
         if image.trim().is_empty() {
             // Reported by the decoder.
-        } else if image.contains("://") || image.starts_with('/') || image.chars().any(char::is_whitespace) {
+        } else if image.contains("://")
+            || image.starts_with('/')
+            || image.chars().any(char::is_whitespace)
+        {
             c.error(
                 &format!("{mp}.src_image"),
                 format!("`src_image` `{image}` must be an image path such as `libpod/alpine`"),
                 None,
             );
-        } else if image.contains('@') || image.rsplit('/').next().is_some_and(|last| last.contains(':')) {
+        } else if image.contains('@')
+            || image
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':'))
+        {
             c.error(
                 &format!("{mp}.src_image"),
                 format!("`src_image` `{image}` must not carry a tag or digest"),
@@ -392,11 +446,23 @@ fn check_repository(
         }
         for (j, tag) in m.src_image_tags.iter().enumerate() {
             if !tag.is_empty() && tag.trim().is_empty() {
-                c.error(&format!("{mp}.src_image_tags[{j}]"), "a tag is blank".into(), None);
+                c.error(
+                    &format!("{mp}.src_image_tags[{j}]"),
+                    "a tag is blank".into(),
+                    None,
+                );
             }
         }
-        c.declared_robot(&m.robot_username, &format!("{mp}.robot_username"), robots, "mirror");
-        for (key, value) in [("https_proxy", &m.https_proxy), ("http_proxy", &m.http_proxy)] {
+        c.declared_robot(
+            &m.robot_username,
+            &format!("{mp}.robot_username"),
+            robots,
+            "mirror",
+        );
+        for (key, value) in [
+            ("https_proxy", &m.https_proxy),
+            ("http_proxy", &m.http_proxy),
+        ] {
             if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
                 if let Err(problem) = http_url_host(v) {
                     c.error(
@@ -431,7 +497,9 @@ fn check_repository(
                     "robots" => {
                         c.declared_robot(&entry.name, &p, robots, "permission for");
                         let short = robot_short(&entry.name, c.org);
-                        if mirror_robot.as_deref() == Some(short.as_str()) && entry.role < Role::Write {
+                        if mirror_robot.as_deref() == Some(short.as_str())
+                            && entry.role < Role::Write
+                        {
                             c.warning(
                                 &format!("{pp}.{key}[{j}].role"),
                                 format!("mirror robot `{short}` is given `{}` on `{name}`, but mirroring needs `write`", entry.role),
@@ -444,8 +512,14 @@ fn check_repository(
                         if !teams.contains(&entry.name) && entry.name != OWNERS_TEAM {
                             c.error(
                                 &p,
-                                format!("permission for team `{}`, which is not declared in `teams`", entry.name),
-                                Some(format!("add `- name: {}` under `teams`, or fix the name", entry.name)),
+                                format!(
+                                    "permission for team `{}`, which is not declared in `teams`",
+                                    entry.name
+                                ),
+                                Some(format!(
+                                    "add `- name: {}` under `teams`, or fix the name",
+                                    entry.name
+                                )),
                             );
                         }
                         entry.name.clone()
@@ -548,16 +622,31 @@ mod tests {
     #[test]
     fn robot_references() {
         assert_eq!(robot_ref("writer", "org"), RobotRef::Short("writer".into()));
-        assert_eq!(robot_ref("org+writer", "org"), RobotRef::Prefixed("writer".into()));
-        assert_eq!(robot_ref("other+writer", "org"), RobotRef::Foreign("other".into()));
+        assert_eq!(
+            robot_ref("org+writer", "org"),
+            RobotRef::Prefixed("writer".into())
+        );
+        assert_eq!(
+            robot_ref("other+writer", "org"),
+            RobotRef::Foreign("other".into())
+        );
         assert_eq!(robot_short("org+writer", "org"), "writer");
     }
 
     #[test]
     fn webhook_and_proxy_urls() {
-        assert_eq!(http_url_host("https://hooks.example.com/x"), Ok("hooks.example.com".into()));
-        assert_eq!(http_url_host("http://LOCALHOST:8080/"), Ok("localhost".into()));
-        assert_eq!(http_url_host("http://user:pw@proxy:3128"), Ok("proxy".into()));
+        assert_eq!(
+            http_url_host("https://hooks.example.com/x"),
+            Ok("hooks.example.com".into())
+        );
+        assert_eq!(
+            http_url_host("http://LOCALHOST:8080/"),
+            Ok("localhost".into())
+        );
+        assert_eq!(
+            http_url_host("http://user:pw@proxy:3128"),
+            Ok("proxy".into())
+        );
         assert!(http_url_host("ftp://x").is_err());
         assert!(http_url_host("proxy:3128").is_err());
         assert!(http_url_host("https://").is_err());

@@ -46,7 +46,9 @@ pub struct Scalar {
 
 impl Scalar {
     pub fn is_null(&self) -> bool {
-        self.plain && !self.forced_str && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+        self.plain
+            && !self.forced_str
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
     }
 
     pub fn as_bool(&self) -> Option<bool> {
@@ -133,8 +135,14 @@ fn pos(mark: &Marker) -> Pos {
 pub fn pos_of_offset(bytes: &[u8], offset: usize) -> Pos {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     Pos { line, column }
 }
 
@@ -188,7 +196,10 @@ pub fn parse(text: &str) -> Result<Option<Rc<Node>>, ParseError> {
             let hint = if info.contains("tab") {
                 Some("indent with spaces; YAML does not allow tabs here".to_string())
             } else {
-                Some("fix the YAML syntax (indentation, a missing `:` or closing bracket or quote)".to_string())
+                Some(
+                    "fix the YAML syntax (indentation, a missing `:` or closing bracket or quote)"
+                        .to_string(),
+                )
             };
             ParseError {
                 pos: pos(e.marker()),
@@ -216,7 +227,8 @@ pub fn parse(text: &str) -> Result<Option<Rc<Node>>, ParseError> {
                 None => {
                     return Err(ParseError {
                         pos: here,
-                        message: "alias (`*name`) to an anchor that is not defined before it".into(),
+                        message: "alias (`*name`) to an anchor that is not defined before it"
+                            .into(),
                         hint: None,
                     })
                 }
@@ -329,7 +341,11 @@ mod tests {
     fn syntax_errors_have_a_position() {
         let err = parse("a: [b\n").unwrap_err();
         assert_eq!(err.pos.line, 2);
-        assert!(err.message.starts_with("YAML syntax error"), "{}", err.message);
+        assert!(
+            err.message.starts_with("YAML syntax error"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
