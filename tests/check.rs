@@ -20,7 +20,9 @@ fn run(args: &[&str]) -> Output {
 fn write_login(path: &Path, endpoints: &[&str], mirrors: &[(&str, &str, &str)]) {
     let mut text = String::from("quay_endpoint_login:\n");
     for e in endpoints {
-        text.push_str(&format!("  - quay_endpoint: {e}\n    quay_token: tok-SECRET-123\n"));
+        text.push_str(&format!(
+            "  - quay_endpoint: {e}\n    quay_token: tok-SECRET-123\n"
+        ));
     }
     text.push_str("mirror_repository:\n");
     for (org, repo, user) in mirrors {
@@ -45,11 +47,21 @@ struct Expect {
 }
 
 fn err(file: &'static str, line: Option<u64>, message: &'static str) -> Expect {
-    Expect { file, severity: "error", line, message }
+    Expect {
+        file,
+        severity: "error",
+        line,
+        message,
+    }
 }
 
 fn warn(file: &'static str, line: Option<u64>, message: &'static str) -> Expect {
-    Expect { file, severity: "warning", line, message }
+    Expect {
+        file,
+        severity: "warning",
+        line,
+        message,
+    }
 }
 
 struct Case {
@@ -232,10 +244,23 @@ fn cases() -> Vec<Case> {
 }
 
 fn check_json(dir: &Path, login: &Path) -> (i32, Value, String) {
-    let out = run(&["--output", "json", "check", "--dir", dir.to_str().unwrap(), "--login-file", login.to_str().unwrap()]);
+    let out = run(&[
+        "--output",
+        "json",
+        "check",
+        "--dir",
+        dir.to_str().unwrap(),
+        "--login-file",
+        login.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
-    (out.status.code().unwrap_or(-1), json, String::from_utf8_lossy(&out.stderr).to_string())
+    let json: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
 }
 
 #[test]
@@ -269,31 +294,71 @@ fn broken_files_are_reported_with_file_line_and_message() {
                     && f["message"].as_str().is_some_and(|m| m.contains(e.message))
             });
             if !found {
-                problems.push(format!("no {} at {}:{:?} containing {:?}", e.severity, e.file, e.line, e.message));
+                problems.push(format!(
+                    "no {} at {}:{:?} containing {:?}",
+                    e.severity, e.file, e.line, e.message
+                ));
             }
         }
         if !problems.is_empty() {
-            failures.push(format!("{}: {}\n  findings: {:#}\n  stderr: {stderr}", c.name, problems.join("; "), Value::Array(findings)));
+            failures.push(format!(
+                "{}: {}\n  findings: {:#}\n  stderr: {stderr}",
+                c.name,
+                problems.join("; "),
+                Value::Array(findings)
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn human_output_shows_file_line_column_and_a_summary_last() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("org.yaml"), with("    mirror: yes\n    visiblity: x\n")).unwrap();
+    std::fs::write(
+        tmp.path().join("org.yaml"),
+        with("    mirror: yes\n    visiblity: x\n"),
+    )
+    .unwrap();
     std::fs::write(tmp.path().join("README.md"), "not an organization").unwrap();
     let login = tmp.path().join("none.yaml");
-    let out = run(&["check", "--dir", tmp.path().to_str().unwrap(), "--login-file", login.to_str().unwrap()]);
+    let out = run(&[
+        "check",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+        "--login-file",
+        login.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let org = tmp.path().join("org.yaml");
     let expected_error = format!("{}:9:13: error: `repositories[0].mirror` must be true or false, found `yes`\n  hint: write true or false, without quotes\n", org.display());
     assert!(stdout.contains(&expected_error), "{stdout}");
-    assert!(stdout.contains(&format!("{}:10:5: warning: unknown key `visiblity`", org.display())), "{stdout}");
-    assert!(stdout.contains(&format!("{}: note: skipped: not a .yaml or .yml file", tmp.path().join("README.md").display())), "{stdout}");
-    assert_eq!(stdout.lines().last(), Some("1 error, 1 warning in 1 file"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "{}:10:5: warning: unknown key `visiblity`",
+            org.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{}: note: skipped: not a .yaml or .yml file",
+            tmp.path().join("README.md").display()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().last(),
+        Some("1 error, 1 warning in 1 file"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -303,7 +368,13 @@ fn a_missing_directory_is_an_error_that_names_it() {
     let out = run(&["check", "--dir", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("mqc: error: {}: the organization directory does not exist", dir.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "mqc: error: {}: the organization directory does not exist",
+            dir.display()
+        )),
+        "{stderr}"
+    );
     assert!(stderr.contains("--dir"), "{stderr}");
 }
 
@@ -315,7 +386,10 @@ fn an_empty_directory_is_an_error_finding() {
     assert_eq!(json["files"], 0);
     assert_eq!(json["errors"], 1);
     assert_eq!(json["findings"][0]["file"], tmp.path().to_str().unwrap());
-    assert_eq!(json["findings"][0]["message"], "no organization files (*.yaml, *.yml) in this directory");
+    assert_eq!(
+        json["findings"][0]["message"],
+        "no organization files (*.yaml, *.yml) in this directory"
+    );
 }
 
 #[test]
@@ -335,16 +409,31 @@ const QUAY2: &str = "example-registry-quay-quay2.apps.ocphub.lab.seeweb";
 fn shipped_examples_pass_with_their_tokens() {
     let tmp = tempfile::tempdir().unwrap();
     let login = tmp.path().join("login.yaml");
-    write_login(&login, &[QUAY1, QUAY2], &[("mirror-with-notification", "alpine", "puller")]);
+    write_login(
+        &login,
+        &[QUAY1, QUAY2],
+        &[("mirror-with-notification", "alpine", "puller")],
+    );
     let (code, json, stderr) = check_json(&shipped_examples(), &login);
     assert_eq!(code, 0, "{json:#}\n{stderr}");
     assert_eq!(json["errors"], 0);
     assert_eq!(json["warnings"], 0, "{json:#}");
     assert_eq!(json["files"], 5);
-    let orgs: Vec<&str> = json["organizations"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let orgs: Vec<&str> = json["organizations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert_eq!(
         orgs,
-        ["basic-example-mirror", "basic-example-replicate-to", "basic-example-with-team-sync", "empty-repositories", "mirror-with-notification"]
+        [
+            "basic-example-mirror",
+            "basic-example-replicate-to",
+            "basic-example-with-team-sync",
+            "empty-repositories",
+            "mirror-with-notification"
+        ]
     );
     assert!(!stderr.contains("SECRET") && !json.to_string().contains("SECRET"));
 }
@@ -353,28 +442,54 @@ fn shipped_examples_pass_with_their_tokens() {
 fn shipped_examples_without_login_file_name_every_endpoint_lacking_a_token() {
     let tmp = tempfile::tempdir().unwrap();
     let login = tmp.path().join(".mqc/login.yaml");
-    let out = run(&["check", "--dir", shipped_examples().to_str().unwrap(), "--login-file", login.to_str().unwrap()]);
+    let out = run(&[
+        "check",
+        "--dir",
+        shipped_examples().to_str().unwrap(),
+        "--login-file",
+        login.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for endpoint in [QUAY1, QUAY2] {
         assert!(stdout.contains(&format!("error: no token for endpoint https://{endpoint} (the login file {} does not exist)", login.display())), "{stdout}");
     }
-    assert!(stdout.contains("error: no password for mirror user `puller` of mirror-with-notification/alpine"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "error: no password for mirror user `puller` of mirror-with-notification/alpine"
+        ),
+        "{stdout}"
+    );
     assert!(stdout.contains("hint: run `mqc login`"), "{stdout}");
-    assert_eq!(stdout.lines().last(), Some("3 errors, 0 warnings in 5 files"));
+    assert_eq!(
+        stdout.lines().last(),
+        Some("3 errors, 0 warnings in 5 files")
+    );
 }
 
 #[test]
 fn a_token_missing_from_an_existing_login_file_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let login = tmp.path().join("login.yaml");
-    write_login(&login, &[QUAY1], &[("mirror-with-notification", "alpine", "puller")]);
+    write_login(
+        &login,
+        &[QUAY1],
+        &[("mirror-with-notification", "alpine", "puller")],
+    );
     let (code, json, _) = check_json(&shipped_examples(), &login);
     assert_eq!(code, 1);
     assert_eq!(json["errors"], 1);
     let f = &json["findings"][0];
-    assert_eq!(f["file"], shipped_examples().join("basic-example-replicate-to.yaml").to_str().unwrap());
-    assert!(f["message"].as_str().unwrap().starts_with(&format!("no token for endpoint https://{QUAY2} in the login file")));
+    assert_eq!(
+        f["file"],
+        shipped_examples()
+            .join("basic-example-replicate-to.yaml")
+            .to_str()
+            .unwrap()
+    );
+    assert!(f["message"].as_str().unwrap().starts_with(&format!(
+        "no token for endpoint https://{QUAY2} in the login file"
+    )));
 }
 
 #[test]
@@ -383,7 +498,13 @@ fn a_broken_login_file_is_reported_without_its_values() {
     let login = tmp.path().join("login.yaml");
     std::fs::write(&login, "quay_endpoint_login:\n  - quay_endpoint: q.example.com\n    quay_token: [tok-SECRET-123]\n").unwrap();
     std::fs::write(tmp.path().join("org.yaml"), BASE).unwrap();
-    let out = run(&["check", "--dir", tmp.path().to_str().unwrap(), "--login-file", login.to_str().unwrap()]);
+    let out = run(&[
+        "check",
+        "--dir",
+        tmp.path().to_str().unwrap(),
+        "--login-file",
+        login.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains(&format!("{}:3:17: error: `quay_token` in `quay_endpoint_login[0]` must be a non-empty text value", login.display())), "{stdout}");

@@ -7,22 +7,99 @@ use proptest::prelude::*;
 /// Keys of the organization and login formats, so random documents reach deep into the
 /// decoder, plus a few strangers.
 const KEYS: &[&str] = &[
-    "quay_endpoint", "replicate_to", "quay_organization", "quay_organization_email",
-    "quay_organization_role_email", "repositories", "robots", "teams", "name", "description",
-    "visibility", "mirror", "mirror_params", "permissions", "notification", "src_registry",
-    "src_image", "src_image_tags", "ext_registry_username", "ext_registry_verify_tls",
-    "ext_registry_unsigned_image", "robot_username", "sync_interval", "is_enabled",
-    "https_proxy", "http_proxy", "no_proxy", "users", "role", "event", "method", "config", "url",
-    "title", "desc", "members", "group_dn", "quay_endpoint_login", "quay_token",
-    "mirror_repository", "organization", "repository", "ext_registry_password", "x", "<<",
+    "quay_endpoint",
+    "replicate_to",
+    "quay_organization",
+    "quay_organization_email",
+    "quay_organization_role_email",
+    "repositories",
+    "robots",
+    "teams",
+    "name",
+    "description",
+    "visibility",
+    "mirror",
+    "mirror_params",
+    "permissions",
+    "notification",
+    "src_registry",
+    "src_image",
+    "src_image_tags",
+    "ext_registry_username",
+    "ext_registry_verify_tls",
+    "ext_registry_unsigned_image",
+    "robot_username",
+    "sync_interval",
+    "is_enabled",
+    "https_proxy",
+    "http_proxy",
+    "no_proxy",
+    "users",
+    "role",
+    "event",
+    "method",
+    "config",
+    "url",
+    "title",
+    "desc",
+    "members",
+    "group_dn",
+    "quay_endpoint_login",
+    "quay_token",
+    "mirror_repository",
+    "organization",
+    "repository",
+    "ext_registry_password",
+    "x",
+    "<<",
 ];
 
 const SCALARS: &[&str] = &[
-    "", "~", "null", "true", "False", "yes", "0", "-1", "86400", "0x1f", "1e3", "99999999999999999999",
-    "q.example.com", "https://q.example.com:8443", "http://localhost/x", "org1", "Org", "a/b",
-    "a/mirror", "org1+writer", "other+w", "public", "private", "read", "write", "admin",
-    "member", "creator", "repo_mirror_sync_failed", "webhook", "quay.io", "libpod/alpine",
-    "latest", "a: b", "- x", "#", "'", "\"", "\t", "é", "*a", "&a", "!!str", "[", "{",
+    "",
+    "~",
+    "null",
+    "true",
+    "False",
+    "yes",
+    "0",
+    "-1",
+    "86400",
+    "0x1f",
+    "1e3",
+    "99999999999999999999",
+    "q.example.com",
+    "https://q.example.com:8443",
+    "http://localhost/x",
+    "org1",
+    "Org",
+    "a/b",
+    "a/mirror",
+    "org1+writer",
+    "other+w",
+    "public",
+    "private",
+    "read",
+    "write",
+    "admin",
+    "member",
+    "creator",
+    "repo_mirror_sync_failed",
+    "webhook",
+    "quay.io",
+    "libpod/alpine",
+    "latest",
+    "a: b",
+    "- x",
+    "#",
+    "'",
+    "\"",
+    "\t",
+    "é",
+    "*a",
+    "&a",
+    "!!str",
+    "[",
+    "{",
 ];
 
 #[derive(Debug, Clone)]
@@ -40,15 +117,23 @@ fn doc() -> impl Strategy<Value = Doc> {
     scalar.prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..5).prop_map(Doc::Seq),
-            proptest::collection::vec((proptest::sample::select(KEYS).prop_map(str::to_string), inner), 0..6)
-                .prop_map(Doc::Map),
+            proptest::collection::vec(
+                (
+                    proptest::sample::select(KEYS).prop_map(str::to_string),
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(Doc::Map),
         ]
     })
 }
 
 /// Plain when harmless, else a JSON string (which is a valid YAML double-quoted scalar).
 fn scalar(s: &str, quote: bool) -> String {
-    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._/+-".contains(c));
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._/+-".contains(c));
     if plain && !quote {
         s.to_string()
     } else {

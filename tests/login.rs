@@ -1,8 +1,8 @@
 //! `mqc login` end to end, non-interactive (stdin and environment).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 use mqc::model::{Endpoint, MirrorCredentialKey, Secrets};
 use secrecy::ExposeSecret;
@@ -21,7 +21,12 @@ fn examples() -> PathBuf {
 fn mqc(args: &[&str], login: &Path, stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(MQC);
     cmd.arg("login")
-        .args(["--dir", examples().to_str().unwrap(), "--login-file", login.to_str().unwrap()])
+        .args([
+            "--dir",
+            examples().to_str().unwrap(),
+            "--login-file",
+            login.to_str().unwrap(),
+        ])
         .args(args)
         .env_remove("MQC_DIR")
         .env_remove("MQC_LOGIN_FILE")
@@ -40,11 +45,16 @@ fn mqc(args: &[&str], login: &Path, stdin: Option<&str>, env: &[(&str, &str)]) -
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 fn token(s: &Secrets, host: &str) -> Option<String> {
-    s.token(&Endpoint::parse(host).unwrap()).map(|t| t.expose_secret().to_string())
+    s.token(&Endpoint::parse(host).unwrap())
+        .map(|t| t.expose_secret().to_string())
 }
 
 fn password(s: &Secrets) -> Option<String> {
@@ -53,7 +63,8 @@ fn password(s: &Secrets) -> Option<String> {
         repository: "alpine".into(),
         username: "puller".into(),
     };
-    s.mirror_password(&key).map(|p| p.expose_secret().to_string())
+    s.mirror_password(&key)
+        .map(|p| p.expose_secret().to_string())
 }
 
 #[cfg(unix)]
@@ -66,12 +77,20 @@ fn mode(p: &Path) -> u32 {
 fn from_stdin_writes_a_private_file_that_check_accepts() {
     let tmp = tempfile::tempdir().unwrap();
     let login = tmp.path().join(".mqc/login.yaml");
-    let out = mqc(&["--from-stdin"], &login, Some("tok-SECRET-123\ntok-SECRET-456\npw-SECRET-789\n"), &[]);
+    let out = mqc(
+        &["--from-stdin"],
+        &login,
+        Some("tok-SECRET-123\ntok-SECRET-456\npw-SECRET-789\n"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!text(&out).contains("SECRET"), "{}", text(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("wrote {}: 2 token(s) and 1 mirror password(s); 3 asked, 0 kept", login.display())
+        format!(
+            "wrote {}: 2 token(s) and 1 mirror password(s); 3 asked, 0 kept",
+            login.display()
+        )
     );
     let secrets = mqc::config::load_login(&login).unwrap().unwrap();
     assert_eq!(token(&secrets, QUAY1).as_deref(), Some("tok-SECRET-123"));
@@ -83,7 +102,13 @@ fn from_stdin_writes_a_private_file_that_check_accepts() {
         assert_eq!(mode(login.parent().unwrap()), 0o700);
     }
     let check = Command::new(MQC)
-        .args(["check", "--dir", examples().to_str().unwrap(), "--login-file", login.to_str().unwrap()])
+        .args([
+            "check",
+            "--dir",
+            examples().to_str().unwrap(),
+            "--login-file",
+            login.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
@@ -100,14 +125,23 @@ fn existing_values_are_kept_unless_recreate() {
     )
     .unwrap();
     // Only the two missing values are read.
-    let out = mqc(&["--from-stdin"], &login, Some("tok-SECRET-2\npw-SECRET-3\n"), &[]);
+    let out = mqc(
+        &["--from-stdin"],
+        &login,
+        Some("tok-SECRET-2\npw-SECRET-3\n"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 asked, 1 kept"));
     let s = mqc::config::load_login(&login).unwrap().unwrap();
     assert_eq!(token(&s, QUAY1).as_deref(), Some("tok-OLD-1"));
     assert_eq!(token(&s, QUAY2).as_deref(), Some("tok-SECRET-2"));
     assert_eq!(password(&s).as_deref(), Some("pw-SECRET-3"));
-    assert_eq!(token(&s, "gone.example.com").as_deref(), Some("tok-OLD-GONE"), "kept by default");
+    assert_eq!(
+        token(&s, "gone.example.com").as_deref(),
+        Some("tok-OLD-GONE"),
+        "kept by default"
+    );
     #[cfg(unix)]
     assert_eq!(mode(&login), 0o600, "rewritten private");
 
@@ -119,7 +153,12 @@ fn existing_values_are_kept_unless_recreate() {
     );
 
     // --recreate asks for everything and drops what no file needs.
-    let out = mqc(&["--from-stdin", "--recreate"], &login, Some("tok-SECRET-A\ntok-SECRET-B\npw-SECRET-C\n"), &[]);
+    let out = mqc(
+        &["--from-stdin", "--recreate"],
+        &login,
+        Some("tok-SECRET-A\ntok-SECRET-B\npw-SECRET-C\n"),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let s = mqc::config::load_login(&login).unwrap().unwrap();
     assert_eq!(token(&s, QUAY1).as_deref(), Some("tok-SECRET-A"));
@@ -134,11 +173,23 @@ fn from_env_reads_variables_and_lists_the_missing_ones() {
     let out = mqc(&["--from-env"], &login, None, &[(ENV1, "tok-SECRET-123")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&format!("missing or empty: {ENV2}, {ENV_PW}")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("missing or empty: {ENV2}, {ENV_PW}")),
+        "{stderr}"
+    );
     assert!(!text(&out).contains("SECRET"));
     assert!(!login.exists(), "nothing written on failure");
 
-    let out = mqc(&["--from-env"], &login, None, &[(ENV1, "tok-SECRET-123"), (ENV2, "tok-SECRET-456"), (ENV_PW, "pw-SECRET-789")]);
+    let out = mqc(
+        &["--from-env"],
+        &login,
+        None,
+        &[
+            (ENV1, "tok-SECRET-123"),
+            (ENV2, "tok-SECRET-456"),
+            (ENV_PW, "pw-SECRET-789"),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!text(&out).contains("SECRET"));
     let s = mqc::config::load_login(&login).unwrap().unwrap();
@@ -154,7 +205,10 @@ fn without_a_terminal_or_flags_it_says_what_to_use() {
     let out = mqc(&[], &tmp.path().join("login.yaml"), None, &[]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("use `--from-env`") && stderr.contains("`--from-stdin`"), "{stderr}");
+    assert!(
+        stderr.contains("use `--from-env`") && stderr.contains("`--from-stdin`"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -174,13 +228,23 @@ fn refuses_to_run_on_broken_organization_files() {
     std::fs::write(tmp.path().join("bad.yaml"), "quay_organization: org1\n").unwrap();
     let login = tmp.path().join("login.yaml");
     let out = Command::new(MQC)
-        .args(["login", "--from-stdin", "--dir", tmp.path().to_str().unwrap(), "--login-file", login.to_str().unwrap()])
+        .args([
+            "login",
+            "--from-stdin",
+            "--dir",
+            tmp.path().to_str().unwrap(),
+            "--login-file",
+            login.to_str().unwrap(),
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.yaml:1:1: error: the file lacks the required key `quay_endpoint`"), "{stderr}");
+    assert!(
+        stderr.contains("bad.yaml:1:1: error: the file lacks the required key `quay_endpoint`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("fix them before `mqc login`"), "{stderr}");
     assert!(!login.exists());
 }

@@ -23,9 +23,11 @@ pub fn namespace_problem(name: &str) -> Option<String> {
                 }
                 prev_sep = true;
             }
-            other => return Some(format!(
+            other => {
+                return Some(format!(
                 "may only contain a-z, 0-9 and single `.` `_` `-` between them (found `{other}`)"
-            )),
+            ))
+            }
         }
     }
     if prev_sep {
