@@ -233,6 +233,13 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
             ));
             continue;
         }
+        if !path.is_file() {
+            // A FIFO or device named `x.yaml` would block or never end.
+            loaded
+                .findings
+                .push(Finding::note(&path, None, "skipped: not a regular file"));
+            continue;
+        }
         if !is_organization_file(&path) {
             loaded.findings.push(Finding::note(
                 &path,
