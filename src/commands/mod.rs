@@ -1,6 +1,8 @@
 //! One module per subcommand; each takes resolved settings and returns an [`Outcome`].
 
+pub mod check;
 mod completion;
+pub mod login;
 
 use std::process::ExitCode;
 
@@ -37,8 +39,8 @@ pub fn run(args: Args) -> Result<Outcome, Error> {
     let settings = Settings::from_args(&args.global);
     match args.command {
         Command::Completion { shell } => completion::run(shell),
-        Command::Check => not_yet("check", &settings),
-        Command::Login(_) => not_yet("login", &settings),
+        Command::Check => check::run(&settings),
+        Command::Login(login_args) => login::run(&login_args, &settings),
         Command::Create(_) | Command::Plan(_) => not_yet("create", &settings),
         Command::Delete(_) => not_yet("delete", &settings),
         Command::Export(_) => not_yet("export", &settings),

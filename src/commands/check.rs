@@ -1,0 +1,95 @@
+//! `mqc check`: loads the organization directory and the login file, offline, and reports
+//! every finding. Exit 0 without errors (warnings allowed), 1 with errors.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Outcome;
+use crate::cli::OutputFormat;
+use crate::config::{self, ConfigError, Finding, LoadedConfig, Severity};
+use crate::error::Error;
+use crate::settings::Settings;
+
+/// The `--output json` document.
+#[derive(Debug, Serialize)]
+struct JsonReport<'a> {
+    files: usize,
+    organizations: Vec<&'a str>,
+    errors: usize,
+    warnings: usize,
+    findings: &'a [Finding],
+}
+
+/// Every finding about the organization files and, for the organizations that loaded, about
+/// the secrets they need.
+pub fn findings(loaded: &LoadedConfig, login_file: &Path) -> Vec<Finding> {
+    let mut findings = loaded.findings.clone();
+    if loaded.organizations.is_empty() {
+        return findings;
+    }
+    match config::load_login(login_file) {
+        Ok(secrets) => findings.extend(config::check_login(
+            &loaded.organizations,
+            secrets.as_ref(),
+            login_file,
+        )),
+        Err(ConfigError::Login {
+            findings: problems, ..
+        }) => findings.extend(problems),
+        Err(e @ ConfigError::Io { .. }) => findings.push(
+            Finding::error(login_file, None, e.to_string())
+                .with_hint("check the --login-file path and its permissions"),
+        ),
+    }
+    findings
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub fn run(settings: &Settings) -> Result<Outcome, Error> {
+    let loaded = config::load_dir(&settings.dir)?;
+    let findings = findings(&loaded, &settings.login_file);
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    match settings.output {
+        OutputFormat::Json => {
+            let report = JsonReport {
+                files: loaded.files.len(),
+                organizations: loaded
+                    .organizations
+                    .iter()
+                    .map(|o| o.organization.name.as_str())
+                    .collect(),
+                errors,
+                warnings,
+                findings: &findings,
+            };
+            let text = serde_json::to_string_pretty(&report)
+                .map_err(|e| Error::other(format!("cannot write the JSON report: {e}")))?;
+            println!("{text}");
+        }
+        OutputFormat::Human => {
+            for finding in &findings {
+                println!("{finding}");
+            }
+            println!(
+                "{}, {} in {}",
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                plural(loaded.files.len(), "file")
+            );
+        }
+    }
+    Ok(if errors == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Failed
+    })
+}

@@ -1,0 +1,426 @@
+//! Between the file format and the shared model: a checked [`OrganizationFile`] becomes a
+//! [`DesiredOrganization`], and (for `mqc export`) an [`Organization`] becomes a file again.
+//! The rules are documented in docs/configuration.md.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::file::{
+    MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
+    PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+};
+use super::validate::robot_short;
+use crate::model::{
+    DesiredOrganization, Endpoint, Mirror, Notification, Organization, Permissions, Proxy,
+    RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
+};
+
+fn non_empty(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The model of a file that passed every check. `None` only if the endpoint does not parse
+/// (which the checks report first).
+pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganization> {
+    let org = file.quay_organization.as_str();
+    let mut endpoints = vec![Endpoint::parse(&file.quay_endpoint)?];
+    for raw in &file.replicate_to {
+        if let Some(e) = Endpoint::parse(raw) {
+            if !endpoints.contains(&e) {
+                endpoints.push(e);
+            }
+        }
+    }
+    let robots = file
+        .robots
+        .iter()
+        .map(|r| {
+            let robot = Robot {
+                description: r.desc.clone().unwrap_or_default(),
+            };
+            (robot_short(&r.name, org), robot)
+        })
+        .collect();
+    let teams = file
+        .teams
+        .iter()
+        .map(|t| {
+            let members = t.members.as_ref().map(|m| TeamMembers {
+                users: m.users.iter().flatten().cloned().collect(),
+                robots: m
+                    .robots
+                    .iter()
+                    .flatten()
+                    .map(|r| robot_short(r, org))
+                    .collect(),
+                invited_users: Default::default(),
+            });
+            let team = Team {
+                role: t.role.unwrap_or(TeamRole::Member),
+                description: t.description.clone().unwrap_or_default(),
+                members,
+                group_dn: non_empty(&t.group_dn),
+            };
+            (t.name.clone(), team)
+        })
+        .collect();
+    let repositories = file
+        .repositories
+        .iter()
+        .map(|r| (r.name.clone(), repository(r, org)))
+        .collect();
+    Some(DesiredOrganization {
+        source: source.to_path_buf(),
+        endpoints,
+        organization: Organization {
+            name: org.to_string(),
+            email: Some(file.quay_organization_email.trim())
+                .filter(|e| !e.is_empty())
+                .map(str::to_string),
+            robots,
+            teams,
+            repositories,
+        },
+    })
+}
+
+fn repository(r: &RepositoryEntry, org: &str) -> Repository {
+    let mirrored = r.mirror == Some(true);
+    let mirror = r
+        .mirror_params
+        .as_ref()
+        .filter(|_| mirrored)
+        .map(|m| Mirror {
+            external_reference: format!("{}/{}", m.src_registry, m.src_image),
+            tags: m.src_image_tags.clone(),
+            username: non_empty(&m.ext_registry_username),
+            verify_tls: m.ext_registry_verify_tls.unwrap_or(true),
+            unsigned_images: m.ext_registry_unsigned_image.unwrap_or(false),
+            robot: robot_short(&m.robot_username, org),
+            sync_interval: m.sync_interval,
+            is_enabled: m.is_enabled.unwrap_or(false),
+            proxy: Proxy {
+                http_proxy: non_empty(&m.http_proxy),
+                https_proxy: non_empty(&m.https_proxy),
+                no_proxy: non_empty(&m.no_proxy),
+            },
+        });
+    let to_map =
+        |list: &Option<Vec<PermissionEntry>>, robots: bool| -> Option<BTreeMap<String, Role>> {
+            list.as_ref().map(|l| {
+                l.iter()
+                    .map(|p| {
+                        let name = if robots {
+                            robot_short(&p.name, org)
+                        } else {
+                            p.name.clone()
+                        };
+                        (name, p.role)
+                    })
+                    .collect()
+            })
+        };
+    let permissions = match &r.permissions {
+        None => Permissions::default(),
+        Some(p) => Permissions {
+            users: to_map(&p.users, false),
+            robots: to_map(&p.robots, true),
+            teams: to_map(&p.teams, false),
+        },
+    };
+    let notifications = r
+        .notification
+        .iter()
+        .flatten()
+        .map(|n| Notification {
+            event: n.event,
+            method: n.method,
+            url: n.config.url.clone(),
+            title: non_empty(&n.title),
+            uuid: None,
+        })
+        .collect();
+    Repository {
+        description: r.description.clone().unwrap_or_default(),
+        visibility: r.visibility.unwrap_or(Visibility::Public),
+        permissions,
+        state: if mirror.is_some() {
+            RepoState::Mirror
+        } else {
+            RepoState::Normal
+        },
+        mirror,
+        notifications,
+    }
+}
+
+/// How an endpoint is written in files: the bare host for plain https, else the full URL.
+pub fn endpoint_to_file(endpoint: &Endpoint) -> String {
+    let url = endpoint.base_url();
+    match url.strip_prefix("https://") {
+        Some(rest) if !rest.contains('/') => rest.to_string(),
+        _ => url.to_string(),
+    }
+}
+
+/// The file that declares `org` on `endpoints` exactly as it is (for `mqc export`): every
+/// collection present in the model is written, so the file manages what was read.
+pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFile {
+    let some_text = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    OrganizationFile {
+        quay_endpoint: endpoints.first().map(endpoint_to_file).unwrap_or_default(),
+        replicate_to: endpoints.iter().skip(1).map(endpoint_to_file).collect(),
+        quay_organization: org.name.clone(),
+        quay_organization_email: org.email.clone().unwrap_or_default(),
+        repositories: org
+            .repositories
+            .iter()
+            .map(|(name, r)| {
+                let perm_list = |m: &Option<BTreeMap<String, Role>>| {
+                    m.as_ref().map(|m| {
+                        m.iter()
+                            .map(|(name, role)| PermissionEntry {
+                                name: name.clone(),
+                                role: *role,
+                            })
+                            .collect()
+                    })
+                };
+                let p = &r.permissions;
+                let permissions = (p.users.is_some() || p.robots.is_some() || p.teams.is_some())
+                    .then(|| PermissionsEntry {
+                        robots: perm_list(&p.robots),
+                        users: perm_list(&p.users),
+                        teams: perm_list(&p.teams),
+                    });
+                RepositoryEntry {
+                    name: name.clone(),
+                    description: some_text(&r.description),
+                    visibility: Some(r.visibility),
+                    mirror: r.mirror.as_ref().map(|_| true),
+                    mirror_params: r.mirror.as_ref().map(|m| {
+                        let (registry, image) = m
+                            .external_reference
+                            .split_once('/')
+                            .unwrap_or((m.external_reference.as_str(), ""));
+                        MirrorParams {
+                            src_registry: registry.to_string(),
+                            src_image: image.to_string(),
+                            src_image_tags: m.tags.clone(),
+                            ext_registry_username: m.username.clone(),
+                            ext_registry_verify_tls: Some(m.verify_tls),
+                            ext_registry_unsigned_image: Some(m.unsigned_images),
+                            robot_username: m.robot.clone(),
+                            sync_interval: m.sync_interval,
+                            is_enabled: Some(m.is_enabled),
+                            https_proxy: m.proxy.https_proxy.clone(),
+                            http_proxy: m.proxy.http_proxy.clone(),
+                            no_proxy: m.proxy.no_proxy.clone(),
+                        }
+                    }),
+                    permissions,
+                    notification: (!r.notifications.is_empty()).then(|| {
+                        r.notifications
+                            .iter()
+                            .map(|n| NotificationEntry {
+                                event: n.event,
+                                method: n.method,
+                                config: NotificationConfig { url: n.url.clone() },
+                                title: n.title.clone().filter(|t| !t.is_empty()),
+                            })
+                            .collect()
+                    }),
+                }
+            })
+            .collect(),
+        robots: org
+            .robots
+            .iter()
+            .map(|(name, r)| RobotEntry {
+                name: name.clone(),
+                desc: some_text(&r.description),
+            })
+            .collect(),
+        teams: org
+            .teams
+            .iter()
+            .map(|(name, t)| TeamEntry {
+                name: name.clone(),
+                description: some_text(&t.description),
+                members: t.members.as_ref().map(|m| MembersEntry {
+                    users: Some(m.users.iter().cloned().collect()),
+                    robots: Some(m.robots.iter().cloned().collect()),
+                }),
+                role: Some(t.role),
+                group_dn: t.group_dn.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The YAML text of an organization file.
+pub fn to_yaml(file: &OrganizationFile) -> Result<String, serde_yaml::Error> {
+    serde_yaml::to_string(file).map(|body| format!("---\n{body}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::load_text;
+
+    const FULL: &str = r#"
+quay_endpoint: quay1.example.com
+replicate_to: [quay2.example.com, "https://quay1.example.com"]
+quay_organization: org1
+quay_organization_email: ""
+repositories:
+  - name: alpine
+    description: mirror
+    mirror: true
+    mirror_params:
+      src_registry: quay.io
+      src_image: libpod/alpine
+      src_image_tags: [latest, v1]
+      ext_registry_username: puller
+      robot_username: org1+writer
+      sync_interval: 86400
+      https_proxy: http://proxy.example.com:3128
+    permissions:
+      robots: [{name: writer, role: write}]
+      users: [{name: alice, role: admin}]
+    notification:
+      - event: repo_mirror_sync_failed
+        method: webhook
+        config: {url: "https://hooks.example.com/x"}
+        title: ""
+  - name: nested/demorepo
+    visibility: private
+    mirror: false
+    permissions:
+      teams: [{name: maintainers, role: write}]
+  - name: plain
+robots:
+  - name: writer
+    desc: Writer
+  - name: reader
+teams:
+  - name: maintainers
+    members:
+      users: [alice]
+  - name: synced
+    role: creator
+    group_dn: cn=maintainers,ou=groups
+"#;
+
+    fn load(text: &str) -> DesiredOrganization {
+        let (orgs, findings) = load_text(Path::new("org1.yaml"), text);
+        assert!(findings.iter().all(|f| !f.is_error()), "{findings:#?}");
+        orgs.unwrap()
+    }
+
+    #[test]
+    fn endpoints_are_primary_first_and_deduplicated() {
+        let d = load(FULL);
+        let urls: Vec<_> = d
+            .endpoints
+            .iter()
+            .map(|e| e.base_url().to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            ["https://quay1.example.com", "https://quay2.example.com"]
+        );
+        assert_eq!(d.organization.email, None);
+    }
+
+    #[test]
+    fn repository_defaults_and_mirror_mapping() {
+        let d = load(FULL);
+        let repos = &d.organization.repositories;
+        let plain = &repos["plain"];
+        assert_eq!(plain.description, "");
+        assert_eq!(plain.visibility, Visibility::Public);
+        assert_eq!(plain.permissions, Permissions::default());
+        assert_eq!(plain.state, RepoState::Normal);
+        assert!(plain.notifications.is_empty());
+
+        let alpine = &repos["alpine"];
+        assert_eq!(alpine.state, RepoState::Mirror);
+        let m = alpine.mirror.as_ref().unwrap();
+        assert_eq!(m.external_reference, "quay.io/libpod/alpine");
+        assert_eq!(m.tags, ["latest", "v1"]);
+        assert_eq!(m.username.as_deref(), Some("puller"));
+        assert!(m.verify_tls);
+        assert!(!m.unsigned_images);
+        assert_eq!(m.robot, "writer");
+        assert!(!m.is_enabled, "is_enabled defaults to false");
+        assert_eq!(
+            m.proxy.https_proxy.as_deref(),
+            Some("http://proxy.example.com:3128")
+        );
+        assert_eq!(m.proxy.http_proxy, None);
+        // Listed sub-lists are managed; the missing one is not.
+        assert_eq!(
+            alpine.permissions.users.as_ref().unwrap()["alice"],
+            Role::Admin
+        );
+        assert_eq!(
+            alpine.permissions.robots.as_ref().unwrap()["writer"],
+            Role::Write
+        );
+        assert_eq!(alpine.permissions.teams, None);
+        assert_eq!(alpine.notifications.len(), 1);
+        assert_eq!(alpine.notifications[0].title, None);
+
+        let nested = &repos["nested/demorepo"];
+        assert_eq!(nested.visibility, Visibility::Private);
+        assert_eq!(nested.mirror, None);
+        assert_eq!(
+            nested.permissions.teams.as_ref().unwrap()["maintainers"],
+            Role::Write
+        );
+    }
+
+    #[test]
+    fn team_membership_absent_means_not_managed() {
+        let d = load(FULL);
+        let teams = &d.organization.teams;
+        let maintainers = &teams["maintainers"];
+        assert_eq!(maintainers.role, TeamRole::Member);
+        let members = maintainers.members.as_ref().unwrap();
+        assert_eq!(members.users.iter().collect::<Vec<_>>(), ["alice"]);
+        assert!(members.robots.is_empty(), "absent sub-list = empty");
+        let synced = &teams["synced"];
+        assert_eq!(synced.members, None);
+        assert_eq!(synced.role, TeamRole::Creator);
+        assert_eq!(synced.group_dn.as_deref(), Some("cn=maintainers,ou=groups"));
+        assert_eq!(d.organization.robots["reader"].description, "");
+    }
+
+    #[test]
+    fn mirror_params_are_ignored_without_mirror_true() {
+        let text = "quay_endpoint: q.example.com\nquay_organization: org1\nrepositories:\n  - name: a\n    mirror_params: {src_registry: quay.io}\n";
+        let (org, findings) = load_text(Path::new("org1.yaml"), text);
+        let repo = &org.unwrap().organization.repositories["a"];
+        assert_eq!(repo.mirror, None);
+        assert_eq!(repo.state, RepoState::Normal);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0]
+            .message
+            .contains("is ignored because `mirror` is not true"));
+    }
+
+    #[test]
+    fn export_round_trips_through_the_file_format() {
+        let d = load(FULL);
+        let file = from_model(&d.organization, &d.endpoints);
+        let text = to_yaml(&file).unwrap();
+        let again = load(&text);
+        assert_eq!(again.organization, d.organization, "{text}");
+        assert_eq!(again.endpoints, d.endpoints);
+    }
+}
