@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use super::Outcome;
 use super::session::{self, counting};
+use super::Outcome;
 use crate::apply::{self, ChangeRunner, NoProgress, Progress, StopFlag};
 use crate::cli::{CreateArgs, OutputFormat, PlanArgs, PruneKind};
 use crate::error::Error;
@@ -65,8 +65,12 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                 };
                 let desired = &desired.organization;
                 let scope = ReadScope::for_desired(desired);
-                let (actual, requests) =
-                    counting(state::read_organization(client, &target.organization, &scope)).await;
+                let (actual, requests) = counting(state::read_organization(
+                    client,
+                    &target.organization,
+                    &scope,
+                ))
+                .await;
                 report.requests = requests;
                 let actual = match actual {
                     Ok(actual) => actual,
@@ -119,7 +123,9 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
 
     // Only targets that were planned and passed the safety check are applied.
     let runnable: Vec<usize> = (0..reports.len())
-        .filter(|&i| reports[i].error.is_none() && reports[i].plan.as_ref().is_some_and(|p| !p.is_empty()))
+        .filter(|&i| {
+            reports[i].error.is_none() && reports[i].plan.as_ref().is_some_and(|p| !p.is_empty())
+        })
         .collect();
     if human {
         let preview = RunReport::new("create", false, reports.clone());
@@ -129,9 +135,16 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
 
     let stop = StopFlag::default();
     session::stop_on_signal(stop.clone());
-    let plans: Vec<plan::TargetPlan> =
-        runnable.iter().filter_map(|&i| reports[i].plan.clone()).collect();
-    let runner = QuayRunner { clients: &clients, secrets: &secrets, stop: &stop, grace: settings.timeout };
+    let plans: Vec<plan::TargetPlan> = runnable
+        .iter()
+        .filter_map(|&i| reports[i].plan.clone())
+        .collect();
+    let runner = QuayRunner {
+        clients: &clients,
+        secrets: &secrets,
+        stop: &stop,
+        grace: settings.timeout,
+    };
     let progress: Box<dyn Progress> = if human {
         Box::new(LineProgress::new(std::io::stderr()))
     } else {
@@ -172,16 +185,33 @@ async fn apply_counting(
     stop: &StopFlag,
     progress: &dyn Progress,
 ) -> (Vec<Vec<apply::ChangeResult>>, Vec<report::RequestCount>) {
-    let counters: BTreeMap<Target, RequestCounter> =
-        plans.iter().map(|p| (p.target.clone(), Default::default())).collect();
-    let counting_runner = CountingRunner { inner: runner, counters: &counters };
-    let results =
-        apply::apply(plans, &counting_runner, apply::DEFAULT_CONCURRENCY, stop, progress).await;
+    let counters: BTreeMap<Target, RequestCounter> = plans
+        .iter()
+        .map(|p| (p.target.clone(), Default::default()))
+        .collect();
+    let counting_runner = CountingRunner {
+        inner: runner,
+        counters: &counters,
+    };
+    let results = apply::apply(
+        plans,
+        &counting_runner,
+        apply::DEFAULT_CONCURRENCY,
+        stop,
+        progress,
+    )
+    .await;
     let requests = plans
         .iter()
         .map(|p| {
-            let c = counters.get(&p.target).map(|c| c.snapshot()).unwrap_or_default();
-            report::RequestCount { reads: c.reads, writes: c.writes }
+            let c = counters
+                .get(&p.target)
+                .map(|c| c.snapshot())
+                .unwrap_or_default();
+            report::RequestCount {
+                reads: c.reads,
+                writes: c.writes,
+            }
         })
         .collect();
     (results, requests)

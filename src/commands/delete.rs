@@ -6,8 +6,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use futures::StreamExt;
 use serde::Serialize;
 
-use super::Outcome;
 use super::session;
+use super::Outcome;
 use crate::apply::execute::{self, DeleteOutcome};
 use crate::cli::{DeleteArgs, OutputFormat};
 use crate::error::Error;
@@ -23,15 +23,26 @@ enum DeleteResult {
 }
 
 #[derive(Debug, Clone, Serialize)]
+struct DeleteEntry {
+    #[serde(flatten)]
+    target: Target,
+    #[serde(flatten)]
+    result: DeleteResult,
+}
+
+#[derive(Debug, Clone, Serialize)]
 struct DeleteReport {
     dry_run: bool,
-    targets: Vec<(Target, DeleteResult)>,
+    targets: Vec<DeleteEntry>,
 }
 
 pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Outcome, Error> {
     let organizations = session::load_organizations(settings, &args.organizations)?;
     let secrets = session::load_secrets(settings, &organizations)?;
-    let targets: Vec<Target> = session::targets(&organizations).into_iter().map(|(t, _)| t).collect();
+    let targets: Vec<Target> = session::targets(&organizations)
+        .into_iter()
+        .map(|(t, _)| t)
+        .collect();
     let human = settings.output == OutputFormat::Human;
 
     if human || args.dry_run {
@@ -44,7 +55,10 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
     if args.dry_run {
         let report = DeleteReport {
             dry_run: true,
-            targets: targets.into_iter().map(|t| (t, DeleteResult::WouldDelete)).collect(),
+            targets: targets
+                .into_iter()
+                .map(|t| (t, DeleteResult::WouldDelete))
+                .collect(),
         };
         print(settings, &report)?;
         return Ok(Outcome::Success);
@@ -80,13 +94,22 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
                             match execute::delete_organization(client, &target.organization).await {
                                 Ok(DeleteOutcome::Deleted) => DeleteResult::Deleted,
                                 Ok(DeleteOutcome::Absent) => DeleteResult::AlreadyAbsent,
-                                Err(err) => DeleteResult::Failed { error: err.to_string() },
+                                Err(err) => DeleteResult::Failed {
+                                    error: err.to_string(),
+                                },
                             }
                         }
-                        Some(Err(reason)) => DeleteResult::Failed { error: reason.clone() },
-                        None => DeleteResult::Failed { error: "no client".into() },
+                        Some(Err(reason)) => DeleteResult::Failed {
+                            error: reason.clone(),
+                        },
+                        None => DeleteResult::Failed {
+                            error: "no client".into(),
+                        },
                     };
-                    (target.clone(), result)
+                    DeleteEntry {
+                        target: target.clone(),
+                        result,
+                    }
                 }
             })
             .buffer_unordered(16)
@@ -95,9 +118,21 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
     });
     let mut results = results;
     results.sort_by(|a, b| a.0.cmp(&b.0));
-    let failed = results.iter().any(|(_, r)| matches!(r, DeleteResult::Failed { .. }));
-    print(settings, &DeleteReport { dry_run: false, targets: results })?;
-    Ok(if failed { Outcome::Failed } else { Outcome::Success })
+    let failed = results
+        .iter()
+        .any(|(_, r)| matches!(r, DeleteResult::Failed { .. }));
+    print(
+        settings,
+        &DeleteReport {
+            dry_run: false,
+            targets: results,
+        },
+    )?;
+    Ok(if failed {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
 }
 
 fn print(settings: &crate::settings::Settings, report: &DeleteReport) -> Result<(), Error> {
@@ -107,12 +142,15 @@ fn print(settings: &crate::settings::Settings, report: &DeleteReport) -> Result<
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out))
     } else {
-        report.targets.iter().try_for_each(|(target, result)| match result {
-            DeleteResult::Deleted => writeln!(out, "- deleted {target}"),
-            DeleteResult::AlreadyAbsent => writeln!(out, "  {target}: already absent"),
-            DeleteResult::Failed { error } => writeln!(out, "✗ {target}: {error}"),
-            DeleteResult::WouldDelete => writeln!(out, "- would delete {target}"),
-        })
+        report
+            .targets
+            .iter()
+            .try_for_each(|(target, result)| match result {
+                DeleteResult::Deleted => writeln!(out, "- deleted {target}"),
+                DeleteResult::AlreadyAbsent => writeln!(out, "  {target}: already absent"),
+                DeleteResult::Failed { error } => writeln!(out, "✗ {target}: {error}"),
+                DeleteResult::WouldDelete => writeln!(out, "- would delete {target}"),
+            })
     };
     result.map_err(|e| Error::other(format!("cannot write to stdout: {e}")))
 }

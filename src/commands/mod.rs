@@ -2,7 +2,10 @@
 
 pub mod check;
 mod completion;
+mod create;
+mod delete;
 pub mod login;
+mod session;
 
 use std::process::ExitCode;
 
@@ -41,8 +44,9 @@ pub fn run(args: Args) -> Result<Outcome, Error> {
         Command::Completion { shell } => completion::run(shell),
         Command::Check => check::run(&settings),
         Command::Login(login_args) => login::run(&login_args, &settings),
-        Command::Create(_) | Command::Plan(_) => not_yet("create", &settings),
-        Command::Delete(_) => not_yet("delete", &settings),
+        Command::Create(create_args) => create::run(&settings, &create_args),
+        Command::Plan(plan_args) => create::run_plan(&settings, &plan_args),
+        Command::Delete(delete_args) => delete::run(&settings, &delete_args),
         Command::Export(_) => not_yet("export", &settings),
     }
 }

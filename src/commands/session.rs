@@ -47,7 +47,11 @@ pub fn load_organizations(
     }
     for org in &mut organizations {
         for endpoint in &mut org.endpoints {
-            if let Some((_, to)) = settings.endpoint_map.iter().find(|(from, _)| from == endpoint) {
+            if let Some((_, to)) = settings
+                .endpoint_map
+                .iter()
+                .find(|(from, _)| from == endpoint)
+            {
                 *endpoint = to.clone();
             }
         }
@@ -108,8 +112,9 @@ pub fn clients<'a>(
     secrets: &Secrets,
     endpoints: impl IntoIterator<Item = &'a Endpoint>,
 ) -> BTreeMap<Endpoint, Result<QuayClient, String>> {
-    let limiter: Arc<Limiter> =
-        Arc::new(RateLimiter::direct(Quota::per_second(settings.max_requests_per_second)));
+    let limiter: Arc<Limiter> = Arc::new(RateLimiter::direct(Quota::per_second(
+        settings.max_requests_per_second,
+    )));
     let options = ClientOptions::from_settings(settings);
     let mut clients = BTreeMap::new();
     for endpoint in endpoints {
@@ -122,9 +127,13 @@ pub fn clients<'a>(
             );
         }
         let client = match secrets.token(endpoint) {
-            None => Err(format!("no token for {endpoint} in the login file: run `mqc login`")),
-            Some(token) => QuayClient::new(endpoint.clone(), token.clone(), &options, limiter.clone())
-                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "no token for {endpoint} in the login file: run `mqc login`"
+            )),
+            Some(token) => {
+                QuayClient::new(endpoint.clone(), token.clone(), &options, limiter.clone())
+                    .map_err(|e| e.to_string())
+            }
         };
         clients.insert(endpoint.clone(), client);
     }
@@ -162,7 +171,13 @@ pub async fn counting<F: Future>(future: F) -> (F::Output, RequestCount) {
     let counter = crate::quay::RequestCounter::default();
     let output = counter.count(future).await;
     let counts = counter.snapshot();
-    (output, RequestCount { reads: counts.reads, writes: counts.writes })
+    (
+        output,
+        RequestCount {
+            reads: counts.reads,
+            writes: counts.writes,
+        },
+    )
 }
 
 /// Raises `stop` on the first SIGINT or SIGTERM; a second one ends the process at once.
@@ -183,7 +198,7 @@ pub fn stop_on_signal(stop: StopFlag) {
 async fn wait_for_signal() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{SignalKind, signal};
+        use tokio::signal::unix::{signal, SignalKind};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {
