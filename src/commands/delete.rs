@@ -57,7 +57,10 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
             dry_run: true,
             targets: targets
                 .into_iter()
-                .map(|t| (t, DeleteResult::WouldDelete))
+                .map(|target| DeleteEntry {
+                    target,
+                    result: DeleteResult::WouldDelete,
+                })
                 .collect(),
         };
         print(settings, &report)?;
@@ -117,10 +120,10 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
             .await
     });
     let mut results = results;
-    results.sort_by(|a, b| a.0.cmp(&b.0));
+    results.sort_by(|a, b| a.target.cmp(&b.target));
     let failed = results
         .iter()
-        .any(|(_, r)| matches!(r, DeleteResult::Failed { .. }));
+        .any(|e| matches!(e.result, DeleteResult::Failed { .. }));
     print(
         settings,
         &DeleteReport {
@@ -145,7 +148,7 @@ fn print(settings: &crate::settings::Settings, report: &DeleteReport) -> Result<
         report
             .targets
             .iter()
-            .try_for_each(|(target, result)| match result {
+            .try_for_each(|DeleteEntry { target, result }| match result {
                 DeleteResult::Deleted => writeln!(out, "- deleted {target}"),
                 DeleteResult::AlreadyAbsent => writeln!(out, "  {target}: already absent"),
                 DeleteResult::Failed { error } => writeln!(out, "✗ {target}: {error}"),
