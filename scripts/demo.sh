@@ -37,7 +37,7 @@ quay_endpoint_login:
   - quay_endpoint: example-registry-quay-quay2.apps.ocphub.lab.seeweb
     quay_token: demo-token
 mirror_repository:
-  - organization: basic-example-mirror
+  - organization: mirror-with-notification
     repository: alpine
     ext_registry_username: puller
     ext_registry_password: demo-password
