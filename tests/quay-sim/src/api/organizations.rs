@@ -240,8 +240,12 @@ pub fn update(state: &mut State, cx: &Cx, org: &str) -> Reply {
     }
 }
 
-/// `DELETE /api/v1/organization/{org}`: org admin (a missing org is simply "not admin").
+/// `DELETE /api/v1/organization/{org}`: org admin. A missing org is "not admin" (403), except
+/// that the real server answered 404 to a superuser token (quay-observed.md).
 pub fn delete(state: &mut State, cx: &Cx, org: &str) -> Reply {
+    if !state.organizations.contains_key(org) && cx.caller.as_ref().is_some_and(|c| c.is_super()) {
+        return cx.not_found();
+    }
     if !cx
         .caller
         .as_ref()
