@@ -1,0 +1,368 @@
+//! Shared harness for the integration tests that drive the `mqc` binary against quay-sim:
+//! a fixture directory per test, a scrubbed environment, and a checker that compares the
+//! emulator's state with what the organization files declare.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use mqc::model::{DesiredOrganization, Endpoint, Role};
+use quay_sim::{Config, QuaySim, QuayVersion};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The endpoints the shipped examples name.
+pub const QUAY1: &str = "example-registry-quay-quay1.apps.ocphub.lab.seeweb";
+pub const QUAY2: &str = "example-registry-quay-quay2.apps.ocphub.lab.seeweb";
+/// The token every emulator of these tests accepts (superuser `admin`, every scope).
+pub const TOKEN: &str = "test-token-0123";
+/// The mirror password of the `mirror-with-notification` example.
+pub const MIRROR_PASSWORD: &str = "mirror-pass-4567";
+
+/// An emulator for one example endpoint, with the users the examples name.
+pub fn sim(version: QuayVersion, mailing: bool) -> QuaySim {
+    sim_with(Config { version, mailing, ..base_config() })
+}
+
+pub fn base_config() -> Config {
+    Config {
+        tokens: vec![quay_sim::TokenSpec::superuser(TOKEN)],
+        users: vec!["alice".into(), "bob".into(), "carol".into()],
+        ldap: true,
+        seed: 7,
+        ..Config::default()
+    }
+}
+
+pub fn sim_with(config: Config) -> QuaySim {
+    QuaySim::start(config)
+}
+
+/// A temporary working directory with `yaml-files/` and `.mqc/login.yaml`.
+pub struct Fixture {
+    pub root: TempDir,
+    /// `--endpoint-map` entries, as `FROM=TO`.
+    pub endpoint_map: Vec<String>,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("yaml-files")).expect("yaml dir");
+        Fixture { root, endpoint_map: Vec::new() }
+    }
+
+    /// A fixture holding the shipped examples, their endpoints mapped to the two emulators.
+    pub fn examples(quay1: &QuaySim, quay2: &QuaySim) -> Fixture {
+        let mut fixture = Fixture::new();
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("yaml-files");
+        for entry in std::fs::read_dir(examples).expect("examples") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                std::fs::copy(&path, fixture.dir().join(path.file_name().expect("name")))
+                    .expect("copy example");
+            }
+        }
+        fixture.map(QUAY1, quay1);
+        fixture.map(QUAY2, quay2);
+        fixture.login(&[(QUAY1, TOKEN), (QUAY2, TOKEN)]);
+        fixture
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.root.path().join("yaml-files")
+    }
+
+    pub fn login_path(&self) -> PathBuf {
+        self.root.path().join(".mqc/login.yaml")
+    }
+
+    pub fn map(&mut self, from: &str, sim: &QuaySim) {
+        self.endpoint_map.push(format!("{from}={}", sim.base_url()));
+    }
+
+    pub fn write_org(&self, file: &str, yaml: &str) {
+        std::fs::write(self.dir().join(file), yaml).expect("write org file");
+    }
+
+    pub fn remove_org(&self, file: &str) {
+        std::fs::remove_file(self.dir().join(file)).expect("remove org file");
+    }
+
+    /// Writes the login file: tokens per endpoint, and the examples' mirror password.
+    pub fn login(&self, tokens: &[(&str, &str)]) {
+        let mut yaml = String::from("quay_endpoint_login:\n");
+        for (endpoint, token) in tokens {
+            yaml.push_str(&format!("  - quay_endpoint: {endpoint}\n    quay_token: {token}\n"));
+        }
+        yaml.push_str(&format!(
+            "mirror_repository:\n  - organization: mirror-with-notification\n    repository: \
+             alpine\n    ext_registry_username: puller\n    ext_registry_password: \
+             {MIRROR_PASSWORD}\n"
+        ));
+        let path = self.login_path();
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("login dir");
+        std::fs::write(&path, yaml).expect("write login");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod");
+        }
+    }
+
+    /// The `mqc` binary with this fixture's directory, login file and endpoint map, and no
+    /// `MQC_*` variable from the environment of the test run.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mqc"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("MQC_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .current_dir(self.root.path())
+            .arg("--dir")
+            .arg(self.dir())
+            .arg("--login-file")
+            .arg(self.login_path())
+            .args(self.endpoint_map.iter().flat_map(|m| ["--endpoint-map", m.as_str()]))
+            .args(args)
+            .stdin(Stdio::null());
+        command
+    }
+
+    pub fn mqc(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("run mqc");
+        Run::from(output)
+    }
+
+    /// The organization files as mqc's own loader reads them.
+    pub fn desired(&self) -> Vec<DesiredOrganization> {
+        let loaded = mqc::config::load_dir(&self.dir()).expect("load dir");
+        assert!(!loaded.has_errors(), "fixture files have errors: {:?}", loaded.findings);
+        loaded.organizations
+    }
+}
+
+/// What one run of `mqc` printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+/// The organizations a desired set declares for one endpoint.
+pub fn orgs_on<'a>(
+    desired: &'a [DesiredOrganization],
+    endpoint: &str,
+) -> Vec<&'a DesiredOrganization> {
+    let endpoint = Endpoint::parse(endpoint).expect("endpoint");
+    desired.iter().filter(|o| o.endpoints.contains(&endpoint)).collect()
+}
+
+fn role(role: Role) -> &'static str {
+    role.as_str()
+}
+
+/// Asserts, object by object, that the emulator's state holds what the files declare for the
+/// organizations on this endpoint (undeclared extras are allowed only where mqc leaves them).
+#[track_caller]
+pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_user: &str) {
+    for desired in desired {
+        let org = &desired.organization;
+        let actual = &state["organizations"][&org.name];
+        assert!(actual.is_object(), "organization {} missing", org.name);
+        if let Some(email) = &org.email {
+            assert_eq!(actual["email"], email.as_str(), "{} email", org.name);
+        }
+        for (name, robot) in &org.robots {
+            assert_eq!(
+                actual["robots"][name]["description"],
+                robot.description.as_str(),
+                "{}+{name} description",
+                org.name
+            );
+        }
+        for (name, team) in &org.teams {
+            let t = &actual["teams"][name];
+            assert_eq!(t["role"], team.role.as_str(), "team {name} role");
+            assert_eq!(t["description"], team.description.as_str(), "team {name} description");
+            assert_eq!(
+                t["group_dn"].as_str(),
+                team.group_dn.as_deref(),
+                "team {name} group_dn"
+            );
+            if let Some(members) = &team.members {
+                let mut actual_members: Vec<String> = t["members"]
+                    .as_array()
+                    .expect("members")
+                    .iter()
+                    .chain(t["invites"].as_array().into_iter().flatten())
+                    .filter_map(|m| m.as_str().map(str::to_string))
+                    .collect();
+                actual_members.sort();
+                actual_members.dedup();
+                let mut expected: Vec<String> = members
+                    .robots
+                    .iter()
+                    .map(|r| format!("{}+{r}", org.name))
+                    .collect();
+                if team.group_dn.is_none() {
+                    expected.extend(members.users.iter().cloned());
+                } else {
+                    actual_members.retain(|m| m.contains('+'));
+                }
+                if name == "owners" || team.role == mqc::model::TeamRole::Admin {
+                    actual_members.retain(|m| m != token_user);
+                }
+                expected.sort();
+                assert_eq!(actual_members, expected, "team {name} members of {}", org.name);
+            }
+        }
+        for (name, repo) in &org.repositories {
+            let r = &actual["repositories"][name];
+            assert!(r.is_object(), "repository {}/{name} missing", org.name);
+            assert_eq!(r["description"], repo.description.as_str(), "{name} description");
+            assert_eq!(r["visibility"], repo.visibility.as_str(), "{name} visibility");
+            let users = r["user_permissions"].as_object().expect("user permissions");
+            let mirror_robot = repo.mirror.as_ref().map(|m| format!("{}+{}", org.name, m.robot));
+            if let Some(declared) = &repo.permissions.users {
+                let mut actual_users: BTreeMap<String, String> = users
+                    .iter()
+                    .filter(|(k, _)| !k.contains('+'))
+                    .filter(|(k, _)| k.as_str() != token_user || declared.contains_key(*k))
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect();
+                let expected: BTreeMap<String, String> =
+                    declared.iter().map(|(k, v)| (k.clone(), role(*v).to_string())).collect();
+                actual_users.retain(|k, _| k != token_user || expected.contains_key(k));
+                assert_eq!(actual_users, expected, "{}/{name} user permissions", org.name);
+            }
+            if let Some(declared) = &repo.permissions.robots {
+                let actual_robots: BTreeMap<String, String> = users
+                    .iter()
+                    .filter(|(k, _)| k.contains('+'))
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect();
+                let mut expected: BTreeMap<String, String> = declared
+                    .iter()
+                    .map(|(k, v)| (format!("{}+{k}", org.name), role(*v).to_string()))
+                    .collect();
+                if let Some(robot) = &mirror_robot {
+                    let entry = expected.entry(robot.clone()).or_insert_with(|| "write".into());
+                    if entry == "read" {
+                        *entry = "write".into();
+                    }
+                }
+                assert_eq!(actual_robots, expected, "{}/{name} robot permissions", org.name);
+            }
+            if let Some(declared) = &repo.permissions.teams {
+                let actual_teams: BTreeMap<String, String> = r["team_permissions"]
+                    .as_object()
+                    .expect("team permissions")
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                    .collect();
+                let expected: BTreeMap<String, String> =
+                    declared.iter().map(|(k, v)| (k.clone(), role(*v).to_string())).collect();
+                assert_eq!(actual_teams, expected, "{}/{name} team permissions", org.name);
+            }
+            match &repo.mirror {
+                None => assert!(
+                    r["mirror"].is_null() || r["mirror"]["is_enabled"] == false,
+                    "{name} mirror should be off"
+                ),
+                Some(mirror) => {
+                    let m = &r["mirror"];
+                    assert_eq!(r["state"], "MIRROR", "{name} state");
+                    assert_eq!(m["external_reference"], mirror.external_reference.as_str());
+                    let tags: Vec<&str> = m["root_rule"]["rule_value"]
+                        .as_array()
+                        .expect("tags")
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    assert_eq!(tags, mirror.tags, "{name} mirror tags");
+                    assert_eq!(m["sync_interval"], mirror.sync_interval, "{name} interval");
+                    assert_eq!(m["is_enabled"], mirror.is_enabled, "{name} is_enabled");
+                    assert_eq!(m["robot_username"], mirror_robot.clone().unwrap_or_default());
+                    assert_eq!(
+                        m["external_registry_username"].as_str(),
+                        mirror.username.as_deref(),
+                        "{name} mirror username"
+                    );
+                    if mirror.username.is_some() {
+                        assert_eq!(m["external_registry_password"], MIRROR_PASSWORD);
+                    }
+                    let config = &m["external_registry_config"];
+                    assert_eq!(config["verify_tls"], mirror.verify_tls, "{name} verify_tls");
+                    let proxy = &config["proxy"];
+                    assert_eq!(proxy["https_proxy"].as_str(), mirror.proxy.https_proxy.as_deref());
+                    assert_eq!(proxy["http_proxy"].as_str(), mirror.proxy.http_proxy.as_deref());
+                    assert_eq!(proxy["no_proxy"].as_str(), mirror.proxy.no_proxy.as_deref());
+                }
+            }
+            let mut hooks: Vec<(String, String)> = r["notifications"]
+                .as_array()
+                .expect("notifications")
+                .iter()
+                .filter(|n| n["event"] == "repo_mirror_sync_failed" && n["method"] == "webhook")
+                .map(|n| {
+                    (
+                        n["config"]["url"].as_str().unwrap_or("").to_string(),
+                        n["title"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect();
+            hooks.sort();
+            let mut expected: Vec<(String, String)> = repo
+                .notifications
+                .iter()
+                .map(|n| (n.url.clone(), n.title.clone().unwrap_or_default()))
+                .collect();
+            expected.sort();
+            assert_eq!(hooks, expected, "{}/{name} notifications", org.name);
+        }
+    }
+}
+
+/// A version list for tests that must pass against every emulated Quay.
+pub fn versions() -> [QuayVersion; 5] {
+    [
+        QuayVersion::V3_12,
+        QuayVersion::V3_15,
+        QuayVersion::V3_17,
+        QuayVersion::V3_18,
+        QuayVersion::Head,
+    ]
+}

@@ -1,0 +1,269 @@
+//! How one quay-sim instance is set up: tokens, users, emulated Quay version, feature switches
+//! and the injected latency/faults. Shared by the library (`QuaySim::start`) and the binary.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The Quay release whose version-dependent behaviours (quay-api.md §15) are emulated.
+/// Ordered oldest to newest so `version >= QuayVersion::V3_15` reads as "3.15 or newer".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum QuayVersion {
+    V3_12,
+    V3_15,
+    V3_17,
+    V3_18,
+    /// The newest behaviour: the unreleased quay/quay HEAD that quay-observed.md was recorded on.
+    Head,
+}
+
+impl QuayVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuayVersion::V3_12 => "3.12",
+            QuayVersion::V3_15 => "3.15",
+            QuayVersion::V3_17 => "3.17",
+            QuayVersion::V3_18 => "3.18",
+            QuayVersion::Head => "head",
+        }
+    }
+}
+
+impl Default for QuayVersion {
+    /// The issue asks for "the newest behaviour, as on the real server of quay-observed.md".
+    fn default() -> Self {
+        QuayVersion::Head
+    }
+}
+
+impl fmt::Display for QuayVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for QuayVersion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().trim_start_matches('v') {
+            "3.12" => Ok(QuayVersion::V3_12),
+            "3.15" => Ok(QuayVersion::V3_15),
+            "3.17" => Ok(QuayVersion::V3_17),
+            "3.18" => Ok(QuayVersion::V3_18),
+            "head" | "HEAD" | "newest" => Ok(QuayVersion::Head),
+            other => Err(format!(
+                "unknown Quay version '{other}': use 3.12, 3.15, 3.17, 3.18 or head"
+            )),
+        }
+    }
+}
+
+/// An OAuth scope a Quay token may carry (quay-api.md §1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    OrgAdmin,
+    RepoAdmin,
+    RepoCreate,
+    RepoRead,
+    RepoWrite,
+    UserAdmin,
+    UserRead,
+    SuperUser,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 8] = [
+        Scope::OrgAdmin,
+        Scope::RepoAdmin,
+        Scope::RepoCreate,
+        Scope::RepoRead,
+        Scope::RepoWrite,
+        Scope::UserAdmin,
+        Scope::UserRead,
+        Scope::SuperUser,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::OrgAdmin => "org:admin",
+            Scope::RepoAdmin => "repo:admin",
+            Scope::RepoCreate => "repo:create",
+            Scope::RepoRead => "repo:read",
+            Scope::RepoWrite => "repo:write",
+            Scope::UserAdmin => "user:admin",
+            Scope::UserRead => "user:read",
+            Scope::SuperUser => "super:user",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "unknown scope '{s}': use org:admin, repo:admin, repo:create, repo:read, \
+                     repo:write, user:admin, user:read or super:user"
+                )
+            })
+    }
+}
+
+/// One OAuth token the sim accepts: the user it belongs to and its scopes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenSpec {
+    pub token: String,
+    pub user: String,
+    pub scopes: BTreeSet<Scope>,
+}
+
+impl fmt::Debug for TokenSpec {
+    // Tokens are secrets even in a test tool: keep them out of debug output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSpec")
+            .field("token", &"(redacted)")
+            .field("user", &self.user)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+impl TokenSpec {
+    /// A token of the superuser `admin` with every scope (what `--token NAME` gives).
+    pub fn superuser(token: impl Into<String>) -> TokenSpec {
+        TokenSpec::new(token, SUPERUSER, Scope::ALL)
+    }
+
+    pub fn new(
+        token: impl Into<String>,
+        user: impl Into<String>,
+        scopes: impl IntoIterator<Item = Scope>,
+    ) -> TokenSpec {
+        TokenSpec {
+            token: token.into(),
+            user: user.into(),
+            scopes: scopes.into_iter().collect(),
+        }
+    }
+
+    /// Parses the `--token` flag: `TOKEN` (admin, every scope) or `TOKEN:scope1,scope2`
+    /// (admin with only those scopes).
+    pub fn parse_cli(raw: &str) -> Result<TokenSpec, String> {
+        match raw.split_once(':') {
+            None if raw.is_empty() => Err("--token needs a value".to_string()),
+            None => Ok(TokenSpec::superuser(raw)),
+            Some((token, scopes)) => {
+                if token.is_empty() {
+                    return Err("--token TOKEN:SCOPES needs a token before ':'".to_string());
+                }
+                let scopes = scopes
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(Scope::from_str)
+                    .collect::<Result<BTreeSet<_>, _>>()?;
+                Ok(TokenSpec {
+                    token: token.to_string(),
+                    user: SUPERUSER.to_string(),
+                    scopes,
+                })
+            }
+        }
+    }
+}
+
+/// The superuser that always exists.
+pub const SUPERUSER: &str = "admin";
+
+/// The token `Config::default()` accepts (superuser `admin`, every scope).
+pub const DEFAULT_TOKEN: &str = "admin-token";
+
+/// Everything that decides how an instance behaves. `Config::default()` listens on a free
+/// loopback port, accepts the token `admin-token` (superuser `admin`, every scope), has only
+/// the user `admin`, emulates the newest Quay (`head`), no mailing, no LDAP, no faults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub tokens: Vec<TokenSpec>,
+    /// Users besides `admin`, which always exists.
+    pub users: Vec<String>,
+    pub latency: Duration,
+    /// Share (0..=1) of API requests answered with 502/503/504 or a dropped connection.
+    pub fault_rate: f64,
+    /// Share (0..=1) of API requests answered with nginx's 429 page.
+    pub throttle_rate: f64,
+    /// Seed of the random numbers (faults, tokens, uuids): same seed, same answers.
+    pub seed: u64,
+    pub tls: bool,
+    /// Quay with LDAP authentication and `FEATURE_TEAM_SYNCING`.
+    pub ldap: bool,
+    /// `FEATURE_MAILING` + `FEATURE_REQUIRE_TEAM_INVITE`: users in no team get invites.
+    pub mailing: bool,
+    /// `FEATURE_SPARSE_INDEX`: a non-empty mirror `architecture_filter` is accepted (3.17+).
+    pub sparse_index: bool,
+    pub version: QuayVersion,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tokens: vec![TokenSpec::superuser(DEFAULT_TOKEN)],
+            users: Vec::new(),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            throttle_rate: 0.0,
+            seed: 0,
+            tls: false,
+            ldap: false,
+            mailing: false,
+            sparse_index: false,
+            version: QuayVersion::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Every user the instance starts with, `admin` first, without duplicates.
+    pub fn all_users(&self) -> Vec<String> {
+        let mut users = vec![SUPERUSER.to_string()];
+        for user in self.users.iter().chain(self.tokens.iter().map(|t| &t.user)) {
+            if !users.contains(user) {
+                users.push(user.clone());
+            }
+        }
+        users
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_flag_forms() {
+        let all = TokenSpec::parse_cli("abc").unwrap();
+        assert_eq!(all.user, "admin");
+        assert_eq!(all.scopes.len(), 8);
+        let few = TokenSpec::parse_cli("abc:org:admin,repo:read").unwrap();
+        assert_eq!(few.token, "abc");
+        assert_eq!(
+            few.scopes,
+            BTreeSet::from([Scope::OrgAdmin, Scope::RepoRead])
+        );
+        assert!(TokenSpec::parse_cli("abc:org:owner").is_err());
+        assert!(!format!("{few:?}").contains("abc"));
+    }
+
+    #[test]
+    fn versions_order_and_parse() {
+        assert!(QuayVersion::V3_12 < QuayVersion::V3_15);
+        assert!(QuayVersion::V3_18 < QuayVersion::Head);
+        assert_eq!("3.17".parse::<QuayVersion>().unwrap(), QuayVersion::V3_17);
+        assert!("3.13".parse::<QuayVersion>().is_err());
+    }
+}

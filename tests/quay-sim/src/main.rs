@@ -1,0 +1,113 @@
+//! `quay-sim`: serve the emulator until killed. Prints exactly one line on start:
+//! `quay-sim listening on http://127.0.0.1:PORT` (with `--tls`: `https://… ca=/path/ca.pem`).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use quay_sim::{Config, QuayVersion, Server, TokenSpec};
+
+/// A stateful emulator of the Quay REST API v1 subset mqc uses.
+#[derive(Debug, Parser)]
+#[command(name = "quay-sim", version)]
+struct Args {
+    /// Address to listen on (port 0 = a free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// A token of the superuser `admin`: `TOKEN` (every scope) or `TOKEN:scope1,scope2`.
+    /// Repeatable. Without any, the token `admin-token` is accepted.
+    #[arg(long = "token", value_name = "TOKEN[:SCOPES]", value_parser = TokenSpec::parse_cli)]
+    tokens: Vec<TokenSpec>,
+    /// A user that exists besides `admin`. Repeatable.
+    #[arg(long = "user", value_name = "NAME")]
+    users: Vec<String>,
+    /// Delay every API answer by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Share (0..1) of API requests answered with 502/503/504 or a dropped connection.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    fault_rate: f64,
+    /// Share (0..1) of API requests answered with nginx's 429 page (no Retry-After).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
+    throttle_rate: f64,
+    /// Seed for faults, tokens and uuids (default: from the clock).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Serve HTTPS with a fresh self-signed CA (its PEM path is printed after `ca=`).
+    #[arg(long)]
+    tls: bool,
+    /// Quay with LDAP authentication: team syncing available.
+    #[arg(long)]
+    ldap: bool,
+    /// FEATURE_MAILING with required team invites.
+    #[arg(long)]
+    mailing: bool,
+    /// FEATURE_SPARSE_INDEX: mirror architecture filters accepted (3.17+).
+    #[arg(long)]
+    sparse_index: bool,
+    /// Emulated Quay version: 3.12, 3.15, 3.17, 3.18 or head (the newest behaviour).
+    #[arg(long, default_value = "head", value_parser = |s: &str| s.parse::<QuayVersion>())]
+    quay_version: QuayVersion,
+}
+
+fn parse_rate(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!("'{raw}' is not a rate between 0 and 1")),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let seed = args.seed.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let defaults = Config::default();
+    let config = Config {
+        listen: args.listen,
+        tokens: if args.tokens.is_empty() {
+            defaults.tokens
+        } else {
+            args.tokens
+        },
+        users: args.users,
+        latency: Duration::from_millis(args.latency_ms),
+        fault_rate: args.fault_rate,
+        throttle_rate: args.throttle_rate,
+        seed,
+        tls: args.tls,
+        ldap: args.ldap,
+        mailing: args.mailing,
+        sparse_index: args.sparse_index,
+        version: args.quay_version,
+    };
+    let server = match Server::start(config) {
+        Ok(server) => server,
+        Err(err) => {
+            eprintln!("quay-sim: cannot start on {}: {err}", args.listen);
+            return ExitCode::from(2);
+        }
+    };
+    let line = match &server.ca_path {
+        Some(ca) => format!(
+            "quay-sim listening on {} ca={}",
+            server.base_url(),
+            ca.display()
+        ),
+        None => format!("quay-sim listening on {}", server.base_url()),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        eprintln!("quay-sim: cannot write to stdout");
+    }
+    drop(stdout);
+    server.wait();
+    ExitCode::SUCCESS
+}

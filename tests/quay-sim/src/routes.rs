@@ -1,0 +1,604 @@
+//! Path matching as Flask/werkzeug does it for Quay's API (quay-api.md §1.1): exact paths,
+//! strict trailing slashes (308 to the slashed URL, 404 for an extra slash), nested repository
+//! names split on the first slash, and fixed suffixes winning over the bare repository route.
+
+use http::Method;
+
+/// `namespace/name` of a repository route; `name` may contain `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoPath {
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    OrgList,
+    Org {
+        org: String,
+    },
+    Robots {
+        org: String,
+    },
+    Robot {
+        org: String,
+        robot: String,
+    },
+    RobotPermissions {
+        org: String,
+        robot: String,
+    },
+    Team {
+        org: String,
+        team: String,
+    },
+    TeamMembers {
+        org: String,
+        team: String,
+    },
+    TeamMember {
+        org: String,
+        team: String,
+        member: String,
+    },
+    TeamSyncing {
+        org: String,
+        team: String,
+    },
+    /// `…/team/{t}/syncing` on a Quay without team syncing: the route is not registered and
+    /// the real server answered every method with werkzeug's HTML 405 (quay-observed.md).
+    TeamSyncingAbsent,
+    TeamPermissions {
+        org: String,
+        team: String,
+    },
+    RepoList,
+    Repo(RepoPath),
+    RepoVisibility(RepoPath),
+    RepoState(RepoPath),
+    RepoUserPermissions(RepoPath),
+    RepoUserPermission(RepoPath, String),
+    RepoTeamPermissions(RepoPath),
+    RepoTeamPermission(RepoPath, String),
+    Mirror(RepoPath),
+    MirrorSyncNow(RepoPath),
+    MirrorSyncCancel(RepoPath),
+    Notifications(RepoPath),
+    Notification(RepoPath, String),
+    User,
+    Users {
+        name: String,
+    },
+    SuperuserOrgs,
+    SuperuserOrg {
+        name: String,
+    },
+    Discovery,
+}
+
+/// What a path resolves to before the method is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matched {
+    Route(Route),
+    /// The route exists with a trailing slash: 308 to this path.
+    AddSlash(String),
+    NotFound,
+}
+
+/// One registered route: its stats key, its Swagger path and operation ids per method.
+pub struct RouteInfo {
+    /// Path template for `/_sim/stats` `by_route` (short parameter names).
+    pub template: &'static str,
+    /// Path as Quay's discovery document lists it (Quay's parameter names).
+    pub swagger_path: &'static str,
+    /// (method, operationId, declared scope).
+    pub operations: &'static [(Method, &'static str, Option<&'static str>)],
+    /// A `/superuser/...` route Quay marks internal (discovery lists it only with `internal`).
+    pub internal: bool,
+}
+
+macro_rules! route_info {
+    ($template:literal, $swagger:literal, [$(($method:ident, $op:literal, $scope:expr)),* $(,)?]) => {
+        RouteInfo {
+            template: $template,
+            swagger_path: $swagger,
+            operations: &[$((Method::$method, $op, $scope)),*],
+            internal: false,
+        }
+    };
+}
+
+const ORG_ADMIN: Option<&str> = Some("org:admin");
+const REPO_ADMIN: Option<&str> = Some("repo:admin");
+
+impl Route {
+    pub fn info(&self) -> RouteInfo {
+        match self {
+            Route::OrgList => route_info!(
+                "/api/v1/organization/",
+                "/api/v1/organization/",
+                [(POST, "createOrganization", Some("user:admin"))]
+            ),
+            Route::Org { .. } => route_info!(
+                "/api/v1/organization/{org}",
+                "/api/v1/organization/{orgname}",
+                [
+                    (GET, "getOrganization", None),
+                    (PUT, "changeOrganizationDetails", ORG_ADMIN),
+                    (DELETE, "deleteAdminedOrganization", ORG_ADMIN)
+                ]
+            ),
+            Route::Robots { .. } => route_info!(
+                "/api/v1/organization/{org}/robots",
+                "/api/v1/organization/{orgname}/robots",
+                [(GET, "getOrgRobots", ORG_ADMIN)]
+            ),
+            Route::Robot { .. } => route_info!(
+                "/api/v1/organization/{org}/robots/{robot}",
+                "/api/v1/organization/{orgname}/robots/{robot_shortname}",
+                [
+                    (GET, "getOrgRobot", ORG_ADMIN),
+                    (PUT, "createOrgRobot", ORG_ADMIN),
+                    (DELETE, "deleteOrgRobot", ORG_ADMIN)
+                ]
+            ),
+            Route::RobotPermissions { .. } => route_info!(
+                "/api/v1/organization/{org}/robots/{robot}/permissions",
+                "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions",
+                [(GET, "getOrgRobotPermissions", Some("user:admin"))]
+            ),
+            Route::Team { .. } => route_info!(
+                "/api/v1/organization/{org}/team/{team}",
+                "/api/v1/organization/{orgname}/team/{teamname}",
+                [
+                    (PUT, "updateOrganizationTeam", ORG_ADMIN),
+                    (DELETE, "deleteOrganizationTeam", ORG_ADMIN)
+                ]
+            ),
+            Route::TeamMembers { .. } => route_info!(
+                "/api/v1/organization/{org}/team/{team}/members",
+                "/api/v1/organization/{orgname}/team/{teamname}/members",
+                [(GET, "getOrganizationTeamMembers", ORG_ADMIN)]
+            ),
+            Route::TeamMember { .. } => route_info!(
+                "/api/v1/organization/{org}/team/{team}/members/{member}",
+                "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}",
+                [
+                    (PUT, "updateOrganizationTeamMember", ORG_ADMIN),
+                    (DELETE, "deleteOrganizationTeamMember", ORG_ADMIN)
+                ]
+            ),
+            Route::TeamSyncing { .. } => route_info!(
+                "/api/v1/organization/{org}/team/{team}/syncing",
+                "/api/v1/organization/{orgname}/team/{teamname}/syncing",
+                [
+                    (POST, "enableOrganizationTeamSync", ORG_ADMIN),
+                    (DELETE, "disableOrganizationTeamSync", ORG_ADMIN)
+                ]
+            ),
+            Route::TeamSyncingAbsent => {
+                route_info!("/api/v1/organization/{org}/team/{team}/syncing", "", [])
+            }
+            Route::TeamPermissions { .. } => route_info!(
+                "/api/v1/organization/{org}/team/{team}/permissions",
+                "/api/v1/organization/{orgname}/team/{teamname}/permissions",
+                [(GET, "getOrganizationTeamPermissions", None)]
+            ),
+            Route::RepoList => route_info!(
+                "/api/v1/repository",
+                "/api/v1/repository",
+                [
+                    (GET, "listRepos", Some("repo:read")),
+                    (POST, "createRepo", Some("repo:create"))
+                ]
+            ),
+            Route::Repo(_) => route_info!(
+                "/api/v1/repository/{repository}",
+                "/api/v1/repository/{repository}",
+                [
+                    (GET, "getRepo", Some("repo:read")),
+                    (PUT, "updateRepo", Some("repo:write")),
+                    (DELETE, "deleteRepository", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoVisibility(_) => route_info!(
+                "/api/v1/repository/{repository}/changevisibility",
+                "/api/v1/repository/{repository}/changevisibility",
+                [(POST, "changeRepoVisibility", REPO_ADMIN)]
+            ),
+            Route::RepoState(_) => route_info!(
+                "/api/v1/repository/{repository}/changestate",
+                "/api/v1/repository/{repository}/changestate",
+                [(PUT, "changeRepoState", REPO_ADMIN)]
+            ),
+            Route::RepoUserPermissions(_) => route_info!(
+                "/api/v1/repository/{repository}/permissions/user/",
+                "/api/v1/repository/{repository}/permissions/user/",
+                [(GET, "listRepoUserPermissions", REPO_ADMIN)]
+            ),
+            Route::RepoUserPermission(..) => route_info!(
+                "/api/v1/repository/{repository}/permissions/user/{user}",
+                "/api/v1/repository/{repository}/permissions/user/{username}",
+                [
+                    (GET, "getUserPermissions", REPO_ADMIN),
+                    (PUT, "changeUserPermissions", REPO_ADMIN),
+                    (DELETE, "deleteUserPermissions", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoTeamPermissions(_) => route_info!(
+                "/api/v1/repository/{repository}/permissions/team/",
+                "/api/v1/repository/{repository}/permissions/team/",
+                [(GET, "listRepoTeamPermissions", REPO_ADMIN)]
+            ),
+            Route::RepoTeamPermission(..) => route_info!(
+                "/api/v1/repository/{repository}/permissions/team/{team}",
+                "/api/v1/repository/{repository}/permissions/team/{teamname}",
+                [
+                    (GET, "getTeamPermissions", REPO_ADMIN),
+                    (PUT, "changeTeamPermissions", REPO_ADMIN),
+                    (DELETE, "deleteTeamPermissions", REPO_ADMIN)
+                ]
+            ),
+            Route::Mirror(_) => route_info!(
+                "/api/v1/repository/{repository}/mirror",
+                "/api/v1/repository/{repository}/mirror",
+                [
+                    (GET, "getRepoMirrorConfig", REPO_ADMIN),
+                    (POST, "createRepoMirrorConfig", REPO_ADMIN),
+                    (PUT, "changeRepoMirrorConfig", REPO_ADMIN)
+                ]
+            ),
+            Route::MirrorSyncNow(_) => route_info!(
+                "/api/v1/repository/{repository}/mirror/sync-now",
+                "/api/v1/repository/{repository}/mirror/sync-now",
+                [(POST, "syncNow", REPO_ADMIN)]
+            ),
+            Route::MirrorSyncCancel(_) => route_info!(
+                "/api/v1/repository/{repository}/mirror/sync-cancel",
+                "/api/v1/repository/{repository}/mirror/sync-cancel",
+                [(POST, "syncCancel", REPO_ADMIN)]
+            ),
+            Route::Notifications(_) => route_info!(
+                "/api/v1/repository/{repository}/notification/",
+                "/api/v1/repository/{repository}/notification/",
+                [
+                    (GET, "listRepoNotifications", REPO_ADMIN),
+                    (POST, "createRepoNotification", REPO_ADMIN)
+                ]
+            ),
+            Route::Notification(..) => route_info!(
+                "/api/v1/repository/{repository}/notification/{uuid}",
+                "/api/v1/repository/{repository}/notification/{uuid}",
+                [
+                    (GET, "getRepoNotification", REPO_ADMIN),
+                    (DELETE, "deleteRepoNotification", REPO_ADMIN),
+                    (POST, "resetRepositoryNotificationFailures", REPO_ADMIN)
+                ]
+            ),
+            Route::User => route_info!(
+                "/api/v1/user/",
+                "/api/v1/user/",
+                [(GET, "getLoggedInUser", Some("user:read"))]
+            ),
+            Route::Users { .. } => route_info!(
+                "/api/v1/users/{user}",
+                "/api/v1/users/{username}",
+                [(GET, "getUserInformation", None)]
+            ),
+            Route::SuperuserOrgs => RouteInfo {
+                internal: true,
+                ..route_info!(
+                    "/api/v1/superuser/organizations/",
+                    "/api/v1/superuser/organizations/",
+                    [(GET, "listAllOrganizations", Some("super:user"))]
+                )
+            },
+            Route::SuperuserOrg { .. } => route_info!(
+                "/api/v1/superuser/organizations/{org}",
+                "/api/v1/superuser/organizations/{name}",
+                [(DELETE, "deleteOrganization", Some("super:user"))]
+            ),
+            Route::Discovery => route_info!(
+                "/api/v1/discovery",
+                "/api/v1/discovery",
+                [(GET, "discovery", None)]
+            ),
+        }
+    }
+
+    pub fn allows(&self, method: &Method) -> bool {
+        self.info().operations.iter().any(|(m, _, _)| m == method)
+    }
+
+    /// One route of each kind, for building the discovery document.
+    pub fn all(ldap: bool) -> Vec<Route> {
+        let org = || "o".to_string();
+        let repo = || RepoPath {
+            namespace: "o".into(),
+            name: "r".into(),
+        };
+        let mut routes = vec![
+            Route::OrgList,
+            Route::Org { org: org() },
+            Route::Robots { org: org() },
+            Route::Robot {
+                org: org(),
+                robot: "r".into(),
+            },
+            Route::RobotPermissions {
+                org: org(),
+                robot: "r".into(),
+            },
+            Route::Team {
+                org: org(),
+                team: "t".into(),
+            },
+            Route::TeamMembers {
+                org: org(),
+                team: "t".into(),
+            },
+            Route::TeamMember {
+                org: org(),
+                team: "t".into(),
+                member: "m".into(),
+            },
+            Route::TeamPermissions {
+                org: org(),
+                team: "t".into(),
+            },
+            Route::RepoList,
+            Route::Repo(repo()),
+            Route::RepoVisibility(repo()),
+            Route::RepoState(repo()),
+            Route::RepoUserPermissions(repo()),
+            Route::RepoUserPermission(repo(), "u".into()),
+            Route::RepoTeamPermissions(repo()),
+            Route::RepoTeamPermission(repo(), "t".into()),
+            Route::Mirror(repo()),
+            Route::MirrorSyncNow(repo()),
+            Route::MirrorSyncCancel(repo()),
+            Route::Notifications(repo()),
+            Route::Notification(repo(), "u".into()),
+            Route::User,
+            Route::Users { name: "u".into() },
+            Route::SuperuserOrgs,
+            Route::SuperuserOrg { name: "o".into() },
+            Route::Discovery,
+        ];
+        if ldap {
+            routes.push(Route::TeamSyncing {
+                org: org(),
+                team: "t".into(),
+            });
+        }
+        routes
+    }
+}
+
+/// Resolves a percent-decoded path. `ldap` says whether the team-syncing route is registered.
+pub fn match_path(path: &str, ldap: bool) -> Matched {
+    let Some(rest) = path.strip_prefix("/api/v1/") else {
+        return Matched::NotFound;
+    };
+    if let Some(repo_rest) = rest.strip_prefix("repository/") {
+        return match_repository(repo_rest, path);
+    }
+    let segments: Vec<&str> = rest.split('/').collect();
+    let s = |x: &str| x.to_string();
+    let ok = |route: Route| Matched::Route(route);
+    let named = |x: &&str| !x.is_empty();
+    match segments.as_slice() {
+        ["organization", ""] => ok(Route::OrgList),
+        ["organization"] => Matched::AddSlash(format!("{path}/")),
+        ["organization", org] if named(org) => ok(Route::Org { org: s(org) }),
+        ["organization", org, "robots"] if named(org) => ok(Route::Robots { org: s(org) }),
+        ["organization", org, "robots", robot] if named(org) && named(robot) => ok(Route::Robot {
+            org: s(org),
+            robot: s(robot),
+        }),
+        ["organization", org, "robots", robot, "permissions"] if named(org) && named(robot) => {
+            ok(Route::RobotPermissions {
+                org: s(org),
+                robot: s(robot),
+            })
+        }
+        ["organization", org, "team", team] if named(org) && named(team) => ok(Route::Team {
+            org: s(org),
+            team: s(team),
+        }),
+        ["organization", org, "team", team, "members"] if named(org) && named(team) => {
+            ok(Route::TeamMembers {
+                org: s(org),
+                team: s(team),
+            })
+        }
+        ["organization", org, "team", team, "members", member]
+            if named(org) && named(team) && named(member) =>
+        {
+            ok(Route::TeamMember {
+                org: s(org),
+                team: s(team),
+                member: s(member),
+            })
+        }
+        ["organization", org, "team", team, "syncing"] if named(org) && named(team) => {
+            if ldap {
+                ok(Route::TeamSyncing {
+                    org: s(org),
+                    team: s(team),
+                })
+            } else {
+                ok(Route::TeamSyncingAbsent)
+            }
+        }
+        ["organization", org, "team", team, "permissions"] if named(org) && named(team) => {
+            ok(Route::TeamPermissions {
+                org: s(org),
+                team: s(team),
+            })
+        }
+        ["repository"] => ok(Route::RepoList),
+        ["user", ""] => ok(Route::User),
+        ["user"] => Matched::AddSlash(format!("{path}/")),
+        ["users", name] if named(name) => ok(Route::Users { name: s(name) }),
+        ["superuser", "organizations", ""] => ok(Route::SuperuserOrgs),
+        ["superuser", "organizations"] => Matched::AddSlash(format!("{path}/")),
+        ["superuser", "organizations", name] if named(name) => {
+            ok(Route::SuperuserOrg { name: s(name) })
+        }
+        ["discovery"] => ok(Route::Discovery),
+        _ => Matched::NotFound,
+    }
+}
+
+/// `rest` is the path after `/api/v1/repository/`.
+fn match_repository(rest: &str, full_path: &str) -> Matched {
+    // Fixed suffixes first, longest first, so `…/mirror/sync-now` is not a repo named
+    // `…/mirror/sync-now` and `…/mirror` is not a repo whose last segment is `mirror`.
+    type Build = fn(RepoPath) -> Route;
+    const SUFFIXES: [(&str, Build); 8] = [
+        ("/mirror/sync-now", Route::MirrorSyncNow),
+        ("/mirror/sync-cancel", Route::MirrorSyncCancel),
+        ("/mirror", Route::Mirror),
+        ("/changevisibility", Route::RepoVisibility),
+        ("/changestate", Route::RepoState),
+        ("/permissions/user/", Route::RepoUserPermissions),
+        ("/permissions/team/", Route::RepoTeamPermissions),
+        ("/notification/", Route::Notifications),
+    ];
+    for (suffix, build) in SUFFIXES {
+        if let Some(repo) = rest.strip_suffix(suffix) {
+            if let Some(repo) = repo_path(repo) {
+                return Matched::Route(build(repo));
+            }
+        }
+    }
+    for suffix in ["/permissions/user", "/permissions/team", "/notification"] {
+        if let Some(repo) = rest.strip_suffix(suffix) {
+            if repo_path(repo).is_some() {
+                return Matched::AddSlash(format!("{full_path}/"));
+            }
+        }
+    }
+    if let Some((head, last)) = rest.rsplit_once('/') {
+        if !last.is_empty() {
+            type BuildNamed = fn(RepoPath, String) -> Route;
+            const NAMED: [(&str, BuildNamed); 3] = [
+                ("/permissions/user", Route::RepoUserPermission),
+                ("/permissions/team", Route::RepoTeamPermission),
+                ("/notification", Route::Notification),
+            ];
+            for (suffix, build) in NAMED {
+                if let Some(repo) = head.strip_suffix(suffix).and_then(repo_path) {
+                    return Matched::Route(build(repo, last.to_string()));
+                }
+            }
+        }
+    }
+    match repo_path(rest) {
+        Some(repo) => Matched::Route(Route::Repo(repo)),
+        None => Matched::NotFound,
+    }
+}
+
+/// `namespace/name[/more]` with no empty segment (Quay's `apirepopath` converter).
+fn repo_path(raw: &str) -> Option<RepoPath> {
+    let (namespace, name) = raw.split_once('/')?;
+    if namespace.is_empty() || name.split('/').any(str::is_empty) {
+        return None;
+    }
+    Some(RepoPath {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// werkzeug decodes `%XX` escapes before matching (`+` stays a literal `+`).
+pub fn percent_decode(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(ns: &str, name: &str) -> RepoPath {
+        RepoPath {
+            namespace: ns.into(),
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn nested_repositories_and_suffixes() {
+        assert_eq!(
+            match_path("/api/v1/repository/org/nested/demorepo", false),
+            Matched::Route(Route::Repo(repo("org", "nested/demorepo")))
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/mirror", false),
+            Matched::Route(Route::Mirror(repo("org", "a")))
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/b/permissions/user/org+bot", false),
+            Matched::Route(Route::RepoUserPermission(
+                repo("org", "a/b"),
+                "org+bot".into()
+            ))
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/permissions/user", false),
+            Matched::AddSlash("/api/v1/repository/org/a/permissions/user/".into())
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/", false),
+            Matched::NotFound
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org", false),
+            Matched::NotFound
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/mirror/sync-now", false),
+            Matched::Route(Route::MirrorSyncNow(repo("org", "a")))
+        );
+    }
+
+    #[test]
+    fn trailing_slashes() {
+        assert_eq!(
+            match_path("/api/v1/organization", false),
+            Matched::AddSlash("/api/v1/organization/".into())
+        );
+        assert_eq!(
+            match_path("/api/v1/organization/x/", false),
+            Matched::NotFound
+        );
+        assert_eq!(match_path("/api/v1/repository/", false), Matched::NotFound);
+        assert_eq!(match_path("/api/v1/nothing", false), Matched::NotFound);
+        assert_eq!(
+            match_path("/api/v1/organization/o/team/t/syncing", false),
+            Matched::Route(Route::TeamSyncingAbsent)
+        );
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("/a%2Bb+c%zz%4"), "/a+b+c%zz%4");
+    }
+}

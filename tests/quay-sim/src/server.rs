@@ -1,0 +1,388 @@
+//! The HTTP(S) server: one background thread with its own tokio runtime, an accept loop that
+//! counts connections, injected latency/faults/throttling in front of the API, and the
+//! `/_sim/` control endpoints.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+
+use bytes::Bytes;
+use http::{header, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::api::{self, ApiRequest};
+use crate::config::Config;
+use crate::model::State;
+use crate::reply::Reply;
+use crate::rng::Rng;
+use crate::routes::{match_path, percent_decode, Matched};
+use crate::stats::Counters;
+use crate::{snapshot, tls};
+
+/// Everything the request handlers share.
+pub struct Shared {
+    pub config: Config,
+    state: Mutex<State>,
+    pub counters: Counters,
+    fault_rng: Mutex<Rng>,
+    pub scheme: &'static str,
+    pub addr: SocketAddr,
+}
+
+impl Shared {
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        // A handler never panics while holding the lock, but a test closure given to
+        // `with_state` might; the state stays usable for the next test step.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back to the start configuration: state, counters and random sequence.
+    pub fn reset(&self) {
+        *self.state() = State::new(&self.config);
+        *self
+            .fault_rng
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Rng::new(self.config.seed);
+        self.counters.reset();
+    }
+
+    fn draw(&self) -> (f64, u64) {
+        let mut rng = self
+            .fault_rng
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (rng.next_f64(), rng.below(4))
+    }
+}
+
+/// A running server; dropping it does not stop it (see `QuaySim`).
+pub struct Server {
+    pub shared: Arc<Shared>,
+    pub ca_path: Option<PathBuf>,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start(config: Config) -> std::io::Result<Server> {
+        let listener = std::net::TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let tls = if config.tls {
+            let dir = std::env::temp_dir().join(format!(
+                "quay-sim-{}-{}",
+                std::process::id(),
+                addr.port()
+            ));
+            Some(tls::setup(&dir)?)
+        } else {
+            None
+        };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::new(&config)),
+            counters: Counters::default(),
+            fault_rng: Mutex::new(Rng::new(config.seed)),
+            scheme: if tls.is_some() { "https" } else { "http" },
+            addr,
+            config,
+        });
+        let ca_path = tls.as_ref().map(|t| t.ca_path.clone());
+        let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.server_config));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("quay-sim")
+            .enable_all()
+            .build()?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let thread_shared = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("quay-sim-server".into())
+            .spawn(move || {
+                runtime.block_on(accept_loop(listener, thread_shared, acceptor, shutdown_rx));
+                // Dropping the runtime cancels every connection task: sockets close.
+                runtime.shutdown_background();
+            })?;
+        Ok(Server {
+            shared,
+            ca_path,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.shared.scheme, self.shared.addr)
+    }
+
+    /// Closes the listener and every open connection, and waits for the server thread.
+    pub fn stop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// Blocks until the server stops (the binary serves until killed).
+    pub fn wait(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        eprintln!("quay-sim: cannot register the listener with the runtime");
+        return;
+    };
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let connection = Arc::new(Connection {
+                shared: Arc::clone(&shared),
+                counted: AtomicBool::new(false),
+            });
+            let service_connection = Arc::clone(&connection);
+            let service = service_fn(move |req| {
+                let connection = Arc::clone(&service_connection);
+                async move { connection.handle(req).await }
+            });
+            let builder = auto::Builder::new(TokioExecutor::new());
+            match acceptor {
+                Some(acceptor) => {
+                    if let Ok(tls_stream) = acceptor.accept(stream).await {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(tls_stream), service)
+                            .await;
+                    }
+                }
+                None => {
+                    let _ = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                }
+            }
+        });
+    }
+}
+
+/// One TCP connection. It counts toward `max_connections` from its first API request on.
+struct Connection {
+    shared: Arc<Shared>,
+    counted: AtomicBool,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        if self.counted.load(Ordering::SeqCst) {
+            self.shared.counters.connection_closed();
+        }
+    }
+}
+
+/// Returned by the service to make hyper drop the connection without answering.
+#[derive(Debug)]
+struct DroppedConnection;
+
+impl std::fmt::Display for DroppedConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("quay-sim injected a dropped connection")
+    }
+}
+
+impl std::error::Error for DroppedConnection {}
+
+type HttpResponse = Response<Full<Bytes>>;
+
+impl Connection {
+    async fn handle(&self, req: Request<Incoming>) -> Result<HttpResponse, DroppedConnection> {
+        let shared = &self.shared;
+        let raw_path = req.uri().path().to_string();
+        if raw_path == "/_sim" || raw_path.starts_with("/_sim/") {
+            return Ok(control(shared, req).await);
+        }
+        if !self.counted.swap(true, Ordering::SeqCst) {
+            shared.counters.connection_opened();
+        }
+        let path = percent_decode(&raw_path);
+        let matched = match_path(&path, shared.config.ldap);
+        let method = req.method().clone();
+        let route_key = match &matched {
+            Matched::Route(route) => format!("{method} {}", route.info().template),
+            _ => format!("{method} {path}"),
+        };
+        let _in_flight = shared.counters.begin_request(method.as_str(), route_key);
+
+        if !shared.config.latency.is_zero() {
+            tokio::time::sleep(shared.config.latency).await;
+        }
+        let (draw, kind) = shared.draw();
+        if draw < shared.config.fault_rate {
+            return match kind {
+                0 => Err(DroppedConnection),
+                1 => Ok(to_response(Reply::nginx(502))),
+                2 => Ok(to_response(Reply::nginx(503))),
+                _ => Ok(to_response(Reply::nginx(504))),
+            };
+        }
+        if draw < shared.config.fault_rate + shared.config.throttle_rate {
+            return Ok(to_response(Reply::nginx(429)));
+        }
+
+        let base_url = base_url(shared, &req);
+        let query = parse_query(req.uri().query().unwrap_or_default());
+        let raw_query = req.uri().query().map(str::to_string);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_string());
+        let body = match req.into_body().collect().await {
+            Ok(collected) => collected.to_bytes().to_vec(),
+            Err(_) => return Err(DroppedConnection),
+        };
+        let reply = match matched {
+            Matched::Route(route) => {
+                let request = ApiRequest {
+                    method,
+                    query,
+                    content_type,
+                    body,
+                    token,
+                    base_url,
+                };
+                let mut state = shared.state();
+                api::handle(&mut state, &route, &request)
+            }
+            Matched::AddSlash(slashed) => {
+                let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
+                Reply::permanent_redirect(format!("{base_url}{slashed}{query}"))
+            }
+            Matched::NotFound => Reply::html_not_found(),
+        };
+        Ok(to_response(reply))
+    }
+}
+
+fn base_url(shared: &Shared, req: &Request<Incoming>) -> String {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .unwrap_or_else(|| shared.addr.to_string());
+    format!("{}://{host}", shared.scheme)
+}
+
+fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| percent_decode(&s.replace('+', " "));
+            (decode(key), decode(value))
+        })
+        .collect()
+}
+
+fn to_response(reply: Reply) -> HttpResponse {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    if reply.status != 204 {
+        builder = builder.header(header::CONTENT_TYPE, reply.content_type);
+    }
+    if let Some(location) = reply.location {
+        builder = builder.header(header::LOCATION, location);
+    }
+    builder
+        .body(Full::new(Bytes::from(reply.body)))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+}
+
+fn control_json(status: u16, value: &Value) -> HttpResponse {
+    to_response(Reply::json(status, value))
+}
+
+/// `/_sim/…`: state, stats, reset, tags, namespace GC. No token, not counted.
+async fn control(shared: &Shared, req: Request<Incoming>) -> HttpResponse {
+    let method = req.method().clone();
+    let path = percent_decode(req.uri().path());
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
+    match (&method, path.as_str()) {
+        (&Method::GET, "/_sim/state") => control_json(200, &snapshot::state_json(&shared.state())),
+        (&Method::GET, "/_sim/stats") => control_json(200, &json!(shared.counters.snapshot())),
+        (&Method::POST, "/_sim/reset") => {
+            shared.reset();
+            control_json(200, &json!({"reset": true}))
+        }
+        (&Method::POST, "/_sim/reset-stats") => {
+            shared.counters.reset();
+            control_json(200, &json!({"reset": true}))
+        }
+        (&Method::POST, "/_sim/gc") => {
+            shared.state().reserved_names.clear();
+            control_json(200, &json!({"gc": true}))
+        }
+        (&Method::POST, tags) if tags.starts_with("/_sim/tags/") => {
+            let repo_path = &tags["/_sim/tags/".len()..];
+            let count = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("count").and_then(Value::as_u64));
+            let (Some((namespace, name)), Some(count)) = (repo_path.split_once('/'), count) else {
+                return control_json(
+                    400,
+                    &json!({"error": "use POST /_sim/tags/{namespace}/{repository} with {\"count\": N}"}),
+                );
+            };
+            match snapshot::add_tags(&mut shared.state(), namespace, name, count) {
+                Some(total) => control_json(200, &json!({"tags": total})),
+                None => control_json(
+                    404,
+                    &json!({"error": format!("no repository {namespace}/{name}")}),
+                ),
+            }
+        }
+        _ => control_json(
+            404,
+            &json!({"error": format!("unknown control endpoint {method} {path}")}),
+        ),
+    }
+}

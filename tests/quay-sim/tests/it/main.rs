@@ -1,0 +1,14 @@
+//! quay-sim's own tests: every endpoint's success and error answers (status, body shape and
+//! text) against quay-api.md / quay-observed.md, driven over HTTP like a real client.
+
+mod util;
+
+mod identity;
+mod mirror;
+mod notifications;
+mod organizations;
+mod permissions;
+mod repositories;
+mod robots;
+mod server;
+mod teams;

@@ -1,0 +1,506 @@
+//! Paths, stats, faults, control endpoints, TLS, kill and the binary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use quay_sim::{QuaySim, Stats};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::util::*;
+
+#[tokio::test]
+async fn trailing_slashes_and_unknown_routes() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    let redirect = api.get("/api/v1/organization?x=1").await;
+    assert_eq!(redirect.status, 308);
+    assert_eq!(
+        redirect.location.as_deref(),
+        Some(format!("{}/api/v1/organization/?x=1", sim.base_url()).as_str())
+    );
+    let perms = api
+        .get("/api/v1/repository/exampleorg/nested/demorepo/permissions/user")
+        .await;
+    assert_eq!(perms.status, 308);
+    assert!(perms
+        .location
+        .unwrap()
+        .ends_with("/api/v1/repository/exampleorg/nested/demorepo/permissions/user/"));
+    assert_eq!(api.get("/api/v1/user").await.status, 308);
+    api.get("/api/v1/organization/exampleorg/")
+        .await
+        .assert_html(404, "Not Found");
+    api.get("/api/v1/nothing/here")
+        .await
+        .assert_html(404, "Not Found");
+    api.get("/elsewhere").await.assert_html(404, "Not Found");
+    // Percent-encoded `+` works like the literal one.
+    assert_eq!(
+        api.get("/api/v1/organization/exampleorg/robots/writer")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.put(
+            "/api/v1/repository/exampleorg/nested/demorepo/permissions/user/exampleorg%2Bwriter",
+            json!({"role": "read"})
+        )
+        .await
+        .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn stats_count_exactly_what_was_sent() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    let control = reqwest::Client::new();
+    api.post("/api/v1/organization/", json!({"name": "exampleorg"}))
+        .await;
+    for i in 0..25 {
+        api.put(
+            &format!("/api/v1/organization/exampleorg/robots/bot{i}"),
+            json!({}),
+        )
+        .await;
+        // Control requests are not counted.
+        control
+            .get(format!("{}/_sim/state", sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+    }
+    for _ in 0..10 {
+        api.get("/api/v1/organization/exampleorg").await;
+    }
+    api.get("/api/v1/organization").await; // 308
+    api.get("/nowhere").await; // 404
+    let stats = sim.stats();
+    assert_eq!(stats.requests, 38);
+    assert_eq!(stats.writes, 26);
+    assert_eq!(stats.by_method["PUT"], 25);
+    assert_eq!(stats.by_method["POST"], 1);
+    assert_eq!(stats.by_method["GET"], 12);
+    assert_eq!(
+        stats.by_route["PUT /api/v1/organization/{org}/robots/{robot}"],
+        25
+    );
+    assert_eq!(stats.by_route["GET /api/v1/organization/{org}"], 10);
+    assert_eq!(stats.by_route["POST /api/v1/organization/"], 1);
+    assert_eq!(stats.by_route["GET /nowhere"], 1);
+    assert_eq!(stats.max_in_flight, 1);
+    assert_eq!(stats.max_connections, 1);
+    let over_http: Stats = control
+        .get(format!("{}/_sim/stats", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(over_http, stats);
+    let raw: serde_json::Value = control
+        .get(format!("{}/_sim/stats", sim.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut keys: Vec<_> = raw.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "by_method",
+            "by_route",
+            "max_connections",
+            "max_in_flight",
+            "requests",
+            "writes"
+        ]
+    );
+    let reset = control
+        .post(format!("{}/_sim/reset-stats", sim.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let after = sim.stats();
+    assert_eq!((after.requests, after.writes), (0, 0));
+    assert!(after.by_route.is_empty());
+    // The state is untouched by a stats reset.
+    assert_eq!(
+        sim.state()["organizations"]["exampleorg"]["robots"]
+            .as_object()
+            .unwrap()
+            .len(),
+        25
+    );
+}
+
+#[tokio::test]
+async fn peak_connections_and_requests() {
+    let sim = sim();
+    let clients: Vec<Api> = (0..3).map(|_| Api::new(&sim, ADMIN)).collect();
+    for client in &clients {
+        assert_eq!(client.get("/api/v1/discovery").await.status, 200);
+    }
+    // Three keep-alive connections are open at once.
+    assert_eq!(sim.stats().max_connections, 3);
+    let concurrent = futures_join(&clients).await;
+    assert!(concurrent.iter().all(|s| *s == 200));
+    assert!(sim.stats().max_in_flight >= 1);
+}
+
+async fn futures_join(clients: &[Api]) -> Vec<u16> {
+    let mut handles = Vec::new();
+    for client in clients {
+        handles.push(client.get("/api/v1/user/"));
+    }
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.status);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn injected_faults_do_not_touch_the_state() {
+    let sim = sim_with(|c| {
+        c.fault_rate = 1.0;
+        c.seed = 42;
+    });
+    let api = Api::for_url(&sim.base_url(), Some(ADMIN));
+    let client = reqwest::Client::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..40 {
+        let result = client
+            .post(format!("{}/api/v1/organization/", sim.base_url()))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": format!("org{i}")}))
+            .send()
+            .await;
+        match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                assert!([502, 503, 504].contains(&status), "{status}");
+                assert!(response.text().await.unwrap().contains("nginx"));
+                seen.insert(status.to_string());
+            }
+            Err(_) => {
+                seen.insert("dropped".to_string());
+            }
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(sim.state()["organizations"].as_object().unwrap().is_empty());
+    assert_eq!(sim.stats().requests, 40);
+    drop(api);
+}
+
+#[tokio::test]
+async fn throttling_answers_nginx_429_without_retry_after() {
+    let sim = sim_with(|c| c.throttle_rate = 1.0);
+    let api = Api::new(&sim, ADMIN);
+    for _ in 0..5 {
+        let answer = api
+            .post("/api/v1/organization/", json!({"name": "exampleorg"}))
+            .await;
+        answer.assert_html(429, "429 Too Many Requests");
+        assert_eq!(answer.retry_after, None);
+    }
+    assert_eq!(sim.stats().requests, 5);
+    assert!(sim.state()["organizations"].as_object().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn partial_fault_rates_are_reproducible_by_seed() {
+    async fn run() -> Vec<u16> {
+        let sim = sim_with(|c| {
+            c.fault_rate = 0.3;
+            c.throttle_rate = 0.3;
+            c.seed = 7;
+        });
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for _ in 0..30 {
+            let status = client
+                .get(format!("{}/api/v1/discovery", sim.base_url()))
+                .send()
+                .await
+                .map_or(0, |r| r.status().as_u16());
+            statuses.push(status);
+        }
+        statuses
+    }
+    let first = run().await;
+    assert_eq!(first, run().await);
+    assert!(first.contains(&200) && first.contains(&429));
+}
+
+#[tokio::test]
+async fn control_endpoints() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    let client = reqwest::Client::new();
+    let url = |p: &str| format!("{}{p}", sim.base_url());
+    let tags = client
+        .post(url("/_sim/tags/exampleorg/nested/demorepo"))
+        .json(&json!({"count": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags.status(), 200);
+    let state: serde_json::Value = client
+        .get(url("/_sim/state"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state, sim.state());
+    assert_eq!(state["users"], json!(["admin", "alice", "bob", "carol"]));
+    let repo = &state["organizations"]["exampleorg"]["repositories"]["nested/demorepo"];
+    assert_eq!(repo["tags"], 3);
+    assert!(repo["id"].is_u64());
+    let missing = client
+        .post(url("/_sim/tags/exampleorg/nosuch"))
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        client
+            .post(url("/_sim/reset"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert!(sim.state()["organizations"].as_object().unwrap().is_empty());
+    assert_eq!(sim.stats().requests, 0);
+    assert_eq!(
+        client.get(url("/_sim/nope")).send().await.unwrap().status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn drift_helpers_change_state_behind_the_api() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    sim.create_team("exampleorg", "devs", quay_sim::TeamRole::Creator)
+        .unwrap();
+    sim.add_team_member("exampleorg", "devs", "alice").unwrap();
+    sim.set_repo_description("exampleorg", "nested/demorepo", "drifted")
+        .unwrap();
+    sim.set_team_permission(
+        "exampleorg",
+        "nested/demorepo",
+        "devs",
+        Some(quay_sim::RepoRole::Write),
+    )
+    .unwrap();
+    let members = api
+        .get("/api/v1/organization/exampleorg/team/devs/members")
+        .await
+        .json();
+    assert_eq!(members["members"][0]["name"], "alice");
+    assert_eq!(
+        api.get("/api/v1/repository/exampleorg/nested/demorepo")
+            .await
+            .json()["description"],
+        "drifted"
+    );
+    // Alice now may create repositories and write this one.
+    assert_eq!(
+        Api::new(&sim, ALICE)
+            .put(
+                "/api/v1/repository/exampleorg/nested/demorepo",
+                json!({"description": "x"})
+            )
+            .await
+            .status,
+        200
+    );
+    sim.remove_team_member("exampleorg", "devs", "alice")
+        .unwrap();
+    assert!(sim.create_org("exampleorg", "admin").is_err());
+    assert!(sim.create_robot("nosuchorg", "bot", "").is_err());
+    let token = sim.create_robot("exampleorg", "drift", "d").unwrap();
+    assert_eq!(
+        sim.state()["organizations"]["exampleorg"]["robots"]["drift"]["token"],
+        token
+    );
+    api.post(
+        "/api/v1/repository/exampleorg/nested/demorepo/notification/",
+        json!({"event": "repo_push", "method": "webhook", "config": {"url": "https://h.example.com/"}, "eventConfig": {}}),
+    )
+    .await;
+    sim.delete_notification("exampleorg", "nested/demorepo", "0")
+        .unwrap();
+    assert!(sim
+        .delete_notification("exampleorg", "nested/demorepo", "0")
+        .is_err());
+    let org_id = sim.with_state(|s| s.organizations["exampleorg"].id);
+    assert_eq!(sim.state()["organizations"]["exampleorg"]["id"], org_id);
+}
+
+#[tokio::test]
+async fn tls_serves_with_the_written_ca() {
+    let sim = sim_with(|c| c.tls = true);
+    assert!(sim.base_url().starts_with("https://127.0.0.1:"));
+    let ca = std::fs::read(sim.ca_cert_path().unwrap()).unwrap();
+    let trusted = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+        .build()
+        .unwrap();
+    for host in ["127.0.0.1", "localhost"] {
+        let url = sim.base_url().replace("127.0.0.1", host);
+        let response = trusted
+            .get(format!("{url}/api/v1/discovery"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let untrusted = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .build()
+        .unwrap();
+    assert!(untrusted
+        .get(format!("{}/api/v1/discovery", sim.base_url()))
+        .send()
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn kill_closes_the_listener_and_connections() {
+    let mut sim = sim();
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/discovery", sim.base_url());
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+    sim.kill();
+    // The kept-alive connection is gone and nothing listens any more.
+    assert!(client.get(&url).send().await.is_err());
+    assert!(reqwest::Client::new().get(&url).send().await.is_err());
+}
+
+#[test]
+fn works_from_a_plain_test_with_latency() {
+    let sim = QuaySim::start(quay_sim::Config {
+        latency: std::time::Duration::from_millis(1),
+        ..quay_sim::Config::default()
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime.block_on(async {
+        Api::new(&sim, quay_sim::DEFAULT_TOKEN)
+            .bare(Method::GET, "/api/v1/user/")
+            .await
+            .status
+    });
+    assert_eq!(status, 200);
+    sim.stop();
+}
+
+fn spawn_binary(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quay-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line)
+}
+
+#[tokio::test]
+async fn the_binary_prints_one_line_and_serves() {
+    let (mut child, line) = spawn_binary(&[
+        "--token",
+        "t1",
+        "--token",
+        "limited:repo:read",
+        "--user",
+        "alice",
+        "--quay-version",
+        "3.12",
+        "--seed",
+        "1",
+    ]);
+    let url = line
+        .trim_end()
+        .strip_prefix("quay-sim listening on ")
+        .unwrap()
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    assert!(
+        url["http://127.0.0.1:".len()..].parse::<u16>().is_ok(),
+        "{line}"
+    );
+    let api = Api::for_url(&url, Some("t1"));
+    assert_eq!(
+        api.post("/api/v1/organization/", json!({"name": "exampleorg"}))
+            .await
+            .status,
+        201
+    );
+    Api::for_url(&url, Some("limited"))
+        .post("/api/v1/organization/", json!({"name": "other"}))
+        .await
+        .assert_forbidden();
+    assert_eq!(api.get("/api/v1/users/alice").await.status, 200);
+    let doc = api.get("/api/v1/discovery").await.json();
+    assert!(doc["definitions"]["CreateMirrorConfig"]["properties"]
+        .get("skopeo_timeout_interval")
+        .is_none());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut tls_child, tls_line) = spawn_binary(&["--tls"]);
+    let (url, ca) = tls_line
+        .trim_end()
+        .strip_prefix("quay-sim listening on ")
+        .unwrap()
+        .split_once(" ca=")
+        .unwrap();
+    assert!(url.starts_with("https://127.0.0.1:"));
+    let pem = std::fs::read(ca).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+        .build()
+        .unwrap();
+    let me = client
+        .get(format!("{url}/api/v1/user/"))
+        .bearer_auth(quay_sim::DEFAULT_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    tls_child.kill().unwrap();
+    tls_child.wait().unwrap();
+}
+
+#[test]
+fn the_binary_refuses_bad_flags() {
+    let output = Command::new(env!("CARGO_BIN_EXE_quay-sim"))
+        .args(["--quay-version", "3.13"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown Quay version '3.13'"));
+}
