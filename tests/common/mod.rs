@@ -23,7 +23,11 @@ pub const MIRROR_PASSWORD: &str = "mirror-pass-4567";
 
 /// An emulator for one example endpoint, with the users the examples name.
 pub fn sim(version: QuayVersion, mailing: bool) -> QuaySim {
-    sim_with(Config { version, mailing, ..base_config() })
+    sim_with(Config {
+        version,
+        mailing,
+        ..base_config()
+    })
 }
 
 pub fn base_config() -> Config {
@@ -51,7 +55,10 @@ impl Fixture {
     pub fn new() -> Fixture {
         let root = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(root.path().join("yaml-files")).expect("yaml dir");
-        Fixture { root, endpoint_map: Vec::new() }
+        Fixture {
+            root,
+            endpoint_map: Vec::new(),
+        }
     }
 
     /// A fixture holding the shipped examples, their endpoints mapped to the two emulators.
@@ -95,7 +102,9 @@ impl Fixture {
     pub fn login(&self, tokens: &[(&str, &str)]) {
         let mut yaml = String::from("quay_endpoint_login:\n");
         for (endpoint, token) in tokens {
-            yaml.push_str(&format!("  - quay_endpoint: {endpoint}\n    quay_token: {token}\n"));
+            yaml.push_str(&format!(
+                "  - quay_endpoint: {endpoint}\n    quay_token: {token}\n"
+            ));
         }
         yaml.push_str(&format!(
             "mirror_repository:\n  - organization: mirror-with-notification\n    repository: \
@@ -108,8 +117,7 @@ impl Fixture {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
-                .expect("chmod");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
         }
     }
 
@@ -128,7 +136,11 @@ impl Fixture {
             .arg(self.dir())
             .arg("--login-file")
             .arg(self.login_path())
-            .args(self.endpoint_map.iter().flat_map(|m| ["--endpoint-map", m.as_str()]))
+            .args(
+                self.endpoint_map
+                    .iter()
+                    .flat_map(|m| ["--endpoint-map", m.as_str()]),
+            )
             .args(args)
             .stdin(Stdio::null());
         command
@@ -142,7 +154,11 @@ impl Fixture {
     /// The organization files as mqc's own loader reads them.
     pub fn desired(&self) -> Vec<DesiredOrganization> {
         let loaded = mqc::config::load_dir(&self.dir()).expect("load dir");
-        assert!(!loaded.has_errors(), "fixture files have errors: {:?}", loaded.findings);
+        assert!(
+            !loaded.has_errors(),
+            "fixture files have errors: {:?}",
+            loaded.findings
+        );
         loaded.organizations
     }
 }
@@ -187,7 +203,10 @@ pub fn orgs_on<'a>(
     endpoint: &str,
 ) -> Vec<&'a DesiredOrganization> {
     let endpoint = Endpoint::parse(endpoint).expect("endpoint");
-    desired.iter().filter(|o| o.endpoints.contains(&endpoint)).collect()
+    desired
+        .iter()
+        .filter(|o| o.endpoints.contains(&endpoint))
+        .collect()
 }
 
 fn role(role: Role) -> &'static str {
@@ -216,7 +235,11 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
         for (name, team) in &org.teams {
             let t = &actual["teams"][name];
             assert_eq!(t["role"], team.role.as_str(), "team {name} role");
-            assert_eq!(t["description"], team.description.as_str(), "team {name} description");
+            assert_eq!(
+                t["description"],
+                team.description.as_str(),
+                "team {name} description"
+            );
             assert_eq!(
                 t["group_dn"].as_str(),
                 team.group_dn.as_deref(),
@@ -246,16 +269,31 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     actual_members.retain(|m| m != token_user);
                 }
                 expected.sort();
-                assert_eq!(actual_members, expected, "team {name} members of {}", org.name);
+                assert_eq!(
+                    actual_members, expected,
+                    "team {name} members of {}",
+                    org.name
+                );
             }
         }
         for (name, repo) in &org.repositories {
             let r = &actual["repositories"][name];
             assert!(r.is_object(), "repository {}/{name} missing", org.name);
-            assert_eq!(r["description"], repo.description.as_str(), "{name} description");
-            assert_eq!(r["visibility"], repo.visibility.as_str(), "{name} visibility");
+            assert_eq!(
+                r["description"],
+                repo.description.as_str(),
+                "{name} description"
+            );
+            assert_eq!(
+                r["visibility"],
+                repo.visibility.as_str(),
+                "{name} visibility"
+            );
             let users = r["user_permissions"].as_object().expect("user permissions");
-            let mirror_robot = repo.mirror.as_ref().map(|m| format!("{}+{}", org.name, m.robot));
+            let mirror_robot = repo
+                .mirror
+                .as_ref()
+                .map(|m| format!("{}+{}", org.name, m.robot));
             if let Some(declared) = &repo.permissions.users {
                 let mut actual_users: BTreeMap<String, String> = users
                     .iter()
@@ -263,10 +301,16 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     .filter(|(k, _)| k.as_str() != token_user || declared.contains_key(*k))
                     .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
                     .collect();
-                let expected: BTreeMap<String, String> =
-                    declared.iter().map(|(k, v)| (k.clone(), role(*v).to_string())).collect();
+                let expected: BTreeMap<String, String> = declared
+                    .iter()
+                    .map(|(k, v)| (k.clone(), role(*v).to_string()))
+                    .collect();
                 actual_users.retain(|k, _| k != token_user || expected.contains_key(k));
-                assert_eq!(actual_users, expected, "{}/{name} user permissions", org.name);
+                assert_eq!(
+                    actual_users, expected,
+                    "{}/{name} user permissions",
+                    org.name
+                );
             }
             if let Some(declared) = &repo.permissions.robots {
                 let actual_robots: BTreeMap<String, String> = users
@@ -279,12 +323,18 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     .map(|(k, v)| (format!("{}+{k}", org.name), role(*v).to_string()))
                     .collect();
                 if let Some(robot) = &mirror_robot {
-                    let entry = expected.entry(robot.clone()).or_insert_with(|| "write".into());
+                    let entry = expected
+                        .entry(robot.clone())
+                        .or_insert_with(|| "write".into());
                     if entry == "read" {
                         *entry = "write".into();
                     }
                 }
-                assert_eq!(actual_robots, expected, "{}/{name} robot permissions", org.name);
+                assert_eq!(
+                    actual_robots, expected,
+                    "{}/{name} robot permissions",
+                    org.name
+                );
             }
             if let Some(declared) = &repo.permissions.teams {
                 let actual_teams: BTreeMap<String, String> = r["team_permissions"]
@@ -293,9 +343,15 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     .iter()
                     .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
                     .collect();
-                let expected: BTreeMap<String, String> =
-                    declared.iter().map(|(k, v)| (k.clone(), role(*v).to_string())).collect();
-                assert_eq!(actual_teams, expected, "{}/{name} team permissions", org.name);
+                let expected: BTreeMap<String, String> = declared
+                    .iter()
+                    .map(|(k, v)| (k.clone(), role(*v).to_string()))
+                    .collect();
+                assert_eq!(
+                    actual_teams, expected,
+                    "{}/{name} team permissions",
+                    org.name
+                );
             }
             match &repo.mirror {
                 None => assert!(
@@ -315,7 +371,10 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     assert_eq!(tags, mirror.tags, "{name} mirror tags");
                     assert_eq!(m["sync_interval"], mirror.sync_interval, "{name} interval");
                     assert_eq!(m["is_enabled"], mirror.is_enabled, "{name} is_enabled");
-                    assert_eq!(m["robot_username"], mirror_robot.clone().unwrap_or_default());
+                    assert_eq!(
+                        m["robot_username"],
+                        mirror_robot.clone().unwrap_or_default()
+                    );
                     assert_eq!(
                         m["external_registry_username"].as_str(),
                         mirror.username.as_deref(),
@@ -327,8 +386,14 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     let config = &m["external_registry_config"];
                     assert_eq!(config["verify_tls"], mirror.verify_tls, "{name} verify_tls");
                     let proxy = &config["proxy"];
-                    assert_eq!(proxy["https_proxy"].as_str(), mirror.proxy.https_proxy.as_deref());
-                    assert_eq!(proxy["http_proxy"].as_str(), mirror.proxy.http_proxy.as_deref());
+                    assert_eq!(
+                        proxy["https_proxy"].as_str(),
+                        mirror.proxy.https_proxy.as_deref()
+                    );
+                    assert_eq!(
+                        proxy["http_proxy"].as_str(),
+                        mirror.proxy.http_proxy.as_deref()
+                    );
                     assert_eq!(proxy["no_proxy"].as_str(), mirror.proxy.no_proxy.as_deref());
                 }
             }
