@@ -263,7 +263,7 @@ fn a_wrong_token_fails_its_endpoint_only() {
     run.expect_code(1);
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        all.contains(&format!("{}", quay2.base_url())) && all.contains("invalid"),
+        all.contains(&quay2.base_url()) && all.contains("invalid"),
         "{all}"
     );
     assert!(
