@@ -13,19 +13,24 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
 # Two emulated Quays: the examples' main endpoint and the replica of basic-example-replicate-to.
 # The examples name users alice and bob, and one team is synced from LDAP.
 pids=()
-start_sim() {
-    local out="$work/sim-$1.out"
-    "$bin/quay-sim" --listen 127.0.0.1:0 --token demo-token --user alice --user bob --ldap >"$out" &
+for n in 1 2; do
+    "$bin/quay-sim" --listen 127.0.0.1:0 --token demo-token --user alice --user bob --ldap \
+        >"$work/sim-$n.out" 2>"$work/sim-$n.err" &
     pids+=($!)
+done
+# Each emulator prints one line when it listens: `quay-sim listening on URL`.
+sim_url() {
     for _ in $(seq 1 200); do
-        grep -q 'listening on' "$out" 2>/dev/null && break
+        if grep -q 'listening on' "$work/sim-$1.out" 2>/dev/null; then
+            sed -n 's/^quay-sim listening on \([^ ]*\).*/\1/p' "$work/sim-$1.out"
+            return
+        fi
         sleep 0.05
     done
-    sed -n 's/^quay-sim listening on \([^ ]*\).*/\1/p' "$out"
 }
-url1=$(start_sim 1)
-url2=$(start_sim 2)
-[ -n "$url1" ] && [ -n "$url2" ] || { echo "quay-sim did not start" >&2; exit 1; }
+url1=$(sim_url 1)
+url2=$(sim_url 2)
+[ -n "$url1" ] && [ -n "$url2" ] || { echo "quay-sim did not start" >&2; cat "$work"/sim-*.err >&2; exit 1; }
 echo "quay-sim #1 (quay1) listens on $url1, #2 (quay2) on $url2"
 
 # A login file for the examples' endpoints (tokens for the emulator, a made-up mirror password).

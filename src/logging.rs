@@ -1,6 +1,8 @@
 //! Log setup: human logs on stderr (stdout carries reports), filtered by `--log-level`;
 //! `--verbosity 5` or more adds one line per HTTP request (target `mqc::http`).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogLevel;
@@ -25,9 +27,16 @@ pub fn init(level: LogLevel, verbosity: u8) {
         directives.push_str(",mqc::http=off");
     }
     let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let detailed = matches!(level, "debug" | "trace") || verbosity >= HTTP_LOG_VERBOSITY;
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(verbosity >= HTTP_LOG_VERBOSITY)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(detailed);
+    // Timestamps help when debugging a run; for warnings at the default level they are noise.
+    let _ = if detailed {
+        builder.try_init()
+    } else {
+        builder.without_time().try_init()
+    };
 }
