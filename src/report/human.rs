@@ -317,10 +317,16 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             "\nPlan: {} to create, {} to update, {} to remove, {} unchanged, {} unmanaged.",
             t.create, t.update, t.remove, t.unchanged, t.unmanaged
         )?;
-    } else {
+    } else if t.target_errors == 0 {
         writeln!(
             out,
             "\nNo changes: everything is in sync ({} unchanged, {} unmanaged).",
+            t.unchanged, t.unmanaged
+        )?;
+    } else {
+        writeln!(
+            out,
+            "\nNo changes for the organizations that could be read ({} unchanged, {} unmanaged).",
             t.unchanged, t.unmanaged
         )?;
     }
