@@ -2,7 +2,7 @@
 //! safety, show it, and apply it phase by phase.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::model::{Endpoint, Secrets};
 use crate::plan::{self, Op, PlanOptions, Target};
 use crate::quay::{QuayClient, RequestCounter};
-use crate::report::{self, LineProgress, RunReport, TargetReport};
+use crate::report::{self, BarProgress, LineProgress, RunReport, TargetReport};
 use crate::settings::Settings;
 use crate::state::{self, ReadScope};
 
@@ -145,7 +145,9 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
         stop: &stop,
         grace: settings.timeout,
     };
-    let progress: Box<dyn Progress> = if human {
+    let progress: Box<dyn Progress> = if human && std::io::stderr().is_terminal() {
+        Box::new(BarProgress::new())
+    } else if human {
         Box::new(LineProgress::new(std::io::stderr()))
     } else {
         Box::new(NoProgress)

@@ -16,7 +16,7 @@ use crate::apply::{ChangeOutcome, ChangeResult};
 use crate::plan::{ChangeKind, Target, TargetPlan};
 
 pub use human::{describe_notice, describe_op};
-pub use progress::LineProgress;
+pub use progress::{BarProgress, LineProgress};
 
 /// Requests sent to Quay on behalf of one target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

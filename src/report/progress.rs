@@ -68,3 +68,57 @@ impl<W: Write + Send> Progress for LineProgress<W> {
         );
     }
 }
+
+/// A progress bar per phase, for a terminal.
+pub struct BarProgress {
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl BarProgress {
+    pub fn new() -> BarProgress {
+        BarProgress {
+            bar: Mutex::new(None),
+        }
+    }
+}
+
+impl Default for BarProgress {
+    fn default() -> Self {
+        BarProgress::new()
+    }
+}
+
+impl Progress for BarProgress {
+    fn phase_started(&self, phase: Phase, changes: usize) {
+        let bar = indicatif::ProgressBar::new(changes as u64);
+        let style =
+            indicatif::ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
+                .map(|s| s.progress_chars("=> "));
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        bar.set_prefix(phase.as_str());
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn change_finished(&self, _target: &Target, result: &ChangeResult) {
+        if let Ok(slot) = self.bar.lock() {
+            if let Some(bar) = slot.as_ref() {
+                if matches!(result.outcome, ChangeOutcome::Failed { .. }) {
+                    bar.set_message("(failures: see the summary)");
+                }
+                bar.inc(1);
+            }
+        }
+    }
+
+    fn phase_finished(&self, _phase: Phase) {
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish();
+            }
+        }
+    }
+}

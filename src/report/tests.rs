@@ -154,7 +154,16 @@ fn a_plan_with_unreadable_targets_does_not_claim_to_be_in_sync() {
     let report = RunReport::new("create", true, vec![target]);
     let text = render(&report);
     assert!(!text.contains("everything is in sync"), "{text}");
-    assert!(text.contains("No changes for the organizations that could be read"), "{text}");
-    assert!(text.contains("1 target(s) could not be planned; see above."), "{text}");
-    assert!(text.contains("✗ the token for https://quay.example.com is invalid"), "{text}");
+    assert!(
+        text.contains("No changes for the organizations that could be read"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1 target(s) could not be planned; see above."),
+        "{text}"
+    );
+    assert!(
+        text.contains("✗ the token for https://quay.example.com is invalid"),
+        "{text}"
+    );
 }
