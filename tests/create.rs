@@ -373,3 +373,21 @@ fn delete_removes_exactly_the_declared_organizations_everywhere() {
     again.expect_code(0);
     assert!(again.stdout.contains("already absent"), "{}", again.stdout);
 }
+
+#[test]
+fn create_writes_a_json_report_for_ci() {
+    let quay1 = sim(QuayVersion::Head, false);
+    let quay2 = sim(QuayVersion::Head, false);
+    let fixture = Fixture::examples(&quay1, &quay2);
+    let run = fixture.mqc(&["create", "--output", "json"]);
+    run.expect_code(0);
+    let report = run.json();
+    assert_eq!(report["command"], "create");
+    assert_eq!(report["dry_run"], false);
+    assert_eq!(report["totals"]["failed"], 0);
+    let writes = report["totals"]["writes"].as_u64().unwrap();
+    assert_eq!(writes, quay1.stats().writes + quay2.stats().writes);
+    let first = &report["targets"][0];
+    assert_eq!(first["results"][0]["status"], "applied");
+    assert!(first["requests"]["writes"].as_u64().unwrap() > 0);
+}
