@@ -376,6 +376,17 @@ fn a_hand_made_organization_exports_to_a_checked_file_that_round_trips() {
         assert_eq!(mode & 0o777, 0o644);
     }
 
+    // `mqc login` finds the mirror password the file needs (stored already here).
+    let needs = fixture.mqc(&["login", "--list"]);
+    needs.expect_code(0);
+    assert!(
+        needs
+            .stdout
+            .contains("mirror-password handmade/team-a/tools/alpine user=puller"),
+        "{}",
+        needs.stdout
+    );
+
     let check = fixture.mqc(&["check"]);
     check.expect_code(0);
     assert!(
@@ -584,6 +595,19 @@ fn an_organization_that_cannot_be_read_fails_alone() {
         run.stdout
     );
     assert!(!file(&fixture, "nosuch").exists());
+
+    // A name that is no organization name never becomes a path.
+    let run = export(&fixture, &["--organization", "../escape"]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains(
+            "✗ ../escape: failed: `../escape` is not an organization name: it must start with a \
+             letter or digit"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!fixture.root.path().join("escape.yaml").exists());
 
     // alice's token may read her own organization, not handmade.
     let alice = Fixture::new();

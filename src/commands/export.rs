@@ -149,7 +149,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
 
     let mut stdout = io::stdout().lock();
     let written = if human {
-        write_human(&mut stdout, &report)
+        write_human(&mut stdout, &report, &args.out)
     } else {
         serde_json::to_writer_pretty(&mut stdout, &report)
             .map_err(io::Error::from)
@@ -441,7 +441,7 @@ struct MirrorUser {
     username: String,
 }
 
-fn write_human(out: &mut impl Write, report: &ExportReport) -> io::Result<()> {
+fn write_human(out: &mut impl Write, report: &ExportReport, dir: &Path) -> io::Result<()> {
     let (mut written, mut unchanged, mut failed) = (0, 0, 0);
     for org in &report.organizations {
         let file = org.file.display();
@@ -482,6 +482,11 @@ fn write_human(out: &mut impl Write, report: &ExportReport) -> io::Result<()> {
                 need.username, need.organization, need.repository
             )?;
         }
+        writeln!(
+            out,
+            "Run `mqc login --dir {}` to store them in the login file.",
+            dir.display()
+        )?;
     }
     Ok(())
 }
