@@ -4,6 +4,7 @@ pub mod check;
 mod completion;
 mod create;
 mod delete;
+mod export;
 pub mod login;
 mod session;
 
@@ -47,12 +48,6 @@ pub fn run(args: Args) -> Result<Outcome, Error> {
         Command::Create(create_args) => create::run(&settings, &create_args),
         Command::Plan(plan_args) => create::run_plan(&settings, &plan_args),
         Command::Delete(delete_args) => delete::run(&settings, &delete_args),
-        Command::Export(_) => not_yet("export", &settings),
+        Command::Export(export_args) => export::run(&settings, &export_args),
     }
-}
-
-fn not_yet(command: &str, _settings: &Settings) -> Result<Outcome, Error> {
-    Err(Error::other(format!(
-        "`mqc {command}` is not implemented yet"
-    )))
 }

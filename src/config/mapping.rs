@@ -251,8 +251,13 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
             .map(|(name, t)| TeamEntry {
                 name: name.clone(),
                 description: some_text(&t.description),
+                // Pending invitations count as members (the planner treats them so), and the
+                // users of an LDAP-synced team belong to the sync: only its robots are written.
                 members: t.members.as_ref().map(|m| MembersEntry {
-                    users: Some(m.users.iter().cloned().collect()),
+                    users: t
+                        .group_dn
+                        .is_none()
+                        .then(|| m.users.union(&m.invited_users).cloned().collect()),
                     robots: Some(m.robots.iter().cloned().collect()),
                 }),
                 role: Some(t.role),
@@ -422,5 +427,86 @@ teams:
         let again = load(&text);
         assert_eq!(again.organization, d.organization, "{text}");
         assert_eq!(again.endpoints, d.endpoints);
+    }
+
+    #[test]
+    fn export_writes_invites_as_members_and_only_robots_of_synced_teams() {
+        let mut org = load(FULL).organization;
+        let members = |users: &[&str], invited: &[&str], robots: &[&str]| TeamMembers {
+            users: users.iter().map(|u| u.to_string()).collect(),
+            invited_users: invited.iter().map(|u| u.to_string()).collect(),
+            robots: robots.iter().map(|r| r.to_string()).collect(),
+        };
+        org.teams.get_mut("maintainers").unwrap().members =
+            Some(members(&["carol", "alice"], &["bob", "alice"], &[]));
+        org.teams.get_mut("synced").unwrap().members =
+            Some(members(&["dave"], &["erin"], &["writer"]));
+        let file = from_model(&org, &[Endpoint::parse("quay1.example.com").unwrap()]);
+        let maintainers = file.teams.iter().find(|t| t.name == "maintainers").unwrap();
+        let m = maintainers.members.as_ref().unwrap();
+        assert_eq!(
+            m.users.as_deref(),
+            Some(&["alice".to_string(), "bob".into(), "carol".into()][..])
+        );
+        assert_eq!(m.robots.as_deref(), Some(&[][..]));
+        let synced = file.teams.iter().find(|t| t.name == "synced").unwrap();
+        let m = synced.members.as_ref().unwrap();
+        assert_eq!(m.users, None, "users of a synced team belong to the sync");
+        assert_eq!(m.robots.as_deref(), Some(&["writer".to_string()][..]));
+        let text = to_yaml(&file).unwrap();
+        let (again, findings) = load_text(Path::new("org1.yaml"), &text);
+        assert!(findings.is_empty(), "{findings:#?}\n{text}");
+        let again = again.unwrap().organization;
+        assert_eq!(
+            again.teams["maintainers"]
+                .members
+                .as_ref()
+                .unwrap()
+                .users
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn export_text_survives_yaml_lookalikes() {
+        let mut org = load(FULL).organization;
+        for (i, text) in [
+            "yes",
+            "null",
+            "~",
+            "123",
+            "0x1f",
+            "1e3",
+            "true",
+            "- dash",
+            "a: b",
+            "#hash",
+            "multi\nline\n",
+            " lead",
+            "trail ",
+            "\"quoted\"",
+            "'single'",
+            "tab\there",
+            "ünï",
+            "",
+        ]
+        .iter()
+        .enumerate()
+        {
+            org.robots.insert(
+                format!("r{i}"),
+                Robot {
+                    description: text.to_string(),
+                },
+            );
+            let repo = org.repositories.get_mut("plain").unwrap();
+            repo.description = text.to_string();
+            let file = from_model(&org, &[Endpoint::parse("quay1.example.com").unwrap()]);
+            let yaml = to_yaml(&file).unwrap();
+            let again = load(&yaml).organization;
+            assert_eq!(again.robots[&format!("r{i}")].description, *text, "{yaml}");
+            assert_eq!(again.repositories["plain"].description, *text, "{yaml}");
+        }
     }
 }

@@ -121,6 +121,34 @@ impl Fixture {
         }
     }
 
+    /// Writes the login file with these tokens (endpoint, token) and mirror passwords
+    /// (organization, repository, registry user, password), mode 0600.
+    pub fn login_with(&self, tokens: &[(&str, &str)], mirrors: &[(&str, &str, &str, &str)]) {
+        let mut yaml = String::from("quay_endpoint_login:\n");
+        for (endpoint, token) in tokens {
+            yaml.push_str(&format!(
+                "  - quay_endpoint: {endpoint}\n    quay_token: {token}\n"
+            ));
+        }
+        if !mirrors.is_empty() {
+            yaml.push_str("mirror_repository:\n");
+        }
+        for (organization, repository, user, password) in mirrors {
+            yaml.push_str(&format!(
+                "  - organization: {organization}\n    repository: {repository}\n    \
+                 ext_registry_username: {user}\n    ext_registry_password: {password}\n"
+            ));
+        }
+        let path = self.login_path();
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("login dir");
+        std::fs::write(&path, yaml).expect("write login");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+    }
+
     /// The `mqc` binary with this fixture's directory, login file and endpoint map, and no
     /// `MQC_*` variable from the environment of the test run.
     pub fn command(&self, args: &[&str]) -> Command {

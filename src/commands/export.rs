@@ -1,0 +1,682 @@
+//! `mqc export`: read organizations that exist in a Quay and write the organization files that
+//! describe them exactly, so that `create --dry-run` right after shows nothing to change.
+//!
+//! The flow: one client for `--endpoint` (its token from the login file), one token check, the
+//! organizations (named, or every one with `--all`) read concurrently with the same reader
+//! `create` uses, what Quay adds by itself taken out ([`without_implicit`]), then one file per
+//! organization written atomically, in name order.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use futures::StreamExt;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::session;
+use super::Outcome;
+use crate::cli::{ExportArgs, OutputFormat};
+use crate::config::{self, names::namespace_problem, validate::OWNERS_TEAM};
+use crate::error::Error;
+use crate::model::{Endpoint, Notification, Organization, RepoState, Role};
+use crate::quay::QuayClient;
+use crate::settings::Settings;
+use crate::state::{self, ReadScope};
+
+/// How many organizations are read at once. The reads inside one organization are concurrent
+/// too; the client's limiter and connection bound keep the load on the Quay in check.
+const READ_CONCURRENCY: usize = 8;
+
+pub fn run(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Error> {
+    session::runtime()?.block_on(run_async(settings, args))
+}
+
+async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Error> {
+    let endpoint = Endpoint::parse(&args.endpoint).ok_or_else(|| {
+        Error::Usage(format!(
+            "--endpoint `{}` is not a host[:port] or an http(s):// URL",
+            args.endpoint
+        ))
+    })?;
+    // Requests go where `--endpoint-map` sends them; the token and the file name the endpoint
+    // as the user wrote it.
+    let connect = settings
+        .endpoint_map
+        .iter()
+        .find(|(from, _)| *from == endpoint)
+        .map_or_else(|| endpoint.clone(), |(_, to)| to.clone());
+    let mut secrets = config::load_login(&settings.login_file)?.ok_or_else(|| {
+        Error::other(format!(
+            "there is no login file {}: it must hold a token for {endpoint} (see \
+             docs/configuration.md#export)",
+            settings.login_file.display()
+        ))
+    })?;
+    for (from, to) in &settings.endpoint_map {
+        secrets.alias_endpoint(from, to);
+    }
+    let mut clients = session::clients(settings, &secrets, [&connect]);
+    let client = match clients.remove(&connect) {
+        Some(Ok(client)) => client,
+        Some(Err(reason)) => return Err(Error::other(reason)),
+        None => return Err(Error::other(format!("no client for {endpoint}"))),
+    };
+    let whoami = client.whoami().await.map_err(Error::from)?;
+
+    let names = if args.all {
+        if !whoami.super_user {
+            return Err(Error::other(format!(
+                "--all lists every organization of {endpoint}, which needs a superuser's token \
+                 with the `super:user` scope; the token of {} is not one. Name the \
+                 organizations with --organization NAME instead",
+                whoami.username
+            )));
+        }
+        let mut names = state::list_organizations(&client)
+            .await
+            .map_err(Error::from)?;
+        names.sort();
+        names
+    } else {
+        let mut names = args.organizations.clone();
+        names.sort();
+        names.dedup();
+        names
+    };
+
+    let human = settings.output == OutputFormat::Human;
+    if human {
+        eprintln!("Reading {} organization(s) from {endpoint}…", names.len());
+    }
+    let file_endpoint = config::mapping::endpoint_to_file(&endpoint);
+    let exported: Vec<(String, Result<Exported, String>)> = futures::stream::iter(names)
+        .map(|name| {
+            let client = &client;
+            let token_user = whoami.username.as_str();
+            let endpoint = &endpoint;
+            async move {
+                let result = export_one(client, &name, token_user, endpoint).await;
+                (name, result)
+            }
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .collect()
+        .await;
+    let mut exported = exported;
+    exported.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let out_dir_error = match fs::create_dir_all(&args.out) {
+        Ok(()) => None,
+        Err(e) => Some(format!(
+            "cannot create the output directory {}: {e}",
+            args.out.display()
+        )),
+    };
+    let header = header(&file_endpoint, OffsetDateTime::now_utc());
+    let mut report = ExportReport {
+        endpoint: file_endpoint.clone(),
+        organizations: Vec::new(),
+        mirror_passwords_needed: Vec::new(),
+    };
+    for (name, result) in exported {
+        let path = args.out.join(format!("{name}.yaml"));
+        let mut entry = OrgResult {
+            name: name.clone(),
+            file: path.clone(),
+            status: Status::Failed,
+            error: None,
+            warnings: Vec::new(),
+        };
+        let outcome = result.and_then(|exported| {
+            entry.warnings = exported.warnings;
+            if let Some(reason) = &out_dir_error {
+                return Err(reason.clone());
+            }
+            let status = save(&path, &header, &exported.body, args.force)?;
+            Ok((status, exported.mirror_users))
+        });
+        match outcome {
+            Ok((status, mirror_users)) => {
+                entry.status = status;
+                report.mirror_passwords_needed.extend(mirror_users);
+            }
+            Err(reason) => entry.error = Some(reason),
+        }
+        report.organizations.push(entry);
+    }
+
+    let mut stdout = io::stdout().lock();
+    let written = if human {
+        write_human(&mut stdout, &report, &args.out)
+    } else {
+        serde_json::to_writer_pretty(&mut stdout, &report)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(stdout))
+    };
+    written.map_err(|e| Error::other(format!("cannot write to stdout: {e}")))?;
+    Ok(
+        if report
+            .organizations
+            .iter()
+            .any(|o| o.status == Status::Failed)
+        {
+            Outcome::Failed
+        } else {
+            Outcome::Success
+        },
+    )
+}
+
+/// One organization, read and turned into the body of its file.
+struct Exported {
+    body: String,
+    mirror_users: Vec<MirrorUser>,
+    /// What the file cannot say so that `create` would leave it alone.
+    warnings: Vec<String>,
+}
+
+async fn export_one(
+    client: &QuayClient,
+    name: &str,
+    token_user: &str,
+    endpoint: &Endpoint,
+) -> Result<Exported, String> {
+    if let Some(problem) = namespace_problem(name) {
+        return Err(format!(
+            "`{name}` is not an organization name: it {problem}"
+        ));
+    }
+    let organization = state::read_organization(client, name, &ReadScope::everything())
+        .await
+        .map_err(|e| format!("cannot read the organization: {e}"))?
+        .ok_or_else(|| {
+            format!(
+                "organization {name} does not exist on {endpoint} (or the token's user cannot \
+                 see it)"
+            )
+        })?;
+    let (organization, warnings) = without_implicit(organization, token_user);
+    let mirror_users = organization
+        .repositories
+        .iter()
+        .filter_map(|(repository, repo)| {
+            let username = repo.mirror.as_ref()?.username.clone()?;
+            Some(MirrorUser {
+                organization: name.to_string(),
+                repository: repository.clone(),
+                username,
+            })
+        })
+        .collect();
+    let file = config::from_model(&organization, std::slice::from_ref(endpoint));
+    let body = config::to_yaml(&file)
+        .map_err(|e| format!("cannot write the organization as YAML: {e}"))?;
+    Ok(Exported {
+        body,
+        mirror_users,
+        warnings,
+    })
+}
+
+/// The organization as a file must declare it: what Quay adds by itself, and what `create`
+/// treats as implicit, is taken out so that the file stays minimal and round-trips:
+///
+/// - the `owners` team (Quay makes it with the organization; `create` never manages it
+///   undeclared);
+/// - the token user's `admin` on each repository (Quay grants it to a repository's creator;
+///   `create` ignores it unless the file names that user); another role stays;
+/// - the mirror robot's `write` on its repository (Quay grants it with the mirror; `create`
+///   keeps it); another role stays;
+/// - a mirror configuration that is disabled on a repository not in state `MIRROR` (a mirror
+///   switched off: `create` leaves it alone when no mirror is declared);
+/// - copies of an identical mirror-failure webhook (listed once).
+///
+/// Returns the warnings for what no file can describe so that `create` changes nothing.
+pub(crate) fn without_implicit(
+    mut org: Organization,
+    token_user: &str,
+) -> (Organization, Vec<String>) {
+    let mut warnings = Vec::new();
+    org.teams.remove(OWNERS_TEAM);
+    for (name, repo) in &mut org.repositories {
+        if repo
+            .mirror
+            .as_ref()
+            .is_some_and(|m| !m.is_enabled && repo.state != RepoState::Mirror)
+        {
+            repo.mirror = None;
+        }
+        match (&repo.mirror, repo.state) {
+            (Some(_), state) if state != RepoState::Mirror => warnings.push(format!(
+                "repository {name} has an enabled mirror but is in state {state}: `create` \
+                 will set it to MIRROR"
+            )),
+            (None, RepoState::Mirror) => warnings.push(format!(
+                "repository {name} is in state MIRROR without a mirror configuration: `create` \
+                 will set it to NORMAL"
+            )),
+            _ => {}
+        }
+        if let Some(users) = &mut repo.permissions.users {
+            if users.get(token_user) == Some(&Role::Admin) {
+                users.remove(token_user);
+            }
+        }
+        if let (Some(mirror), Some(robots)) = (&repo.mirror, &mut repo.permissions.robots) {
+            if robots.get(&mirror.robot) == Some(&Role::Write) {
+                robots.remove(&mirror.robot);
+            }
+        }
+        let before = repo.notifications.len();
+        repo.notifications = distinct(std::mem::take(&mut repo.notifications));
+        if repo.notifications.len() < before {
+            warnings.push(format!(
+                "repository {name} has identical mirror-failure webhooks: the file lists each \
+                 once and `create` will delete the copies"
+            ));
+        }
+    }
+    (org, warnings)
+}
+
+/// Notifications without Quay's ids, sorted, each identical one once.
+fn distinct(notifications: Vec<Notification>) -> Vec<Notification> {
+    let mut list: Vec<Notification> = notifications
+        .into_iter()
+        .map(|n| Notification {
+            uuid: None,
+            title: n.title.filter(|t| !t.is_empty()),
+            ..n
+        })
+        .collect();
+    list.sort();
+    list.dedup_by(|a, b| a.same_as(b));
+    list
+}
+
+/// The comment lines at the top of an exported file. They change on every export; the rest of
+/// the file (the body) does not while Quay does not.
+fn header(endpoint: &str, now: OffsetDateTime) -> String {
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let stamp = now
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string());
+    format!(
+        "# Exported by mqc {} from {endpoint} on {stamp}\n\
+         # Review this file before `mqc create`: create makes the organization match it exactly.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Everything after the leading comment lines.
+fn body_of(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, tail)| tail);
+    }
+    rest
+}
+
+/// Writes `header + body` to `path` unless the file there already holds the same body.
+fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, String> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!(
+                "{} exists and is not a regular file; move it away or pass another --out",
+                path.display()
+            ))
+        }
+        Ok(_) => {
+            let existing = fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the existing {}: {e}", path.display()))?;
+            if body_of(&existing) == body {
+                return Ok(Status::Unchanged);
+            }
+            if !force {
+                return Err(format!(
+                    "{} exists and differs from what Quay holds now; review it, then pass \
+                     --force to overwrite it",
+                    path.display()
+                ));
+            }
+        }
+    }
+    write_atomically(path, &format!("{header}{body}"))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Status::Written)
+}
+
+/// A temporary file in the same directory, renamed over the target: a reader never sees half
+/// a file. Mode 0644: the file holds no secret.
+fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
+    let (tmp, mut file) = create_temp(&dir, &name)?;
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| set_mode_0644(&tmp));
+    drop(file);
+    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
+        let _ = fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, fs::File)> {
+    let mut attempt = 0u32;
+    loop {
+        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_mode_0644(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn set_mode_0644(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// The report: `--output json` prints it as is.
+#[derive(Debug, Serialize)]
+struct ExportReport {
+    /// The endpoint as the files name it.
+    endpoint: String,
+    organizations: Vec<OrgResult>,
+    /// The mirror passwords `mqc login` will ask for (never a value).
+    mirror_passwords_needed: Vec<MirrorUser>,
+}
+
+#[derive(Debug, Serialize)]
+struct OrgResult {
+    name: String,
+    file: PathBuf,
+    status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    /// The file was written (new, or different and `--force`).
+    Written,
+    /// The file already described the organization; left untouched.
+    Unchanged,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct MirrorUser {
+    organization: String,
+    repository: String,
+    username: String,
+}
+
+fn write_human(out: &mut impl Write, report: &ExportReport, dir: &Path) -> io::Result<()> {
+    let (mut written, mut unchanged, mut failed) = (0, 0, 0);
+    for org in &report.organizations {
+        let file = org.file.display();
+        match org.status {
+            Status::Written => {
+                written += 1;
+                writeln!(out, "✓ {}: written to {file}", org.name)?;
+            }
+            Status::Unchanged => {
+                unchanged += 1;
+                writeln!(out, "= {}: unchanged ({file})", org.name)?;
+            }
+            Status::Failed => {
+                failed += 1;
+                let reason = org.error.as_deref().unwrap_or("failed");
+                writeln!(out, "✗ {}: failed: {reason}", org.name)?;
+            }
+        }
+        for warning in &org.warnings {
+            writeln!(out, "  ! {warning}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nExported from {}: {written} written, {unchanged} unchanged, {failed} failed",
+        report.endpoint
+    )?;
+    if !report.mirror_passwords_needed.is_empty() {
+        writeln!(
+            out,
+            "\nThe files name mirror registry users but never their passwords; `mqc login` will \
+             ask for:"
+        )?;
+        for need in &report.mirror_passwords_needed {
+            writeln!(
+                out,
+                "  - the password of {} for the mirror of {}/{}",
+                need.username, need.organization, need.repository
+            )?;
+        }
+        writeln!(
+            out,
+            "Run `mqc login --dir {}` to store them in the login file.",
+            dir.display()
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Mirror, NotificationEvent, NotificationMethod, Permissions, Proxy, Repository, Team,
+        TeamMembers, TeamRole, Visibility,
+    };
+    use std::collections::BTreeMap;
+
+    fn mirror(enabled: bool) -> Mirror {
+        Mirror {
+            external_reference: "quay.io/libpod/alpine".into(),
+            tags: vec!["latest".into()],
+            username: Some("puller".into()),
+            verify_tls: true,
+            unsigned_images: false,
+            robot: "writer".into(),
+            sync_interval: 60,
+            is_enabled: enabled,
+            proxy: Proxy::default(),
+        }
+    }
+
+    fn hook(url: &str, uuid: &str) -> Notification {
+        Notification {
+            event: NotificationEvent::RepoMirrorSyncFailed,
+            method: NotificationMethod::Webhook,
+            url: url.into(),
+            title: Some(String::new()),
+            uuid: Some(uuid.into()),
+        }
+    }
+
+    fn repo(mirror: Option<Mirror>, state: RepoState, users: &[(&str, Role)]) -> Repository {
+        Repository {
+            description: String::new(),
+            visibility: Visibility::Private,
+            permissions: Permissions {
+                users: Some(users.iter().map(|(n, r)| (n.to_string(), *r)).collect()),
+                robots: Some(BTreeMap::from([("writer".to_string(), Role::Write)])),
+                teams: Some(BTreeMap::new()),
+            },
+            mirror,
+            notifications: Vec::new(),
+            state,
+        }
+    }
+
+    #[test]
+    fn implicit_entries_are_left_out_and_others_kept() {
+        let mut org = Organization {
+            name: "o".into(),
+            ..Organization::default()
+        };
+        let team = Team {
+            role: TeamRole::Admin,
+            description: String::new(),
+            members: Some(TeamMembers::default()),
+            group_dn: None,
+        };
+        org.teams.insert("owners".into(), team.clone());
+        org.teams.insert("admins".into(), team);
+        let mut mirrored = repo(
+            Some(mirror(true)),
+            RepoState::Mirror,
+            &[("admin", Role::Admin), ("alice", Role::Admin)],
+        );
+        mirrored.notifications = vec![
+            hook("https://b.example.com", "2"),
+            hook("https://a.example.com", "3"),
+            hook("https://b.example.com", "1"),
+        ];
+        org.repositories.insert("m".into(), mirrored);
+        org.repositories.insert(
+            "plain".into(),
+            repo(None, RepoState::Normal, &[("admin", Role::Write)]),
+        );
+        org.repositories.insert(
+            "off".into(),
+            repo(Some(mirror(false)), RepoState::Normal, &[]),
+        );
+
+        let (org, warnings) = without_implicit(org, "admin");
+        assert_eq!(org.teams.keys().collect::<Vec<_>>(), ["admins"]);
+        let m = &org.repositories["m"];
+        assert_eq!(
+            m.permissions.users,
+            Some(BTreeMap::from([("alice".to_string(), Role::Admin)]))
+        );
+        assert_eq!(m.permissions.robots, Some(BTreeMap::new()));
+        let urls: Vec<_> = m.notifications.iter().map(|n| n.url.as_str()).collect();
+        assert_eq!(urls, ["https://a.example.com", "https://b.example.com"]);
+        assert!(m
+            .notifications
+            .iter()
+            .all(|n| n.uuid.is_none() && n.title.is_none()));
+        // Not exactly admin: kept, and so is a robot's write without a mirror.
+        let plain = &org.repositories["plain"];
+        assert_eq!(
+            plain.permissions.users.as_ref().unwrap()["admin"],
+            Role::Write
+        );
+        assert_eq!(
+            plain.permissions.robots.as_ref().unwrap()["writer"],
+            Role::Write
+        );
+        // A switched-off mirror is not declared.
+        assert_eq!(org.repositories["off"].mirror, None);
+        assert_eq!(
+            org.repositories["off"]
+                .permissions
+                .robots
+                .as_ref()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("identical mirror-failure webhooks"));
+    }
+
+    #[test]
+    fn odd_mirror_states_are_warned_about() {
+        let mut org = Organization::default();
+        org.repositories
+            .insert("a".into(), repo(Some(mirror(true)), RepoState::Normal, &[]));
+        org.repositories
+            .insert("b".into(), repo(None, RepoState::Mirror, &[]));
+        let (_, warnings) = without_implicit(org, "admin");
+        assert_eq!(
+            warnings,
+            [
+                "repository a has an enabled mirror but is in state NORMAL: `create` will set it to MIRROR",
+                "repository b is in state MIRROR without a mirror configuration: `create` will set it to NORMAL",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_body_is_what_follows_the_header() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let header = header("quay.example.com", now);
+        assert!(header.starts_with(&format!(
+            "# Exported by mqc {} from quay.example.com on 2023-11-14T22:13:20Z\n",
+            env!("CARGO_PKG_VERSION")
+        )));
+        assert_eq!(header.lines().count(), 2);
+        let body = "---\nquay_endpoint: q\n# not a header\n";
+        assert_eq!(body_of(&format!("{header}{body}")), body);
+        assert_eq!(body_of(body), body);
+        assert_eq!(body_of("# only\n"), "");
+    }
+
+    #[test]
+    fn save_writes_keeps_refuses_and_forces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.yaml");
+        assert_eq!(
+            save(&path, "# h1\n", "---\na: 1\n", false),
+            Ok(Status::Written)
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644);
+        }
+        // Same body, new header: untouched, even with --force.
+        assert_eq!(
+            save(&path, "# h2\n", "---\na: 1\n", true),
+            Ok(Status::Unchanged)
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
+        let refused = save(&path, "# h2\n", "---\na: 2\n", false).unwrap_err();
+        assert!(refused.contains("o.yaml exists and differs"), "{refused}");
+        assert!(refused.contains("--force"), "{refused}");
+        assert_eq!(
+            save(&path, "# h2\n", "---\na: 2\n", true),
+            Ok(Status::Written)
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "# h2\n---\na: 2\n");
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+        fs::create_dir(dir.path().join("d.yaml")).unwrap();
+        let not_file = save(&dir.path().join("d.yaml"), "", "x", true).unwrap_err();
+        assert!(not_file.contains("not a regular file"), "{not_file}");
+    }
+}
