@@ -699,3 +699,37 @@ fn all_exports_every_organization_with_a_superuser_token_only() {
     );
     assert_eq!(std::fs::read_dir(alice.dir()).unwrap().count(), 0);
 }
+
+#[test]
+fn without_a_login_file_the_token_comes_from_the_environment() {
+    let sim = quay();
+    build_by_hand(&sim);
+    let mut fixture = Fixture::new();
+    fixture.map(QUAY1, &sim);
+    let args = export_args(&fixture, &["--organization", ORG]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    // No login file, no variable, no terminal: a clear error naming the variable.
+    let refused = Run::from(fixture.command(&args).output().expect("run"));
+    refused.expect_code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("MQC_TOKEN_EXAMPLE_REGISTRY_QUAY_QUAY1_APPS_OCPHUB_LAB_SEEWEB"),
+        "{}",
+        refused.stderr
+    );
+
+    let output = fixture
+        .command(&args)
+        .env(
+            "MQC_TOKEN_EXAMPLE_REGISTRY_QUAY_QUAY1_APPS_OCPHUB_LAB_SEEWEB",
+            TOKEN,
+        )
+        .output()
+        .expect("run");
+    let run = Run::from(output);
+    run.expect_code(0);
+    assert!(read(&fixture, ORG).contains(&format!("quay_organization: {ORG}")));
+    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
+}

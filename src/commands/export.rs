@@ -7,10 +7,11 @@
 //! organization written atomically, in name order.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
+use secrecy::SecretString;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -47,13 +48,13 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         .iter()
         .find(|(from, _)| *from == endpoint)
         .map_or_else(|| endpoint.clone(), |(_, to)| to.clone());
-    let mut secrets = config::load_login(&settings.login_file)?.ok_or_else(|| {
-        Error::other(format!(
-            "there is no login file {}: it must hold a token for {endpoint} (see \
-             docs/configuration.md#export)",
-            settings.login_file.display()
-        ))
-    })?;
+    let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
+    if secrets.token(&endpoint).is_none() {
+        // Adoption starts with export, before any organization file exists for `mqc login`
+        // to work from: take the token from the environment, or ask for it on a terminal.
+        let token = token_from_env_or_prompt(&endpoint, &settings.login_file)?;
+        secrets.insert_token(endpoint.clone(), token);
+    }
     for (from, to) in &settings.endpoint_map {
         secrets.alias_endpoint(from, to);
     }
@@ -489,6 +490,31 @@ fn write_human(out: &mut impl Write, report: &ExportReport, dir: &Path) -> io::R
         )?;
     }
     Ok(())
+}
+
+/// The token for an endpoint missing from the login file: `MQC_TOKEN_<HOST>`, else a hidden
+/// prompt when stdin is a terminal. Never a command-line argument.
+fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<SecretString, Error> {
+    let need = config::Need::Token {
+        endpoint: endpoint.clone(),
+        files: Vec::new(),
+    };
+    let variable = config::env_var_name(&need);
+    if let Some(value) = std::env::var_os(&variable).filter(|v| !v.is_empty()) {
+        return Ok(SecretString::from(value.to_string_lossy().into_owned()));
+    }
+    if std::io::stdin().is_terminal() {
+        let value = rpassword::prompt_password(format!("Quay token for {endpoint} (hidden): "))
+            .map_err(|e| Error::other(format!("cannot read the token: {e}")))?;
+        if !value.trim().is_empty() {
+            return Ok(SecretString::from(value.trim().to_string()));
+        }
+    }
+    Err(Error::other(format!(
+        "no token for {endpoint}: the login file {} has none; set {variable} or run on a \
+         terminal to be asked for it",
+        login_file.display()
+    )))
 }
 
 #[cfg(test)]
