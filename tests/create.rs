@@ -391,3 +391,46 @@ fn create_writes_a_json_report_for_ci() {
     assert_eq!(first["results"][0]["status"], "applied");
     assert!(first["requests"]["writes"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn a_plan_removing_too_much_is_refused_until_forced() {
+    let quay1 = sim(QuayVersion::Head, false);
+    let mut fixture = Fixture::new();
+    fixture.map(QUAY1, &quay1);
+    fixture.login(&[(QUAY1, TOKEN)]);
+    let users = ["alice", "bob", "carol"];
+    let robots: Vec<String> = (1..=7).map(|i| format!("bot{i}")).collect();
+    let org = |members: &[String]| {
+        let robots_yaml: String = robots.iter().map(|r| format!("  - name: {r}\n")).collect();
+        let member_yaml: String = members.iter().map(|m| format!("        - {m}\n")).collect();
+        format!(
+            "quay_endpoint: {QUAY1}\nquay_organization: guarded\nrobots:\n{robots_yaml}teams:\n  \
+             - name: crew\n    members:\n      users: [{}]\n      robots:\n{member_yaml}",
+            users.join(", ")
+        )
+    };
+    fixture.write_org("guarded.yaml", &org(&robots));
+    fixture.mqc(&["create"]).expect_code(0);
+
+    // Dropping 6 of the team's 10 members is above max(5, 30 %) = 5.
+    fixture.write_org("guarded.yaml", &org(&robots[..1]));
+    quay1.reset_stats();
+    let refused = fixture.mqc(&["create"]);
+    refused.expect_code(1);
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(all.contains("6 of 10"), "{all}");
+    assert!(all.contains("--force"), "{all}");
+    assert_eq!(
+        quay1.stats().writes,
+        0,
+        "nothing may be written for a refused plan"
+    );
+
+    fixture.mqc(&["create", "--force"]).expect_code(0);
+    let state = quay1.state();
+    let members = state["organizations"]["guarded"]["teams"]["crew"]["members"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(members, 4);
+}
