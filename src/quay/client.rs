@@ -93,6 +93,9 @@ pub(crate) struct Call {
     query: Vec<(&'static str, String)>,
     body: Option<Result<Vec<u8>, String>>,
     idempotent: bool,
+    /// Secrets the body carries: Quay may quote them back in an error message (jsonschema
+    /// errors quote the offending value), so they are cut out of every error of this call.
+    secrets: Vec<SecretString>,
 }
 
 impl Call {
@@ -107,6 +110,7 @@ impl Call {
             query: Vec::new(),
             body: None,
             idempotent,
+            secrets: Vec::new(),
         }
     }
 
@@ -138,6 +142,14 @@ impl Call {
 
     pub(crate) fn idempotent(mut self, idempotent: bool) -> Call {
         self.idempotent = idempotent;
+        self
+    }
+
+    /// Marks a secret the body carries, so that no error of this call can quote it.
+    pub(crate) fn secret(mut self, secret: Option<&SecretString>) -> Call {
+        if let Some(secret) = secret {
+            self.secrets.push(secret.clone());
+        }
         self
     }
 }
@@ -262,6 +274,15 @@ impl QuayClient {
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
+        let mut secrets = call.secrets.clone();
+        secrets.push(self.inner.token.clone());
+        self.send_unredacted(call).await.map_err(|err| {
+            let values: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+            err.redact(&values)
+        })
+    }
+
+    async fn send_unredacted(&self, call: Call) -> Result<Answer, QuayError> {
         let ctx = RequestContext {
             endpoint: self.inner.endpoint.clone(),
             method: call.method.clone(),

@@ -174,6 +174,36 @@ impl QuayError {
     }
 }
 
+impl QuayError {
+    /// Cuts every non-empty `secret` out of the texts this error carries from Quay or from the
+    /// transport, where a misbehaving server or proxy could have quoted a request back.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> QuayError {
+        let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let text = match &mut self {
+            QuayError::NotFound { message, .. }
+            | QuayError::Api { message, .. }
+            | QuayError::Transport { message, .. }
+            | QuayError::Tls { message, .. }
+            | QuayError::Decode { message, .. }
+            | QuayError::Other { message, .. } => message,
+            QuayError::Forbidden { hint, .. } => hint,
+            QuayError::InvalidToken { .. }
+            | QuayError::Timeout { .. }
+            | QuayError::Setup { .. }
+            | QuayError::MissingMirrorPassword { .. } => return self,
+        };
+        for secret in secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        }
+        self
+    }
+}
+
 /// Maps a non-2xx answer to the error a caller can act on.
 pub(crate) fn from_status(ctx: RequestContext, status: u16, body: &[u8]) -> QuayError {
     let message = error_message(status, body);
@@ -301,6 +331,21 @@ mod tests {
             path: path.to_string(),
             idempotent: true,
         }
+    }
+
+    #[test]
+    fn redact_cuts_secrets_out_of_quay_messages() {
+        let err = from_status(
+            ctx(Method::POST, "/api/v1/repository/o/r/mirror"),
+            400,
+            br#"{"detail": "'pw-1' is not valid; token tok-2"}"#,
+        )
+        .redact(&["pw-1", "tok-2", ""]);
+        assert_eq!(
+            err.to_string(),
+            "https://quay.example.com: POST /api/v1/repository/o/r/mirror: 400 '[redacted]' is \
+             not valid; token [redacted]"
+        );
     }
 
     #[test]
