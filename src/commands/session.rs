@@ -180,10 +180,23 @@ pub async fn counting<F: Future>(future: F) -> (F::Output, RequestCount) {
     )
 }
 
-/// Raises `stop` on the first SIGINT or SIGTERM; a second one ends the process at once.
-pub fn stop_on_signal(stop: StopFlag) {
+/// Raises `stop` on the first SIGINT or SIGTERM, and halts every client in the same step, so
+/// that no request leaves after the signal: not only no new change, but also no request of a
+/// change already started that is still waiting for a connection slot, the rate limiter or a
+/// retry. A second signal ends the process at once.
+pub fn stop_on_signal_and_halt(
+    stop: StopFlag,
+    clients: &BTreeMap<Endpoint, Result<QuayClient, String>>,
+) {
+    let clients: Vec<QuayClient> = clients
+        .values()
+        .filter_map(|c| c.as_ref().ok().cloned())
+        .collect();
     tokio::spawn(async move {
         wait_for_signal().await;
+        for client in &clients {
+            client.halt();
+        }
         eprintln!(
             "mqc: interrupted: no new requests are sent; waiting for those in flight (again to \
              abort)"

@@ -76,6 +76,9 @@ pub enum QuayError {
         ctx: RequestContext,
         message: String,
     },
+    /// The run was interrupted before this request was sent: Quay never saw it.
+    #[error("{ctx}: not sent: the run was interrupted")]
+    Interrupted { ctx: RequestContext },
     /// The client for an endpoint could not be built (CA file, TLS setup).
     #[error("{endpoint}: {message}")]
     Setup { endpoint: Endpoint, message: String },
@@ -103,7 +106,8 @@ impl QuayError {
             | QuayError::Timeout { ctx, .. }
             | QuayError::Transport { ctx, .. }
             | QuayError::Tls { ctx, .. }
-            | QuayError::Decode { ctx, .. } => Some(ctx),
+            | QuayError::Decode { ctx, .. }
+            | QuayError::Interrupted { ctx } => Some(ctx),
             QuayError::Setup { .. }
             | QuayError::MissingMirrorPassword { .. }
             | QuayError::Other { .. } => None,
@@ -119,7 +123,8 @@ impl QuayError {
             | QuayError::Timeout { ctx, .. }
             | QuayError::Transport { ctx, .. }
             | QuayError::Tls { ctx, .. }
-            | QuayError::Decode { ctx, .. } => &ctx.endpoint,
+            | QuayError::Decode { ctx, .. }
+            | QuayError::Interrupted { ctx } => &ctx.endpoint,
             QuayError::Setup { endpoint, .. }
             | QuayError::MissingMirrorPassword { endpoint, .. }
             | QuayError::Other { endpoint, .. } => endpoint,
@@ -192,6 +197,7 @@ impl QuayError {
             QuayError::Forbidden { hint, .. } => hint,
             QuayError::InvalidToken { .. }
             | QuayError::Timeout { .. }
+            | QuayError::Interrupted { .. }
             | QuayError::Setup { .. }
             | QuayError::MissingMirrorPassword { .. } => return self,
         };
