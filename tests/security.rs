@@ -210,7 +210,11 @@ fn no_secret_leaks_with_a_wrong_token_or_retried_requests() {
     ] {
         let run = run_clean(&fixture, args, &[]);
         assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
-        assert!(run.stderr.contains("retrying"), "no retry seen:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains("retrying"),
+            "no retry seen:\n{}",
+            run.stderr
+        );
     }
 }
 
@@ -224,7 +228,11 @@ fn the_login_file_readable_by_others_is_warned_about() {
     // 0600: no warning.
     let quiet = run_clean(&fixture, &["check"], &[]);
     quiet.expect_code(0);
-    assert!(!quiet.stderr.contains("readable by group or others"), "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("readable by group or others"),
+        "{}",
+        quiet.stderr
+    );
 
     for mode in [0o644, 0o640, 0o604] {
         set_mode(&path, mode);
@@ -290,10 +298,10 @@ fn in_memory_secrets_redact_in_debug() {
 #[test]
 fn secrets_are_exposed_only_where_they_are_sent() {
     let allowed: BTreeMap<&str, usize> = [
-        ("src/quay/client.rs", 2),         // Authorization: Bearer; cut out of error texts
-        ("src/quay/mirror.rs", 1),         // external_registry_password in the mirror body
-        ("src/config/login.rs", 1),        // the login-file serializer
-        ("src/commands/login.rs", 1),      // emptiness check of a typed value
+        ("src/quay/client.rs", 2),  // Authorization: Bearer; cut out of error texts
+        ("src/quay/mirror.rs", 1),  // external_registry_password in the mirror body
+        ("src/config/login.rs", 1), // the login-file serializer
+        ("src/commands/login.rs", 1), // emptiness check of a typed value
     ]
     .into_iter()
     .collect();
@@ -335,11 +343,14 @@ fn secrets_are_exposed_only_where_they_are_sent() {
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             for (n, line) in text.lines().enumerate() {
                 let l = line.trim();
-                let field = l.starts_with("pub ") || l.split(':').next().is_some_and(|f| !f.contains(' '));
-                if field
-                    && (l.contains("token: String") || l.contains("password: String"))
-                {
-                    panic!("{}:{}: a secret kept as a String: {l}", path.display(), n + 1);
+                let field =
+                    l.starts_with("pub ") || l.split(':').next().is_some_and(|f| !f.contains(' '));
+                if field && (l.contains("token: String") || l.contains("password: String")) {
+                    panic!(
+                        "{}:{}: a secret kept as a String: {l}",
+                        path.display(),
+                        n + 1
+                    );
                 }
             }
         }
@@ -362,9 +373,11 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/discovery"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"swagger": "2.0",
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"swagger": "2.0",
             "paths": {}, "definitions": {"CreateMirrorConfig": {"type": "object",
-            "required": ["external_reference"], "properties": {}}}})))
+            "required": ["external_reference"], "properties": {}}}})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))

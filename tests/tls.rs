@@ -90,7 +90,11 @@ fn mqc_ca_cert_environment_variable_works_too() {
     let run = Run::from(run);
     // 2: changes are pending, so the plan was read over verified TLS.
     run.expect_code(2);
-    assert!(run.stdout.contains("+ create organization tlsorg"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("+ create organization tlsorg"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -101,7 +105,8 @@ fn a_ca_that_did_not_sign_the_certificate_is_still_refused() {
     let run = fixture.mqc(&["plan", "--ca-cert", &ca(&other)]);
     run.expect_code(1);
     assert!(
-        run.stdout.contains("TLS certificate check failed") || run.stderr.contains("TLS certificate check failed"),
+        run.stdout.contains("TLS certificate check failed")
+            || run.stderr.contains("TLS certificate check failed"),
         "{}\n{}",
         run.stdout,
         run.stderr

@@ -218,7 +218,11 @@ impl MirrorHandler<'_> {
     /// robot `write`). Not repeatable: a second POST answers 409.
     pub async fn create(&self, request: &MirrorRequest) -> Result<(), QuayError> {
         self.client
-            .send(Call::post(self.path()).json(request).secret(request.password()))
+            .send(
+                Call::post(self.path())
+                    .json(request)
+                    .secret(request.password()),
+            )
             .await
             .map(drop)
     }
@@ -226,7 +230,11 @@ impl MirrorHandler<'_> {
     /// PUT: sets every key present in the request.
     pub async fn update(&self, request: &MirrorRequest) -> Result<(), QuayError> {
         self.client
-            .send(Call::put(self.path()).json(request).secret(request.password()))
+            .send(
+                Call::put(self.path())
+                    .json(request)
+                    .secret(request.password()),
+            )
             .await
             .map(drop)
     }

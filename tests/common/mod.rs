@@ -529,14 +529,14 @@ pub fn assert_no_duplicate_notifications(state: &Value, desired: &[&DesiredOrgan
 
 /// The changes of a JSON report (`--output json`) with the given status, as
 /// `(target, change)` descriptions that a later plan can be compared with.
-pub fn changes_with_status(report: &Value, status: &str) -> Vec<(String, Value)> {
+pub fn changes_with_status(
+    report: &Value,
+    status: &str,
+    names: &[(String, &str)],
+) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for target in report["targets"].as_array().into_iter().flatten() {
-        // By organization only: a rerun may reach the same Quay under another URL.
-        let key = target["target"]["organization"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let key = target_key(target, names);
         for result in target["results"].as_array().into_iter().flatten() {
             if result["status"] == status {
                 out.push((key.clone(), change_only(result)));
@@ -546,20 +546,32 @@ pub fn changes_with_status(report: &Value, status: &str) -> Vec<(String, Value)>
     out
 }
 
-/// The pending changes of a JSON plan, as `(organization, change)`.
-pub fn planned_changes(report: &Value) -> Vec<(String, Value)> {
+/// The pending changes of a JSON plan, as `(endpoint name + organization, change)`.
+pub fn planned_changes(report: &Value, names: &[(String, &str)]) -> Vec<(String, Value)> {
     let mut out = Vec::new();
     for target in report["targets"].as_array().into_iter().flatten() {
-        // By organization only: a rerun may reach the same Quay under another URL.
-        let key = target["target"]["organization"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let key = target_key(target, names);
         for change in target["plan"]["changes"].as_array().into_iter().flatten() {
             out.push((key.clone(), change_only(change)));
         }
     }
     out
+}
+
+/// `ENDPOINT-NAME organization`, where `names` gives each emulator URL its endpoint name: a
+/// rerun may reach the same Quay under another URL.
+fn target_key(target: &Value, names: &[(String, &str)]) -> String {
+    let url = target["target"]["endpoint"].as_str().unwrap_or_default();
+    let endpoint = names
+        .iter()
+        .find(|(u, _)| u == url)
+        .map_or(url, |(_, name)| *name);
+    format!(
+        "{endpoint} {}",
+        target["target"]["organization"]
+            .as_str()
+            .unwrap_or_default()
+    )
 }
 
 /// A change's JSON without its outcome (`status`, `error`, `reason`).
