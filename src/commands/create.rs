@@ -134,7 +134,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
     }
 
     let stop = StopFlag::default();
-    session::stop_on_signal(stop.clone());
+    session::stop_on_signal_and_halt(stop.clone(), &clients);
     let plans: Vec<plan::TargetPlan> = runnable
         .iter()
         .filter_map(|&i| reports[i].plan.clone())

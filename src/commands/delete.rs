@@ -88,12 +88,19 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
     let runtime = session::runtime()?;
     let results = runtime.block_on(async {
         let clients = session::clients(settings, &secrets, targets.iter().map(|t| &t.endpoint));
+        // Quay shows an anonymous caller (a wrong token) no organization: without this check
+        // every organization would be reported "already absent".
+        let whoami = session::check_tokens(&clients).await;
         futures::stream::iter(targets.iter())
             .map(|target| {
                 let client = clients.get(&target.endpoint);
+                let who = whoami.get(&target.endpoint);
                 async move {
-                    let result = match client {
-                        Some(Ok(client)) => {
+                    let result = match (client, who) {
+                        (_, Some(Err(reason))) => DeleteResult::Failed {
+                            error: reason.clone(),
+                        },
+                        (Some(Ok(client)), _) => {
                             match execute::delete_organization(client, &target.organization).await {
                                 Ok(DeleteOutcome::Deleted) => DeleteResult::Deleted,
                                 Ok(DeleteOutcome::Absent) => DeleteResult::AlreadyAbsent,
@@ -102,10 +109,10 @@ pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Ou
                                 },
                             }
                         }
-                        Some(Err(reason)) => DeleteResult::Failed {
+                        (Some(Err(reason)), _) => DeleteResult::Failed {
                             error: reason.clone(),
                         },
-                        None => DeleteResult::Failed {
+                        (None, _) => DeleteResult::Failed {
                             error: "no client".into(),
                         },
                     };

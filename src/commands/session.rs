@@ -180,40 +180,85 @@ pub async fn counting<F: Future>(future: F) -> (F::Output, RequestCount) {
     )
 }
 
-/// Raises `stop` on the first SIGINT or SIGTERM; a second one ends the process at once.
-pub fn stop_on_signal(stop: StopFlag) {
+/// Raises `stop` on the first SIGINT or SIGTERM, and halts every client in the same step, so
+/// that no request leaves after the signal: not only no new change, but also no request of a
+/// change already started that is still waiting for a connection slot, the rate limiter or a
+/// retry. A second signal ends the process at once.
+pub fn stop_on_signal_and_halt(
+    stop: StopFlag,
+    clients: &BTreeMap<Endpoint, Result<QuayClient, String>>,
+) {
+    let clients: Vec<QuayClient> = clients
+        .values()
+        .filter_map(|c| c.as_ref().ok().cloned())
+        .collect();
+    // Registered here, not when the task first runs: on the one-thread runtime the task may
+    // not be polled before requests go out, and a signal before registration kills mqc without
+    // its summary (seen in tests/faults.rs).
+    let mut signals = Signals::listen();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signals.next().await;
+        for client in &clients {
+            client.halt();
+        }
         eprintln!(
             "mqc: interrupted: no new requests are sent; waiting for those in flight (again to \
              abort)"
         );
         stop.raise();
-        wait_for_signal().await;
+        signals.next().await;
         eprintln!("mqc: aborted");
         std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
     });
 }
 
-async fn wait_for_signal() {
+/// SIGINT and SIGTERM listeners, installed when created.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Signals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
         }
+        #[cfg(not(unix))]
+        {
+            Signals {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on the next SIGINT or SIGTERM.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) {
+                let received = match signal {
+                    Some(signal) => signal.recv().await.is_some(),
+                    None => false,
+                };
+                if !received {
+                    // Not installed, or the runtime is shutting down: never fires.
+                    std::future::pending::<()>().await;
+                }
+            }
+            tokio::select! {
+                () = recv(&mut self.interrupt) => {}
+                () = recv(&mut self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -76,6 +76,8 @@ struct Inner {
     retries: AtomicU64,
     capabilities: OnceCell<Capabilities>,
     whoami: OnceCell<Whoami>,
+    /// Set by [`QuayClient::halt`]: no request leaves after it.
+    halted: AtomicBool,
 }
 
 impl fmt::Debug for QuayClient {
@@ -93,6 +95,9 @@ pub(crate) struct Call {
     query: Vec<(&'static str, String)>,
     body: Option<Result<Vec<u8>, String>>,
     idempotent: bool,
+    /// Secrets the body carries: Quay may quote them back in an error message (jsonschema
+    /// errors quote the offending value), so they are cut out of every error of this call.
+    secrets: Vec<SecretString>,
 }
 
 impl Call {
@@ -107,6 +112,7 @@ impl Call {
             query: Vec::new(),
             body: None,
             idempotent,
+            secrets: Vec::new(),
         }
     }
 
@@ -140,6 +146,14 @@ impl Call {
         self.idempotent = idempotent;
         self
     }
+
+    /// Marks a secret the body carries, so that no error of this call can quote it.
+    pub(crate) fn secret(mut self, secret: Option<&SecretString>) -> Call {
+        if let Some(secret) = secret {
+            self.secrets.push(secret.clone());
+        }
+        self
+    }
 }
 
 /// A 2xx answer.
@@ -169,6 +183,8 @@ impl Answer {
 
 /// How one attempt failed before an HTTP status arrived.
 enum Broken {
+    /// Not sent: the client was halted.
+    Halted,
     Tls(String),
     Timeout,
     Connect(String),
@@ -224,8 +240,16 @@ impl QuayClient {
                 retries: AtomicU64::new(0),
                 capabilities: OnceCell::new(),
                 whoami: OnceCell::new(),
+                halted: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// Stops sending (on SIGINT/SIGTERM): requests already on the wire finish, but every
+    /// request or retry that has not left yet — waiting for a connection slot, the rate limiter
+    /// or a backoff — fails with [`QuayError::Interrupted`] instead of being sent.
+    pub fn halt(&self) {
+        self.inner.halted.store(true, Ordering::SeqCst);
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -262,6 +286,15 @@ impl QuayClient {
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
+        let mut secrets = call.secrets.clone();
+        secrets.push(self.inner.token.clone());
+        self.send_unredacted(call).await.map_err(|err| {
+            let values: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+            err.redact(&values)
+        })
+    }
+
+    async fn send_unredacted(&self, call: Call) -> Result<Answer, QuayError> {
         let ctx = RequestContext {
             endpoint: self.inner.endpoint.clone(),
             method: call.method.clone(),
@@ -299,6 +332,7 @@ impl QuayClient {
                 Err(broken) => {
                     let attempts = attempt + 1;
                     match broken {
+                        Broken::Halted => return Err(QuayError::Interrupted { ctx }),
                         // A certificate problem does not go away by asking again.
                         Broken::Tls(message) => {
                             return Err(QuayError::Tls { ctx, message });
@@ -367,6 +401,11 @@ impl QuayClient {
         // request still goes out rather than failing the run.
         let _permit = self.inner.connections.acquire().await.ok();
         self.inner.limiter.until_ready().await;
+        // Checked last, right before sending: a request that waited for its slot while the
+        // run was interrupted must not go out.
+        if self.inner.halted.load(Ordering::SeqCst) {
+            return Err(Broken::Halted);
+        }
 
         let mut request = self
             .inner

@@ -76,6 +76,9 @@ pub enum QuayError {
         ctx: RequestContext,
         message: String,
     },
+    /// The run was interrupted before this request was sent: Quay never saw it.
+    #[error("{ctx}: not sent: the run was interrupted")]
+    Interrupted { ctx: RequestContext },
     /// The client for an endpoint could not be built (CA file, TLS setup).
     #[error("{endpoint}: {message}")]
     Setup { endpoint: Endpoint, message: String },
@@ -103,7 +106,8 @@ impl QuayError {
             | QuayError::Timeout { ctx, .. }
             | QuayError::Transport { ctx, .. }
             | QuayError::Tls { ctx, .. }
-            | QuayError::Decode { ctx, .. } => Some(ctx),
+            | QuayError::Decode { ctx, .. }
+            | QuayError::Interrupted { ctx } => Some(ctx),
             QuayError::Setup { .. }
             | QuayError::MissingMirrorPassword { .. }
             | QuayError::Other { .. } => None,
@@ -119,7 +123,8 @@ impl QuayError {
             | QuayError::Timeout { ctx, .. }
             | QuayError::Transport { ctx, .. }
             | QuayError::Tls { ctx, .. }
-            | QuayError::Decode { ctx, .. } => &ctx.endpoint,
+            | QuayError::Decode { ctx, .. }
+            | QuayError::Interrupted { ctx } => &ctx.endpoint,
             QuayError::Setup { endpoint, .. }
             | QuayError::MissingMirrorPassword { endpoint, .. }
             | QuayError::Other { endpoint, .. } => endpoint,
@@ -171,6 +176,37 @@ impl QuayError {
             QuayError::Api { status, .. } => matches!(status, 502 | 504),
             _ => false,
         }
+    }
+}
+
+impl QuayError {
+    /// Cuts every non-empty `secret` out of the texts this error carries from Quay or from the
+    /// transport, where a misbehaving server or proxy could have quoted a request back.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> QuayError {
+        let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let text = match &mut self {
+            QuayError::NotFound { message, .. }
+            | QuayError::Api { message, .. }
+            | QuayError::Transport { message, .. }
+            | QuayError::Tls { message, .. }
+            | QuayError::Decode { message, .. }
+            | QuayError::Other { message, .. } => message,
+            QuayError::Forbidden { hint, .. } => hint,
+            QuayError::InvalidToken { .. }
+            | QuayError::Timeout { .. }
+            | QuayError::Interrupted { .. }
+            | QuayError::Setup { .. }
+            | QuayError::MissingMirrorPassword { .. } => return self,
+        };
+        for secret in secrets {
+            if text.contains(secret) {
+                *text = text.replace(secret, "[redacted]");
+            }
+        }
+        self
     }
 }
 
@@ -301,6 +337,21 @@ mod tests {
             path: path.to_string(),
             idempotent: true,
         }
+    }
+
+    #[test]
+    fn redact_cuts_secrets_out_of_quay_messages() {
+        let err = from_status(
+            ctx(Method::POST, "/api/v1/repository/o/r/mirror"),
+            400,
+            br#"{"detail": "'pw-1' is not valid; token tok-2"}"#,
+        )
+        .redact(&["pw-1", "tok-2", ""]);
+        assert_eq!(
+            err.to_string(),
+            "https://quay.example.com: POST /api/v1/repository/o/r/mirror: 400 '[redacted]' is \
+             not valid; token [redacted]"
+        );
     }
 
     #[test]

@@ -117,6 +117,16 @@ pub struct MirrorRequest {
     pub root_rule: MirrorRootRule,
 }
 
+impl MirrorRequest {
+    /// The registry password the body carries, if any.
+    pub(crate) fn password(&self) -> Option<&SecretString> {
+        match &self.credentials {
+            MirrorCredentials::Set { password, .. } => Some(password),
+            MirrorCredentials::Omit | MirrorCredentials::Clear => None,
+        }
+    }
+}
+
 impl Serialize for MirrorRequest {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -208,7 +218,11 @@ impl MirrorHandler<'_> {
     /// robot `write`). Not repeatable: a second POST answers 409.
     pub async fn create(&self, request: &MirrorRequest) -> Result<(), QuayError> {
         self.client
-            .send(Call::post(self.path()).json(request))
+            .send(
+                Call::post(self.path())
+                    .json(request)
+                    .secret(request.password()),
+            )
             .await
             .map(drop)
     }
@@ -216,7 +230,11 @@ impl MirrorHandler<'_> {
     /// PUT: sets every key present in the request.
     pub async fn update(&self, request: &MirrorRequest) -> Result<(), QuayError> {
         self.client
-            .send(Call::put(self.path()).json(request))
+            .send(
+                Call::put(self.path())
+                    .json(request)
+                    .secret(request.password()),
+            )
             .await
             .map(drop)
     }

@@ -100,25 +100,7 @@ impl Fixture {
 
     /// Writes the login file: tokens per endpoint, and the examples' mirror password.
     pub fn login(&self, tokens: &[(&str, &str)]) {
-        let mut yaml = String::from("quay_endpoint_login:\n");
-        for (endpoint, token) in tokens {
-            yaml.push_str(&format!(
-                "  - quay_endpoint: {endpoint}\n    quay_token: {token}\n"
-            ));
-        }
-        yaml.push_str(&format!(
-            "mirror_repository:\n  - organization: mirror-with-notification\n    repository: \
-             alpine\n    ext_registry_username: puller\n    ext_registry_password: \
-             {MIRROR_PASSWORD}\n"
-        ));
-        let path = self.login_path();
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("login dir");
-        std::fs::write(&path, yaml).expect("write login");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        }
+        self.login_with_mirror_password(tokens, MIRROR_PASSWORD);
     }
 
     /// Writes the login file with these tokens (endpoint, token) and mirror passwords
@@ -458,4 +440,147 @@ pub fn versions() -> [QuayVersion; 5] {
         QuayVersion::V3_18,
         QuayVersion::Head,
     ]
+}
+
+// ---- Helpers for the security and fault tests (issue 6) ----
+
+impl Fixture {
+    /// Writes the login file with these tokens and this password for the
+    /// `mirror-with-notification` example's mirror user.
+    pub fn login_with_mirror_password(&self, tokens: &[(&str, &str)], mirror_password: &str) {
+        self.login_with(
+            tokens,
+            &[(
+                "mirror-with-notification",
+                "alpine",
+                "puller",
+                mirror_password,
+            )],
+        );
+    }
+
+    /// Points `from` at another emulator (replaces an earlier mapping of `from`).
+    pub fn remap(&mut self, from: &str, sim: &QuaySim) {
+        self.endpoint_map
+            .retain(|m| !m.starts_with(&format!("{from}=")));
+        self.map(from, sim);
+    }
+
+    /// Writes `count` organization files `org-NNN.yaml` on `endpoint`, each with two robots,
+    /// a team with a robot member, and two repositories with permissions and one
+    /// mirror-failure webhook: about a dozen writes per organization, across every phase
+    /// but mirrors.
+    pub fn many_orgs(&self, endpoint: &str, count: usize) {
+        for i in 0..count {
+            let name = format!("org-{i:03}");
+            self.write_org(
+                &format!("{name}.yaml"),
+                &format!(
+                    "quay_endpoint: {endpoint}\nquay_organization: {name}\n\
+                     robots:\n  - {{name: ci, desc: \"CI robot\"}}\n  - {{name: reader, desc: \"Reader\"}}\n\
+                     teams:\n  - name: devs\n    role: member\n    members: {{robots: [ci]}}\n\
+                     repositories:\n  - name: app\n    visibility: private\n    description: \"app of {name}\"\n\
+                     \x20   permissions:\n      robots: [{{name: reader, role: read}}]\n      teams: [{{name: devs, role: write}}]\n\
+                     \x20   notification:\n      - event: repo_mirror_sync_failed\n        method: webhook\n        config: {{url: https://hooks.example.com/{name}}}\n\
+                     \x20 - name: lib\n    description: \"lib of {name}\"\n    permissions:\n      users: [{{name: alice, role: read}}]\n"
+                ),
+            );
+        }
+    }
+}
+
+/// A healthy emulator holding `sick`'s current state (the same Quay after it came back, or
+/// without its injected faults and latency), with `config`'s behaviour.
+pub fn heal(sick: &QuaySim, config: Config) -> QuaySim {
+    let state = sick.with_state(|s| s.clone());
+    let healthy = sim_with(config);
+    healthy.with_state(|s| *s = state);
+    healthy
+}
+
+/// Every webhook in the emulator's state appears exactly as often as declared (once): a
+/// retried or repeated create would show up here as a second entry.
+#[track_caller]
+pub fn assert_no_duplicate_notifications(state: &Value, desired: &[&DesiredOrganization]) {
+    for desired in desired {
+        let org = &desired.organization;
+        for (name, repo) in &org.repositories {
+            let actual = &state["organizations"][&org.name]["repositories"][name]["notifications"];
+            let Some(actual) = actual.as_array() else {
+                continue;
+            };
+            for hook in &repo.notifications {
+                let n = actual
+                    .iter()
+                    .filter(|a| a["config"]["url"] == hook.url.as_str())
+                    .count();
+                assert!(n <= 1, "{}/{name}: {n} webhooks for {}", org.name, hook.url);
+            }
+            assert!(
+                actual.len() <= repo.notifications.len(),
+                "{}/{name}: {} notifications, {} declared",
+                org.name,
+                actual.len(),
+                repo.notifications.len()
+            );
+        }
+    }
+}
+
+/// The changes of a JSON report (`--output json`) with the given status, as
+/// `(target, change)` descriptions that a later plan can be compared with.
+pub fn changes_with_status(
+    report: &Value,
+    status: &str,
+    names: &[(String, &str)],
+) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for target in report["targets"].as_array().into_iter().flatten() {
+        let key = target_key(target, names);
+        for result in target["results"].as_array().into_iter().flatten() {
+            if result["status"] == status {
+                out.push((key.clone(), change_only(result)));
+            }
+        }
+    }
+    out
+}
+
+/// The pending changes of a JSON plan, as `(endpoint name + organization, change)`.
+pub fn planned_changes(report: &Value, names: &[(String, &str)]) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for target in report["targets"].as_array().into_iter().flatten() {
+        let key = target_key(target, names);
+        for change in target["plan"]["changes"].as_array().into_iter().flatten() {
+            out.push((key.clone(), change_only(change)));
+        }
+    }
+    out
+}
+
+/// `ENDPOINT-NAME organization`, where `names` gives each emulator URL its endpoint name: a
+/// rerun may reach the same Quay under another URL.
+fn target_key(target: &Value, names: &[(String, &str)]) -> String {
+    let url = target["target"]["endpoint"].as_str().unwrap_or_default();
+    let endpoint = names
+        .iter()
+        .find(|(u, _)| u == url)
+        .map_or(url, |(_, name)| *name);
+    format!(
+        "{endpoint} {}",
+        target["target"]["organization"]
+            .as_str()
+            .unwrap_or_default()
+    )
+}
+
+/// A change's JSON without its outcome (`status`, `error`, `reason`).
+fn change_only(value: &Value) -> Value {
+    let mut value = value.clone();
+    if let Some(map) = value.as_object_mut() {
+        for key in ["status", "error", "reason"] {
+            map.remove(key);
+        }
+    }
+    value
 }
