@@ -152,6 +152,36 @@ fn no_command_prints_a_secret_on_success_or_failure() {
     let again = run_clean(&fixture, &["create"], &[]);
     again.expect_code(1);
     logged_http(&again);
+    // export, human and JSON: the files name the mirror user, never its password.
+    let exported = fixture.root.path().join("exported");
+    let out = exported.to_str().expect("utf-8 path");
+    let export = run_clean(
+        &fixture,
+        &["export", "--endpoint", QUAY1, "--all", "--out", out],
+        &[],
+    );
+    export.expect_code(0);
+    logged_http(&export);
+    let args = [
+        "export",
+        "--endpoint",
+        QUAY1,
+        "--all",
+        "--out",
+        out,
+        "--output",
+        "json",
+    ];
+    run_clean(&fixture, &args, &[]).expect_code(0);
+    for entry in std::fs::read_dir(&exported).expect("exported files") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("file");
+        for fragment in FRAGMENTS {
+            assert!(
+                !text.contains(fragment),
+                "an exported file holds a secret:\n{text}"
+            );
+        }
+    }
     run_clean(&fixture, &["delete", "--yes", "--dry-run"], &[]).expect_code(0);
     run_clean(&fixture, &["delete", "--yes", "--output", "json"], &[]).expect_code(0);
     run_clean(&fixture, &["delete", "--yes"], &[]).expect_code(0);
