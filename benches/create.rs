@@ -344,6 +344,8 @@ fn run_case(mqc: &Path, sim_bin: &Path, case: Case, options: &Options) -> Result
             Kind::Warm => workload::expected_warm(case.n),
             Kind::Drift => {
                 workload::inject_all(&drifts, &|e| urls[e].clone(), 32)?;
+                // Let the emulators close the injection's connections before the peaks restart.
+                std::thread::sleep(Duration::from_millis(200));
                 workload::expected_drift(case.n, &drifts)
             }
         };
