@@ -12,6 +12,7 @@
 //!   --latency-ms MS        emulated round-trip latency (default 20)
 //!   --out FILE             also write the table (markdown) to FILE
 //!   --keep                 keep the temporary directories (workload, mqc output)
+//!   --write-workload DIR N only write the workload for N organizations into DIR and exit
 
 #[allow(dead_code)]
 mod workload;
@@ -90,6 +91,16 @@ fn parse_args() -> Result<Options, String> {
             }
             "--out" => options.out = Some(PathBuf::from(value("--out")?)),
             "--keep" => options.keep = true,
+            "--write-workload" => {
+                // Only write the workload: `--write-workload DIR N` (for profiling by hand).
+                let dir = PathBuf::from(value("--write-workload")?);
+                let n: usize = value("--write-workload")?
+                    .parse()
+                    .map_err(|e| format!("--write-workload: {e}"))?;
+                workload::write(&dir.join("yaml-files"), &dir.join(".mqc/login.yaml"), n)
+                    .map_err(|e| format!("writing the workload: {e}"))?;
+                std::process::exit(0);
+            }
             "--bench" => {} // passed by `cargo bench`
             other => return Err(format!("unknown option {other} (see benches/create.rs)")),
         }
