@@ -14,7 +14,6 @@
 //!   --keep                 keep the temporary directories (workload, mqc output)
 //!   --write-workload DIR N only write the workload for N organizations into DIR and exit
 
-#[allow(dead_code)]
 mod workload;
 
 use std::io::{BufRead, BufReader, Write};
@@ -35,12 +34,36 @@ struct Case {
 /// N = 1000 also with 64 connections (16 × 3 endpoints cap the rate below the target), and
 /// N = 10 and 100 at the default 50 req/s.
 const DEFAULT_CASES: [Case; 6] = [
-    Case { n: 10, rate: 5000, conns: 16 },
-    Case { n: 100, rate: 5000, conns: 16 },
-    Case { n: 1000, rate: 5000, conns: 16 },
-    Case { n: 1000, rate: 5000, conns: 64 },
-    Case { n: 10, rate: 50, conns: 16 },
-    Case { n: 100, rate: 50, conns: 16 },
+    Case {
+        n: 10,
+        rate: 5000,
+        conns: 16,
+    },
+    Case {
+        n: 100,
+        rate: 5000,
+        conns: 16,
+    },
+    Case {
+        n: 1000,
+        rate: 5000,
+        conns: 16,
+    },
+    Case {
+        n: 1000,
+        rate: 5000,
+        conns: 64,
+    },
+    Case {
+        n: 10,
+        rate: 50,
+        conns: 16,
+    },
+    Case {
+        n: 100,
+        rate: 50,
+        conns: 16,
+    },
 ];
 
 /// Dependent round trips no client can avoid, per kind of run:
@@ -74,7 +97,11 @@ fn parse_args() -> Result<Options, String> {
                 let parts: Vec<&str> = v.split(':').collect();
                 let num = |s: &str| s.parse::<usize>().map_err(|e| format!("--case {v}: {e}"));
                 let case = match parts.as_slice() {
-                    [n, rate] => Case { n: num(n)?, rate: num(rate)? as u32, conns: 16 },
+                    [n, rate] => Case {
+                        n: num(n)?,
+                        rate: num(rate)? as u32,
+                        conns: 16,
+                    },
                     [n, rate, conns] => Case {
                         n: num(n)?,
                         rate: num(rate)? as u32,
@@ -122,7 +149,11 @@ fn run() -> Result<(), String> {
     let options = parse_args()?;
     let mqc = PathBuf::from(env!("CARGO_BIN_EXE_mqc"));
     let sim_bin = quay_sim_binary(&mqc)?;
-    eprintln!("bench: mqc {}, quay-sim {}", mqc.display(), sim_bin.display());
+    eprintln!(
+        "bench: mqc {}, quay-sim {}",
+        mqc.display(),
+        sim_bin.display()
+    );
 
     let mut rows = Vec::new();
     for case in &options.cases {
@@ -303,8 +334,7 @@ impl RunResult {
 
     fn row(&self) -> String {
         let wall = self.wall.as_secs_f64();
-        let expected = if self.expected.reads == self.reads && self.expected.writes == self.writes
-        {
+        let expected = if self.expected.reads == self.reads && self.expected.writes == self.writes {
             "yes".to_string()
         } else {
             format!("no ({} / {})", self.expected.reads, self.expected.writes)
@@ -336,7 +366,12 @@ impl RunResult {
     }
 }
 
-fn run_case(mqc: &Path, sim_bin: &Path, case: Case, options: &Options) -> Result<Vec<RunResult>, String> {
+fn run_case(
+    mqc: &Path,
+    sim_bin: &Path,
+    case: Case,
+    options: &Options,
+) -> Result<Vec<RunResult>, String> {
     let root = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let dir = root.path().join("yaml-files");
     let login = root.path().join(".mqc/login.yaml");
@@ -432,7 +467,9 @@ fn run_mqc(
         .args(["--max-requests-per-second", &case.rate.to_string()])
         .args(["--max-connections", &case.conns.to_string()]);
     for (endpoint, url) in workload::ENDPOINTS.iter().zip(urls) {
-        command.arg("--endpoint-map").arg(format!("{endpoint}={url}"));
+        command
+            .arg("--endpoint-map")
+            .arg(format!("{endpoint}={url}"));
     }
     command
         .arg("create")
@@ -441,7 +478,9 @@ fn run_mqc(
         .stderr(file(&stderr_path)?);
 
     let started = Instant::now();
-    let child = command.spawn().map_err(|e| format!("cannot run mqc: {e}"))?;
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot run mqc: {e}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: plain libc call on our own child; `usage` is a properly sized out-parameter.
@@ -455,7 +494,9 @@ fn run_mqc(
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         let mut stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
         stderr.truncate(4000);
-        return Err(format!("mqc create ({label}) failed (wait status {status}):\n{stderr}"));
+        return Err(format!(
+            "mqc create ({label}) failed (wait status {status}):\n{stderr}"
+        ));
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let _ = std::io::stderr().flush();

@@ -68,11 +68,7 @@ impl Bench {
                 .arg("--endpoint-map")
                 .arg(format!("{endpoint}={}", sim.base_url()));
         }
-        let output = command
-            .arg("create")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+        let output = command.arg("create").stdin(Stdio::null()).output().unwrap();
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -116,7 +112,12 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
     let targets = workload::targets(N).len() as u64;
     assert_eq!(targets, 15, "10 organizations, the 5 on A replicated to C");
     assert_eq!(workload::objects_per_target(), 59);
-    assert_eq!(total(&cold), workload::expected_cold(N), "{}", routes(&cold));
+    assert_eq!(
+        total(&cold),
+        workload::expected_cold(N),
+        "{}",
+        routes(&cold)
+    );
     // Every object kind is written exactly as often as the workload has it.
     let route = |stats: &[Stats], key: &str| -> u64 {
         stats.iter().filter_map(|s| s.by_route.get(key)).sum()
@@ -132,7 +133,10 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
         per_target(workload::TEAMS.len() as u64)
     );
     assert_eq!(
-        route(&cold, "PUT /api/v1/organization/{org}/team/{team}/members/{member}"),
+        route(
+            &cold,
+            "PUT /api/v1/organization/{org}/team/{team}/members/{member}"
+        ),
         per_target(workload::members_per_org())
     );
     assert_eq!(
@@ -142,22 +146,36 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
     // A user and a robot permission per repository, but the mirror robot's `write` comes with
     // the mirror POST; a team permission per repository.
     assert_eq!(
-        route(&cold, "PUT /api/v1/repository/{repository}/permissions/user/{user}"),
+        route(
+            &cold,
+            "PUT /api/v1/repository/{repository}/permissions/user/{user}"
+        ),
         per_target(2 * workload::REPOSITORIES as u64 - workload::MIRRORED as u64)
     );
     assert_eq!(
-        route(&cold, "PUT /api/v1/repository/{repository}/permissions/team/{team}"),
+        route(
+            &cold,
+            "PUT /api/v1/repository/{repository}/permissions/team/{team}"
+        ),
         per_target(workload::REPOSITORIES as u64)
     );
     assert_eq!(
         route(&cold, "POST /api/v1/repository/{repository}/mirror")
-            + route(&cold, "POST /api/v1/repository/{repository}/mirror/sync-now"),
+            + route(
+                &cold,
+                "POST /api/v1/repository/{repository}/mirror/sync-now"
+            ),
         per_target(2 * workload::MIRRORED as u64)
     );
 
     // Warm: nothing to write; reads linear in the repositories.
     let warm = bench.create();
-    assert_eq!(total(&warm), workload::expected_warm(N), "{}", routes(&warm));
+    assert_eq!(
+        total(&warm),
+        workload::expected_warm(N),
+        "{}",
+        routes(&warm)
+    );
     assert_eq!(workload::warm_reads_per_target(), 30);
 
     // Drift in 3 of the 59 objects of every target: exactly the writes that undo it.
@@ -175,7 +193,12 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
 
     // And the run after that is warm again.
     let after = bench.create();
-    assert_eq!(total(&after), workload::expected_warm(N), "{}", routes(&after));
+    assert_eq!(
+        total(&after),
+        workload::expected_warm(N),
+        "{}",
+        routes(&after)
+    );
 }
 
 #[test]
@@ -202,6 +225,10 @@ fn the_generated_files_pass_mqc_check() {
         org.teams.values().filter(|t| t.group_dn.is_some()).count(),
         1
     );
-    assert_eq!(loaded.organizations[0].endpoints.len(), 2, "A and its replica C");
+    assert_eq!(
+        loaded.organizations[0].endpoints.len(),
+        2,
+        "A and its replica C"
+    );
     assert_eq!(loaded.organizations[1].endpoints.len(), 1);
 }

@@ -160,8 +160,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
     } else {
         apply_counting(&plans, &runner, &stop, progress.as_ref()).await
     };
-    for (((&i, results), requests), plan) in runnable.iter().zip(results).zip(requests).zip(plans)
-    {
+    for (((&i, results), requests), plan) in runnable.iter().zip(results).zip(requests).zip(plans) {
         reports[i].plan = Some(plan);
         reports[i].results = Some(results);
         reports[i].requests.reads += requests.reads;
