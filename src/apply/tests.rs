@@ -299,3 +299,14 @@ fn member_changes_moved_into_team_sync_follow_the_sync_removal() {
     let results = run(&[plan], &runner);
     assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
 }
+
+#[test]
+fn interleave_alternates_groups_and_keeps_their_order() {
+    let items = vec![("a", 1), ("a", 2), ("a", 3), ("b", 1), ("c", 1), ("c", 2)];
+    let out = interleave(items, |&(group, _)| group);
+    assert_eq!(
+        out,
+        [("a", 1), ("b", 1), ("c", 1), ("a", 2), ("c", 2), ("a", 3)]
+    );
+    assert!(interleave(Vec::<u8>::new(), |&x| x).is_empty());
+}

@@ -71,6 +71,10 @@ struct Inner {
     retry: RetryPolicy,
     connections: Semaphore,
     limiter: Arc<Limiter>,
+    /// Only one request of this client waits on the limiter at a time (FIFO). Without it every
+    /// waiter wakes at each free slot and all but one go back to sleep: measured 0.6 ms of CPU
+    /// per request at 50 req/s with 48 waiters (docs/performance.md).
+    limiter_turn: tokio::sync::Mutex<()>,
     reads: AtomicU64,
     writes: AtomicU64,
     retries: AtomicU64,
@@ -235,6 +239,7 @@ impl QuayClient {
                 retry: options.retry,
                 connections: Semaphore::new(max_connections),
                 limiter,
+                limiter_turn: tokio::sync::Mutex::new(()),
                 reads: AtomicU64::new(0),
                 writes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
@@ -400,7 +405,10 @@ impl QuayClient {
         // The semaphore is never closed, so `acquire` cannot fail; without a permit the
         // request still goes out rather than failing the run.
         let _permit = self.inner.connections.acquire().await.ok();
-        self.inner.limiter.until_ready().await;
+        {
+            let _turn = self.inner.limiter_turn.lock().await;
+            self.inner.limiter.until_ready().await;
+        }
         // Checked last, right before sending: a request that waited for its slot while the
         // run was interrupted must not go out.
         if self.inner.halted.load(Ordering::SeqCst) {
