@@ -487,7 +487,7 @@ async fn create_mirror_body(skopeo: bool) -> Value {
     );
     let op = Op::CreateMirror {
         repository: "nested/app".into(),
-        mirror: mirror_model(Some("puller")),
+        mirror: Box::new(mirror_model(Some("puller"))),
     };
     execute(&client(&server), "acme", &op, &secrets)
         .await
@@ -576,7 +576,7 @@ async fn mirror_with_a_user_but_no_password_sends_nothing() {
     let server = MockServer::start().await;
     let op = Op::CreateMirror {
         repository: "app".into(),
-        mirror: mirror_model(Some("puller")),
+        mirror: Box::new(mirror_model(Some("puller"))),
     };
     let err = execute(&client(&server), "acme", &op, &Secrets::default())
         .await

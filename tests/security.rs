@@ -432,7 +432,7 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
     );
     let op = Op::CreateMirror {
         repository: "app".into(),
-        mirror: Mirror {
+        mirror: Box::new(Mirror {
             external_reference: "registry.example.com/up/app".into(),
             tags: vec!["latest".into()],
             username: Some("puller".into()),
@@ -442,7 +442,7 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
             sync_interval: 3600,
             is_enabled: true,
             proxy: Proxy::default(),
-        },
+        }),
     };
     let client = bad_answer_client(&server.uri());
     let err = execute(&client, "acme", &op, &secrets).await.unwrap_err();

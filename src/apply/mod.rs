@@ -67,18 +67,10 @@ pub enum ChangeOutcome {
     NotStarted,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangeResult {
-    #[serde(flatten)]
-    pub change: Change,
-    #[serde(flatten)]
-    pub outcome: ChangeOutcome,
-}
-
 /// Observes progress; the report module draws it.
 pub trait Progress: Sync {
     fn phase_started(&self, phase: Phase, changes: usize);
-    fn change_finished(&self, target: &Target, result: &ChangeResult);
+    fn change_finished(&self, target: &Target, change: &Change, outcome: &ChangeOutcome);
     fn phase_finished(&self, phase: Phase);
 }
 
@@ -87,7 +79,7 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn phase_started(&self, _: Phase, _: usize) {}
-    fn change_finished(&self, _: &Target, _: &ChangeResult) {}
+    fn change_finished(&self, _: &Target, _: &Change, _: &ChangeOutcome) {}
     fn phase_finished(&self, _: Phase) {}
 }
 
@@ -146,23 +138,24 @@ pub const DEFAULT_CONCURRENCY: usize = 256;
 #[derive(Default)]
 struct TargetState {
     missing: BTreeMap<ObjectRef, String>,
-    results: Vec<Option<ChangeResult>>,
+    outcomes: Vec<Option<ChangeOutcome>>,
 }
 
-/// Applies every target's plan. Returns, per target (in the order given), one result per
-/// planned change, in plan order.
+/// Applies every target's plan. Returns, per target (in the order given), one outcome per
+/// planned change, in plan order (outcomes only: the plans already hold the changes, and a run
+/// over a thousand organizations plans about a hundred thousand of them).
 pub async fn apply<R: ChangeRunner>(
     plans: &[TargetPlan],
     runner: &R,
     concurrency: usize,
     stop: &StopFlag,
     progress: &dyn Progress,
-) -> Vec<Vec<ChangeResult>> {
+) -> Vec<Vec<ChangeOutcome>> {
     let mut states: Vec<TargetState> = plans
         .iter()
         .map(|p| TargetState {
             missing: BTreeMap::new(),
-            results: vec![None; p.changes.len()],
+            outcomes: vec![None; p.changes.len()],
         })
         .collect();
 
@@ -202,7 +195,7 @@ pub async fn apply<R: ChangeRunner>(
         // object created by another change of the same phase.
         let missing: Vec<BTreeMap<ObjectRef, String>> =
             states.iter().map(|s| s.missing.clone()).collect();
-        let finished: Vec<Vec<(usize, usize, ChangeResult)>> =
+        let finished: Vec<Vec<(usize, usize, ChangeOutcome)>> =
             futures::stream::iter(sequences.into_iter().map(|sequence| {
                 let missing = &missing;
                 async move {
@@ -231,12 +224,8 @@ pub async fn apply<R: ChangeRunner>(
                                 }
                             }
                         };
-                        let result = ChangeResult {
-                            change: change.clone(),
-                            outcome,
-                        };
-                        progress.change_finished(&plan.target, &result);
-                        out.push((t, c, result));
+                        progress.change_finished(&plan.target, change, &outcome);
+                        out.push((t, c, outcome));
                     }
                     out
                 }
@@ -245,34 +234,27 @@ pub async fn apply<R: ChangeRunner>(
             .collect()
             .await;
 
-        for (t, c, result) in finished.into_iter().flatten() {
-            if let ChangeOutcome::Failed { error } = &result.outcome {
-                if let Consequence::ObjectMissing(object) = after_failure(&result.change.op) {
+        for (t, c, outcome) in finished.into_iter().flatten() {
+            if let ChangeOutcome::Failed { error } = &outcome {
+                if let Consequence::ObjectMissing(object) = after_failure(&plans[t].changes[c].op) {
                     states[t].missing.insert(
                         object.clone(),
                         format!("{} could not be created: {error}", describe(&object)),
                     );
                 }
             }
-            states[t].results[c] = Some(result);
+            states[t].outcomes[c] = Some(outcome);
         }
         progress.phase_finished(phase);
     }
 
     states
         .into_iter()
-        .zip(plans)
-        .map(|(state, plan)| {
+        .map(|state| {
             state
-                .results
+                .outcomes
                 .into_iter()
-                .zip(&plan.changes)
-                .map(|(result, change)| {
-                    result.unwrap_or_else(|| ChangeResult {
-                        change: change.clone(),
-                        outcome: ChangeOutcome::NotStarted,
-                    })
-                })
+                .map(|outcome| outcome.unwrap_or(ChangeOutcome::NotStarted))
                 .collect()
         })
         .collect()

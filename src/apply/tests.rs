@@ -66,17 +66,17 @@ fn mirror() -> Mirror {
     }
 }
 
-fn run(plans: &[TargetPlan], runner: &FakeRunner) -> Vec<Vec<ChangeResult>> {
+fn run(plans: &[TargetPlan], runner: &FakeRunner) -> Vec<Vec<ChangeOutcome>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     rt.block_on(apply(plans, runner, 8, &StopFlag::default(), &NoProgress))
 }
 
-fn statuses(results: &[ChangeResult]) -> Vec<&'static str> {
+fn statuses(results: &[ChangeOutcome]) -> Vec<&'static str> {
     results
         .iter()
-        .map(|r| match r.outcome {
+        .map(|r| match r {
             ChangeOutcome::Applied => "applied",
             ChangeOutcome::Failed { .. } => "failed",
             ChangeOutcome::Skipped { .. } => "skipped",
@@ -128,7 +128,7 @@ fn failed_organization_skips_its_target_only() {
     let results = run(&plans, &runner);
     assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
     assert_eq!(statuses(&results[1]), ["applied", "applied"]);
-    let ChangeOutcome::Skipped { reason } = &results[0][1].outcome else {
+    let ChangeOutcome::Skipped { reason } = &results[0][1] else {
         unreachable!()
     };
     assert_eq!(reason, "the organization could not be created: 400 boom");
@@ -210,7 +210,7 @@ fn mirror_steps_of_one_repository_keep_plan_order() {
         vec![
             Op::CreateMirror {
                 repository: "r".into(),
-                mirror: mirror(),
+                mirror: Box::new(mirror()),
             },
             Op::SyncMirrorNow {
                 repository: "r".into(),

@@ -192,7 +192,7 @@ async fn apply_counting(
     runner: &QuayRunner<'_>,
     stop: &StopFlag,
     progress: &dyn Progress,
-) -> (Vec<Vec<apply::ChangeResult>>, Vec<report::RequestCount>) {
+) -> (Vec<Vec<apply::ChangeOutcome>>, Vec<report::RequestCount>) {
     let counters: BTreeMap<Target, RequestCounter> = plans
         .iter()
         .map(|p| (p.target.clone(), Default::default()))

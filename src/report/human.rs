@@ -367,17 +367,17 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
         if let Some(error) = &target.error {
             failures.push(format!("{}: {error}", target.target));
         }
-        for result in target.results.iter().flatten() {
-            match &result.outcome {
+        for (change, outcome) in target.outcomes() {
+            match outcome {
                 ChangeOutcome::Failed { error } => failures.push(format!(
                     "{}: {}: {error}",
                     target.target,
-                    describe_op(org, &result.change.op)
+                    describe_op(org, &change.op)
                 )),
                 ChangeOutcome::Skipped { reason } => failures.push(format!(
                     "{}: {}: skipped, {reason}",
                     target.target,
-                    describe_op(org, &result.change.op)
+                    describe_op(org, &change.op)
                 )),
                 ChangeOutcome::Applied | ChangeOutcome::NotStarted => {}
             }

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::apply::{ChangeOutcome, ChangeResult};
-use crate::plan::{ChangeKind, Target, TargetPlan};
+use crate::apply::ChangeOutcome;
+use crate::plan::{Change, ChangeKind, Target, TargetPlan};
 
 pub use human::{describe_notice, describe_op};
 pub use progress::{BarProgress, LineProgress};
@@ -26,7 +26,7 @@ pub struct RequestCount {
 }
 
 /// Everything known about one target at the end of a command.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TargetReport {
     pub target: Target,
     /// The organization file it comes from.
@@ -34,8 +34,8 @@ pub struct TargetReport {
     /// Why the target could not be planned or applied at all (unreadable, bad token, unsafe plan).
     pub error: Option<String>,
     pub plan: Option<TargetPlan>,
-    /// After `apply`: one result per planned change, in plan order.
-    pub results: Option<Vec<ChangeResult>>,
+    /// After `apply`: one outcome per planned change, in plan order.
+    pub results: Option<Vec<ChangeOutcome>>,
     pub requests: RequestCount,
 }
 
@@ -80,10 +80,10 @@ impl TargetReport {
                     count(&mut totals, change.op.kind());
                 }
             }
-            Some(results) => {
-                for result in results {
-                    match &result.outcome {
-                        ChangeOutcome::Applied => count(&mut totals, result.change.op.kind()),
+            Some(outcomes) => {
+                for (change, outcome) in plan.changes.iter().zip(outcomes) {
+                    match outcome {
+                        ChangeOutcome::Applied => count(&mut totals, change.op.kind()),
                         ChangeOutcome::Failed { .. } => totals.failed += 1,
                         ChangeOutcome::Skipped { .. } => totals.skipped += 1,
                         ChangeOutcome::NotStarted => totals.not_started += 1,
@@ -102,6 +102,48 @@ impl TargetReport {
 
     pub fn has_pending_changes(&self) -> bool {
         self.plan.as_ref().is_some_and(|p| !p.is_empty())
+    }
+
+    /// Each applied change with its outcome, in plan order (empty before `apply`).
+    pub fn outcomes(&self) -> impl Iterator<Item = (&Change, &ChangeOutcome)> {
+        let changes = self.plan.iter().flat_map(|p| p.changes.iter());
+        changes.zip(self.results.iter().flatten())
+    }
+}
+
+/// The JSON form of a target: `results` pairs each change with its outcome, so that CI can read
+/// one list without joining two.
+impl Serialize for TargetReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            #[serde(flatten)]
+            change: &'a Change,
+            #[serde(flatten)]
+            outcome: &'a ChangeOutcome,
+        }
+        #[derive(Serialize)]
+        struct View<'a> {
+            target: &'a Target,
+            source: &'a PathBuf,
+            error: &'a Option<String>,
+            plan: &'a Option<TargetPlan>,
+            results: Option<Vec<Entry<'a>>>,
+            requests: RequestCount,
+        }
+        View {
+            target: &self.target,
+            source: &self.source,
+            error: &self.error,
+            plan: &self.plan,
+            results: self.results.as_ref().map(|_| {
+                self.outcomes()
+                    .map(|(change, outcome)| Entry { change, outcome })
+                    .collect()
+            }),
+            requests: self.requests,
+        }
+        .serialize(serializer)
     }
 }
 

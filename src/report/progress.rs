@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::sync::Mutex;
 
-use crate::apply::{ChangeOutcome, ChangeResult, Progress};
-use crate::plan::{Phase, Target};
+use crate::apply::{ChangeOutcome, Progress};
+use crate::plan::{Change, Phase, Target};
 
 #[derive(Default)]
 struct PhaseCounts {
@@ -42,9 +42,9 @@ impl<W: Write + Send> Progress for LineProgress<W> {
         }
     }
 
-    fn change_finished(&self, _target: &Target, result: &ChangeResult) {
+    fn change_finished(&self, _target: &Target, _change: &Change, outcome: &ChangeOutcome) {
         if let Ok(mut counts) = self.counts.lock() {
-            match result.outcome {
+            match outcome {
                 ChangeOutcome::Applied => counts.applied += 1,
                 ChangeOutcome::Failed { .. } => counts.failed += 1,
                 ChangeOutcome::Skipped { .. } | ChangeOutcome::NotStarted => counts.skipped += 1,
@@ -103,10 +103,10 @@ impl Progress for BarProgress {
         }
     }
 
-    fn change_finished(&self, _target: &Target, result: &ChangeResult) {
+    fn change_finished(&self, _target: &Target, _change: &Change, outcome: &ChangeOutcome) {
         if let Ok(slot) = self.bar.lock() {
             if let Some(bar) = slot.as_ref() {
-                if matches!(result.outcome, ChangeOutcome::Failed { .. }) {
+                if matches!(outcome, ChangeOutcome::Failed { .. }) {
                     bar.set_message("(failures: see the summary)");
                 }
                 bar.inc(1);

@@ -102,12 +102,8 @@ fn summary_lists_failures_and_counts_requests() {
         }],
         vec![],
     );
-    let change = target.plan.as_ref().unwrap().changes[0].clone();
-    target.results = Some(vec![crate::apply::ChangeResult {
-        change,
-        outcome: ChangeOutcome::Failed {
-            error: "HTTP 400: Existing robot".into(),
-        },
+    target.results = Some(vec![ChangeOutcome::Failed {
+        error: "HTTP 400: Existing robot".into(),
     }]);
     target.requests = RequestCount {
         reads: 3,

@@ -287,7 +287,7 @@ fn mirror<'a>(
         None => {
             planner.push(Op::CreateMirror {
                 repository: name.to_string(),
-                mirror: mirror.clone(),
+                mirror: Box::new(mirror.clone()),
             });
             configured = true;
             granted = Some(mirror.robot.as_str());

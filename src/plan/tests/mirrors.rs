@@ -53,7 +53,7 @@ fn a_missing_mirror_is_created_and_synced_without_a_state_change() {
                 Phase::Mirrors,
                 Op::CreateMirror {
                     repository: "alpine".into(),
-                    mirror: mirror("puller")
+                    mirror: Box::new(mirror("puller"))
                 }
             ),
             (Phase::Mirrors, sync()),
@@ -73,7 +73,7 @@ fn a_disabled_new_mirror_is_not_synced() {
         ops(&plan),
         vec![Op::CreateMirror {
             repository: "alpine".into(),
-            mirror: disabled
+            mirror: Box::new(disabled)
         }]
     );
 }

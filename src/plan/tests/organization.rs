@@ -90,7 +90,7 @@ fn a_missing_organization_is_created_with_everything_in_it() {
                 Phase::Mirrors,
                 Op::CreateMirror {
                     repository: "alpine".into(),
-                    mirror: mirror("writer")
+                    mirror: Box::new(mirror("writer"))
                 }
             ),
             (

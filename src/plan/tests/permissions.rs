@@ -283,7 +283,7 @@ fn a_new_mirror_brings_its_robots_write_by_itself() {
         vec![
             Op::CreateMirror {
                 repository: "alpine".into(),
-                mirror: mirror("puller")
+                mirror: Box::new(mirror("puller"))
             },
             Op::SyncMirrorNow {
                 repository: "alpine".into()

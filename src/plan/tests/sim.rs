@@ -347,7 +347,7 @@ impl SimQuay {
                 if r.mirror.is_some() {
                     return Err("Mirror configuration already exits (409)".into());
                 }
-                r.mirror = Some(mirror.clone());
+                r.mirror = Some((**mirror).clone());
                 r.state = RepoState::Mirror;
                 grant_mirror_write(r, &mirror.robot);
             }
