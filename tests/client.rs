@@ -417,13 +417,13 @@ async fn ambiguous_notification_is_not_created_twice() {
         .await;
     let op = Op::CreateNotification {
         repository: "app".into(),
-        notification: Notification {
+        notification: Box::new(Notification {
             event: NotificationEvent::RepoMirrorSyncFailed,
             method: NotificationMethod::Webhook,
             url: "https://hooks.example.com/q".into(),
             title: Some("Mirror failed".into()),
             uuid: None,
-        },
+        }),
     };
     execute(&client(&server), "acme", &op, &Secrets::default())
         .await

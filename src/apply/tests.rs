@@ -310,3 +310,50 @@ fn interleave_alternates_groups_and_keeps_their_order() {
     );
     assert!(interleave(Vec::<u8>::new(), |&x| x).is_empty());
 }
+
+#[test]
+fn phase_sequences_group_one_objects_steps_and_keep_plan_order() {
+    let sync = |repository: &str| Op::SyncMirrorNow {
+        repository: repository.into(),
+    };
+    let create = |repository: &str| Op::CreateMirror {
+        repository: repository.into(),
+        mirror: Box::new(mirror()),
+    };
+    let plans = vec![
+        plan(
+            "a",
+            vec![
+                Op::CreateRobot {
+                    robot: "writer".into(),
+                    description: String::new(),
+                },
+                create("x"),
+                create("y"),
+                sync("x"),
+                sync("y"),
+            ],
+        ),
+        plan("b", vec![create("x"), sync("x")]),
+    ];
+    // Mirror steps of one repository of one target form one sequence, in plan order; the same
+    // repository name in another target is another sequence.
+    let (order, sequences) = phase_sequences(&plans, Phase::Mirrors);
+    let grouped: Vec<Vec<(usize, usize)>> = sequences
+        .iter()
+        .map(|r| order[r.clone()].to_vec())
+        .collect();
+    assert_eq!(
+        grouped,
+        vec![
+            vec![(0, 1), (0, 3)],
+            vec![(0, 2), (0, 4)],
+            vec![(1, 0), (1, 1)]
+        ]
+    );
+    // Outside the sequenced phases every change stands alone.
+    let (order, sequences) = phase_sequences(&plans, Phase::Robots);
+    assert_eq!(order, vec![(0, 0)]);
+    assert_eq!(sequences, vec![0..1]);
+    assert_eq!(phase_sequences(&plans, Phase::Teams), (vec![], vec![]));
+}

@@ -87,22 +87,36 @@ pub fn load_secrets(
     Ok(secrets)
 }
 
-/// Every target: each organization on each of its endpoints, with the file it comes from.
-pub fn targets(organizations: &[DesiredOrganization]) -> Vec<(Target, &DesiredOrganization)> {
+/// Every target: each organization on each of its endpoints, with the file it comes from,
+/// sorted. `O` is how the caller holds an organization: a reference, or an `Arc` when each
+/// target's work should own its organization and release it when done (`create` frees the
+/// desired model while it plans, see `shared`).
+pub fn targets<O>(organizations: impl IntoIterator<Item = O>) -> Vec<(Target, O)>
+where
+    O: std::ops::Deref<Target = DesiredOrganization> + Clone,
+{
     let mut targets: Vec<_> = organizations
-        .iter()
+        .into_iter()
         .flat_map(|org| {
-            org.endpoints.iter().map(move |endpoint| {
+            let name = org.organization.name.clone();
+            let endpoints = org.endpoints.clone();
+            endpoints.into_iter().map(move |endpoint| {
                 let target = Target {
-                    endpoint: endpoint.clone(),
-                    organization: org.organization.name.clone(),
+                    endpoint,
+                    organization: name.clone(),
                 };
-                (target, org)
+                (target, org.clone())
             })
         })
         .collect();
     targets.sort_by(|a, b| a.0.cmp(&b.0));
     targets
+}
+
+/// The organizations behind `Arc`s, so that `targets` can hand each target its own handle:
+/// an organization is freed as soon as the work of its last target drops it.
+pub fn shared(organizations: Vec<DesiredOrganization>) -> Vec<Arc<DesiredOrganization>> {
+    organizations.into_iter().map(Arc::new).collect()
 }
 
 /// One client per endpoint, all behind one rate limiter. An endpoint whose client cannot be

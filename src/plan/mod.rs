@@ -219,13 +219,14 @@ pub enum Op {
     SyncMirrorNow {
         repository: String,
     },
+    /// Boxed for the same reason: a notification is the next largest payload.
     CreateNotification {
         repository: String,
-        notification: Notification,
+        notification: Box<Notification>,
     },
     DeleteNotification {
         repository: String,
-        notification: Notification,
+        notification: Box<Notification>,
     },
 }
 

@@ -358,7 +358,7 @@ fn notifications(
             }
             None => planner.push(Op::DeleteNotification {
                 repository: repository.to_string(),
-                notification: notification.clone(),
+                notification: Box::new(notification.clone()),
             }),
         }
     }
@@ -366,10 +366,10 @@ fn notifications(
         if !matched {
             planner.push(Op::CreateNotification {
                 repository: repository.to_string(),
-                notification: Notification {
+                notification: Box::new(Notification {
                     uuid: None,
                     ..notification.clone()
-                },
+                }),
             });
         }
     }

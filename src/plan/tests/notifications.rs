@@ -5,14 +5,14 @@ use crate::plan::{ChangeKind, Op};
 fn create(notification: Notification) -> Op {
     Op::CreateNotification {
         repository: "alpine".into(),
-        notification,
+        notification: Box::new(notification),
     }
 }
 
 fn delete(notification: Notification) -> Op {
     Op::DeleteNotification {
         repository: "alpine".into(),
-        notification,
+        notification: Box::new(notification),
     }
 }
 

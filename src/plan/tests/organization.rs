@@ -103,7 +103,7 @@ fn a_missing_organization_is_created_with_everything_in_it() {
                 Phase::Notifications,
                 Op::CreateNotification {
                     repository: "alpine".into(),
-                    notification: webhook("https://hooks.example.com/a")
+                    notification: Box::new(webhook("https://hooks.example.com/a"))
                 }
             ),
         ]

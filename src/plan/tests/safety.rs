@@ -183,7 +183,7 @@ fn changes_that_remove_nothing_guarded_pass() {
         Op::DisableTeamSync { team: "t".into() },
         Op::DeleteNotification {
             repository: "a".into(),
-            notification: webhook("https://hooks.example.com/a"),
+            notification: Box::new(webhook("https://hooks.example.com/a")),
         },
         Op::DeleteRobot {
             robot: "r00".into(),

@@ -384,7 +384,7 @@ impl SimQuay {
                 *next_uuid += 1;
                 let stored = Notification {
                     uuid: Some(format!("sim-{next_uuid:04}")),
-                    ..notification.clone()
+                    ..(**notification).clone()
                 };
                 repo(org, repository)?.notifications.push(stored);
             }
