@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
@@ -65,7 +65,11 @@ pub struct QuayClient {
 
 struct Inner {
     endpoint: Endpoint,
+    /// The endpoint as a parsed URL, the base of every request's URL.
+    base_url: reqwest::Url,
     token: SecretString,
+    /// `Bearer <token>`, built once and marked sensitive (never shown by `Debug`).
+    authorization: HeaderValue,
     http: reqwest::Client,
     timeout: Duration,
     retry: RetryPolicy,
@@ -241,10 +245,25 @@ impl QuayClient {
             endpoint: endpoint.clone(),
             message: format!("cannot set up the HTTP client: {}", error_chain(&err)),
         })?;
+        let base_url =
+            reqwest::Url::parse(endpoint.base_url()).map_err(|err| QuayError::Setup {
+                endpoint: endpoint.clone(),
+                message: format!("the endpoint is not a valid URL: {err}"),
+            })?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
+            .map_err(|_| QuayError::Setup {
+                endpoint: endpoint.clone(),
+                message: "the token contains characters that cannot be sent in an HTTP header \
+                          (a line break?); run `mqc login --recreate`"
+                    .to_string(),
+            })?;
+        authorization.set_sensitive(true);
         Ok(QuayClient {
             inner: Arc::new(Inner {
                 endpoint,
+                base_url,
                 token,
+                authorization,
                 http,
                 timeout: options.timeout,
                 retry: options.retry,
@@ -302,22 +321,39 @@ impl QuayClient {
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
-        let mut secrets = call.secrets.clone();
-        secrets.push(self.inner.token.clone());
-        self.send_unredacted(call).await.map_err(|err| {
-            let values: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+        let result = self.send_unredacted(&call).await;
+        result.map_err(|err| {
+            let values: Vec<&str> = call
+                .secrets
+                .iter()
+                .chain([&self.inner.token])
+                .map(|s| s.expose_secret())
+                .collect();
             err.redact(&values)
         })
     }
 
-    async fn send_unredacted(&self, call: Call) -> Result<Answer, QuayError> {
+    /// The request's URL, built from the endpoint's URL parsed once: parsing the whole URL
+    /// (scheme, host with IDNA) for each of ~90,000 requests was 6 % of a run's CPU.
+    fn url(&self, path: &str, query: &[(&'static str, String)]) -> reqwest::Url {
+        let mut url = self.inner.base_url.clone();
+        let prefix = self.inner.base_url.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{path}"));
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        url
+    }
+
+    async fn send_unredacted(&self, call: &Call) -> Result<Answer, QuayError> {
         let ctx = RequestContext {
             endpoint: self.inner.endpoint.clone(),
             method: call.method.clone(),
             path: call.path.clone(),
             idempotent: call.idempotent,
         };
-        let body = match call.body {
+        let body = match &call.body {
             None => None,
             Some(Ok(bytes)) => Some(bytes),
             Some(Err(message)) => {
@@ -330,12 +366,12 @@ impl QuayClient {
                 })
             }
         };
-        let url = format!("{}{}", self.inner.endpoint.base_url(), call.path);
+        let url = self.url(&call.path, &call.query);
         let policy = &self.inner.retry;
         let mut attempt: u32 = 0;
         loop {
             let (failure, retry_after, error) = match self
-                .attempt(&ctx, &url, &call.query, body.as_deref(), attempt)
+                .attempt(&ctx, &url, body.map(Vec::as_slice), attempt)
                 .await
             {
                 Ok((status, retry_after, bytes)) => {
@@ -408,8 +444,7 @@ impl QuayClient {
     async fn attempt(
         &self,
         ctx: &RequestContext,
-        url: &str,
-        query: &[(&'static str, String)],
+        url: &reqwest::Url,
         body: Option<&[u8]>,
         attempt: u32,
     ) -> Result<(u16, Option<Duration>, Vec<u8>), Broken> {
@@ -429,12 +464,9 @@ impl QuayClient {
         let mut request = self
             .inner
             .http
-            .request(ctx.method.clone(), url)
-            .bearer_auth(self.inner.token.expose_secret())
+            .request(ctx.method.clone(), url.clone())
+            .header(AUTHORIZATION, self.inner.authorization.clone())
             .timeout(self.inner.timeout);
-        if !query.is_empty() {
-            request = request.query(query);
-        }
         if let Some(bytes) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
@@ -556,6 +588,52 @@ mod tests {
             tls,
             retry: RetryPolicy::default(),
         }
+    }
+
+    fn client(endpoint: &str, token: &str) -> Result<QuayClient, QuayError> {
+        QuayClient::new(
+            Endpoint::parse(endpoint).unwrap(),
+            SecretString::from(token),
+            &options(TlsVerify::Verify {
+                extra_ca_files: vec![],
+            }),
+            limiter(),
+        )
+    }
+
+    #[test]
+    fn urls_keep_the_endpoint_path_and_encode_the_query() {
+        let plain = client("http://127.0.0.1:8080", "tok").unwrap();
+        assert_eq!(
+            plain
+                .url(
+                    "/api/v1/organization/acme/robots",
+                    &[("token", "false".into())]
+                )
+                .as_str(),
+            "http://127.0.0.1:8080/api/v1/organization/acme/robots?token=false"
+        );
+        let prefixed = client("https://quay.example.com/quay/", "tok").unwrap();
+        assert_eq!(
+            prefixed
+                .url("/api/v1/repository", &[("namespace", "a b&c".into())])
+                .as_str(),
+            "https://quay.example.com/quay/api/v1/repository?namespace=a+b%26c"
+        );
+        assert_eq!(
+            prefixed
+                .url("/api/v1/repository/acme/nested/app", &[])
+                .as_str(),
+            "https://quay.example.com/quay/api/v1/repository/acme/nested/app"
+        );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_refused_without_showing_it() {
+        let err = client("https://quay.example.com", "secret-tok\nen").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("cannot be sent in an HTTP header"), "{text}");
+        assert!(!text.contains("secret-tok"), "{text}");
     }
 
     #[test]
