@@ -5,7 +5,10 @@
 //! writes the workload of `benches/workload`, and runs the release `mqc create` three times:
 //! cold, warm (nothing to do) and after drift in ~5 % of the objects. For every run it prints
 //! the requests (from `/_sim/stats`, summed over the emulators), the lower bounds, the wall
-//! time and mqc's peak RSS and CPU time (`wait4`). docs/performance.md explains each column.
+//! time and mqc's peak RSS and CPU time (`wait4`). After the cold run it sends the same
+//! number of requests to each emulator with nothing but reqwest (`benches/floor`): the HTTP
+//! floor, what mqc's CPU time cannot go below with its HTTP stack. docs/performance.md explains
+//! each column.
 //!
 //! Options:
 //!   --case N:RATE[:CONNS]  run this case (repeatable); default: the table of the docs
@@ -14,6 +17,7 @@
 //!   --keep                 keep the temporary directories (workload, mqc output)
 //!   --write-workload DIR N only write the workload for N organizations into DIR and exit
 
+mod floor;
 mod workload;
 
 use std::io::{BufRead, BufReader, Write};
@@ -128,6 +132,18 @@ fn parse_args() -> Result<Options, String> {
                     .map_err(|e| format!("writing the workload: {e}"))?;
                 std::process::exit(0);
             }
+            "--floor-client" => {
+                // The HTTP floor's client, run as a child of this benchmark (benches/floor).
+                let spec = value("--floor-client")?;
+                let conns = value("--floor-client")?;
+                match floor::client_main(&spec, &conns) {
+                    Ok(()) => std::process::exit(0),
+                    Err(e) => {
+                        eprintln!("floor client: {e}");
+                        std::process::exit(1);
+                    }
+                }
+            }
             "--bench" => {} // passed by `cargo bench`
             other => return Err(format!("unknown option {other} (see benches/create.rs)")),
         }
@@ -156,22 +172,31 @@ fn run() -> Result<(), String> {
     );
 
     let mut rows = Vec::new();
+    let mut floors = Vec::new();
     for case in &options.cases {
         eprintln!(
             "bench: N = {} at {} req/s, {} connections per endpoint",
             case.n, case.rate, case.conns
         );
-        let results = run_case(&mqc, &sim_bin, *case, &options)?;
+        let (results, floor) = run_case(&mqc, &sim_bin, *case, &options)?;
         for r in &results {
             eprintln!("bench:   {}", r.row());
         }
+        eprintln!("bench:   {}", floor.row());
         rows.extend(results);
+        floors.push(floor);
     }
 
     let mut table = String::new();
     table.push_str(HEADER);
     for r in &rows {
         table.push_str(&r.row());
+        table.push('\n');
+    }
+    table.push('\n');
+    table.push_str(FLOOR_HEADER);
+    for f in &floors {
+        table.push_str(&f.row());
         table.push('\n');
     }
     table.push('\n');
@@ -366,12 +391,40 @@ impl RunResult {
     }
 }
 
+const FLOOR_HEADER: &str = "| N | conns | requests | HTTP floor wall s | HTTP floor RSS MiB | HTTP floor CPU s | mqc cold CPU s | mqc − floor CPU s |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+
+/// The cold run's requests sent again by the bare reqwest client of `benches/floor`.
+struct FloorResult {
+    case: Case,
+    requests: u64,
+    measured: Measured,
+    mqc_cold_cpu: Duration,
+}
+
+impl FloorResult {
+    fn row(&self) -> String {
+        let cpu = self.measured.cpu.as_secs_f64();
+        let mqc = self.mqc_cold_cpu.as_secs_f64();
+        format!(
+            "| {} | {} | {} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            self.case.n,
+            self.case.conns,
+            self.requests,
+            self.measured.wall.as_secs_f64(),
+            self.measured.rss_kib as f64 / 1024.0,
+            cpu,
+            mqc,
+            mqc - cpu
+        )
+    }
+}
+
 fn run_case(
     mqc: &Path,
     sim_bin: &Path,
     case: Case,
     options: &Options,
-) -> Result<Vec<RunResult>, String> {
+) -> Result<(Vec<RunResult>, FloorResult), String> {
     let root = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
     let dir = root.path().join("yaml-files");
     let login = root.path().join(".mqc/login.yaml");
@@ -426,12 +479,34 @@ fn run_case(
             cpu: run.cpu,
         });
     }
+    // The HTTP floor: the cold run's requests, per endpoint, through bare reqwest.
+    let cold = &results[0];
+    for url in &urls {
+        reset_stats(url)?;
+    }
+    let spec: Vec<String> = urls
+        .iter()
+        .zip(cold.per_endpoint)
+        .map(|(url, count)| format!("{url}={count}"))
+        .collect();
+    let mut command = Command::new(std::env::current_exe().map_err(|e| format!("{e}"))?);
+    command
+        .arg("--floor-client")
+        .arg(spec.join(","))
+        .arg(case.conns.to_string());
+    let measured = measure(command, root.path(), "floor")?;
+    let floor = FloorResult {
+        case,
+        requests: cold.per_endpoint.iter().sum(),
+        measured,
+        mqc_cold_cpu: cold.cpu,
+    };
     if options.keep {
         let kept = root.keep();
         eprintln!("bench: kept {}", kept.display());
     }
     drop(sims);
-    Ok(results)
+    Ok((results, floor))
 }
 
 struct Measured {
@@ -450,9 +525,6 @@ fn run_mqc(
     case: Case,
     label: &str,
 ) -> Result<Measured, String> {
-    let stdout_path = root.join(format!("{label}.out"));
-    let stderr_path = root.join(format!("{label}.err"));
-    let file = |p: &Path| std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
     let mut command = Command::new(mqc);
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("MQC_") {
@@ -471,8 +543,17 @@ fn run_mqc(
             .arg("--endpoint-map")
             .arg(format!("{endpoint}={url}"));
     }
+    command.arg("create");
+    measure(command, root, label)
+}
+
+/// Runs `command` (stdout and stderr into `root/label.out|err`) and measures it with `wait4`:
+/// wall time, peak RSS, user + system CPU. Fails when it does not exit with 0.
+fn measure(mut command: Command, root: &Path, label: &str) -> Result<Measured, String> {
+    let stdout_path = root.join(format!("{label}.out"));
+    let stderr_path = root.join(format!("{label}.err"));
+    let file = |p: &Path| std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()));
     command
-        .arg("create")
         .stdin(Stdio::null())
         .stdout(file(&stdout_path)?)
         .stderr(file(&stderr_path)?);
@@ -480,7 +561,7 @@ fn run_mqc(
     let started = Instant::now();
     let child = command
         .spawn()
-        .map_err(|e| format!("cannot run mqc: {e}"))?;
+        .map_err(|e| format!("cannot run {label}: {e}"))?;
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: plain libc call on our own child; `usage` is a properly sized out-parameter.
@@ -494,9 +575,7 @@ fn run_mqc(
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         let mut stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
         stderr.truncate(4000);
-        return Err(format!(
-            "mqc create ({label}) failed (wait status {status}):\n{stderr}"
-        ));
+        return Err(format!("{label} failed (wait status {status}):\n{stderr}"));
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let _ = std::io::stderr().flush();
