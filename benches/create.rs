@@ -136,7 +136,8 @@ fn parse_args() -> Result<Options, String> {
                 // The HTTP floor's client, run as a child of this benchmark (benches/floor).
                 let spec = value("--floor-client")?;
                 let conns = value("--floor-client")?;
-                match floor::client_main(&spec, &conns) {
+                let rate = value("--floor-client")?;
+                match floor::client_main(&spec, &conns, &rate) {
                     Ok(()) => std::process::exit(0),
                     Err(e) => {
                         eprintln!("floor client: {e}");
@@ -208,7 +209,7 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-const HEADER: &str = "| N | limit/s | conns | run | reads | writes | = expected | rate bound s | concurrency bound s | chain bound s | wall s | wall ÷ bound | req/s | in flight (peak, sum) | connections (peak per endpoint) | RSS MiB | CPU s |\n|---:|---:|---:|---|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+const HEADER: &str = "| N | limit/s | conns | run | reads | writes | = expected | rate bound s | concurrency bound s | chain bound s | wall s | wall ÷ bound | req/s | in flight (peak, sum) | connections (peak per endpoint) | RSS MiB | CPU s |\n|---:|---:|---:|---|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
 /// The bounds of the cases not run at 50 req/s (N = 1000 would take over half an hour).
 fn bounds_only(options: &Options) -> String {
@@ -391,7 +392,7 @@ impl RunResult {
     }
 }
 
-const FLOOR_HEADER: &str = "| N | conns | requests | HTTP floor wall s | HTTP floor RSS MiB | HTTP floor CPU s | mqc cold CPU s | mqc − floor CPU s |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+const FLOOR_HEADER: &str = "| N | limit/s | conns | requests | HTTP floor wall s | HTTP floor RSS MiB | HTTP floor CPU s | mqc cold CPU s | mqc − floor CPU s |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
 /// The cold run's requests sent again by the bare reqwest client of `benches/floor`.
 struct FloorResult {
@@ -406,8 +407,9 @@ impl FloorResult {
         let cpu = self.measured.cpu.as_secs_f64();
         let mqc = self.mqc_cold_cpu.as_secs_f64();
         format!(
-            "| {} | {} | {} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {:.2} | {:.1} | {:.2} | {:.2} | {:.2} |",
             self.case.n,
+            self.case.rate,
             self.case.conns,
             self.requests,
             self.measured.wall.as_secs_f64(),
@@ -493,7 +495,8 @@ fn run_case(
     command
         .arg("--floor-client")
         .arg(spec.join(","))
-        .arg(case.conns.to_string());
+        .arg(case.conns.to_string())
+        .arg(case.rate.to_string());
     let measured = measure(command, root.path(), "floor")?;
     let floor = FloorResult {
         case,
