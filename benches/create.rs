@@ -209,7 +209,7 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-const HEADER: &str = "| N | limit/s | conns | run | reads | writes | = expected | rate bound s | concurrency bound s | chain bound s | wall s | wall ÷ bound | req/s | in flight (peak, sum) | connections (peak per endpoint) | RSS MiB | CPU s |\n|---:|---:|---:|---|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+const HEADER: &str = "| N | limit/s | conns | run | reads | writes | = expected | rate bound s | concurrency bound s | chain bound s | wall s | wall ÷ bound | req/s | in flight (peak, sum) | connections (peak per endpoint) | RSS MiB | CPU s |\n|---:|---:|---:|---|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 
 /// The bounds of the cases not run at 50 req/s (N = 1000 would take over half an hour).
 fn bounds_only(options: &Options) -> String {
@@ -498,6 +498,16 @@ fn run_case(
         .arg(case.conns.to_string())
         .arg(case.rate.to_string());
     let measured = measure(command, root.path(), "floor")?;
+    // Every floor request must have reached its emulator (one organization, then the robots).
+    for (url, count) in urls.iter().zip(cold.per_endpoint) {
+        let sent = sim_stats(url)?["requests"].as_u64().unwrap_or(0);
+        if sent != count + 1 {
+            return Err(format!(
+                "the HTTP floor sent {sent} requests to {url}, expected {}",
+                count + 1
+            ));
+        }
+    }
     let floor = FloorResult {
         case,
         requests: cold.per_endpoint.iter().sum(),

@@ -21,7 +21,7 @@ use crate::model::{
     RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
 };
 use crate::quay::{
-    MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoListEntry, RobotView,
+    MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoView, RobotView,
     TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
@@ -338,7 +338,7 @@ fn robots_from_list(org: &str, robots: &[RobotView]) -> BTreeMap<String, Robot> 
         .collect()
 }
 
-fn repositories_from_list(org: &str, list: &[RepoListEntry]) -> BTreeMap<String, Repository> {
+fn repositories_from_list(org: &str, list: &[RepoView]) -> BTreeMap<String, Repository> {
     list.iter()
         .filter(|repo| repo.namespace == org)
         .map(|repo| {
@@ -476,7 +476,7 @@ mod tests {
 
     #[test]
     fn repository_list_maps_visibility_description_and_state() {
-        let list: Vec<RepoListEntry> = parse(
+        let list: Vec<RepoView> = parse(
             r#"[{"namespace": "o", "name": "nested/demorepo", "description": null, "is_public": false, "kind": "image", "state": "MIRROR"},
                 {"namespace": "o", "name": "app", "description": "App", "is_public": true, "kind": "image", "state": "NORMAL"}]"#,
         );

@@ -33,7 +33,7 @@ pub use notifications::{NotificationRequest, NotificationView, Notifications, We
 pub use orgs::{OrgTeamView, OrgView, Orgs};
 pub use paths::robot_full_name;
 pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
-pub use repos::{RepoListEntry, RepoView, Repos};
+pub use repos::{RepoView, Repos};
 pub use retry::RetryPolicy;
 pub use robots::{RobotView, Robots};
 pub use superuser::Superuser;

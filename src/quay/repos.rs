@@ -9,9 +9,11 @@ use super::error::QuayError;
 use super::paths;
 use crate::model::{RepoState, Visibility};
 
-/// One entry of `GET /api/v1/repository?namespace=…`.
+/// A repository as Quay shows it (only what mqc uses): one entry of
+/// `GET /api/v1/repository?namespace=…`, or the answer of `GET /api/v1/repository/{org}/{repo}`
+/// — both carry these fields under the same names.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RepoListEntry {
+pub struct RepoView {
     pub namespace: String,
     pub name: String,
     #[serde(default)]
@@ -25,22 +27,9 @@ pub struct RepoListEntry {
 #[derive(Deserialize)]
 struct RepoPage {
     #[serde(default)]
-    repositories: Vec<RepoListEntry>,
+    repositories: Vec<RepoView>,
     #[serde(default)]
     next_page: Option<String>,
-}
-
-/// `GET /api/v1/repository/{org}/{repo}` (only what mqc uses).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RepoView {
-    pub namespace: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub is_public: bool,
-    #[serde(default)]
-    pub state: Option<RepoState>,
 }
 
 #[derive(Serialize)]
@@ -82,7 +71,7 @@ impl Repos<'_> {
     /// Every repository of the organization, page by page (100 per page). Stops when Quay
     /// gives no `next_page`, and also when a page repeats: Quay silently restarts at page 1
     /// when it cannot decrypt a page token (quay-api.md §1.7).
-    pub async fn list(&self) -> Result<Vec<RepoListEntry>, QuayError> {
+    pub async fn list(&self) -> Result<Vec<RepoView>, QuayError> {
         let mut all = Vec::new();
         let mut seen_names = BTreeSet::new();
         let mut seen_tokens = BTreeSet::new();
