@@ -189,9 +189,13 @@ pub struct Mirror {
     pub proxy: Proxy,
 }
 
+/// Proxy URLs may carry `user:password@`; the password is cut out wherever one is shown
+/// ([`url_for_display`]), reports in JSON included.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Proxy {
+    #[serde(serialize_with = "serialize_optional_url")]
     pub http_proxy: Option<String>,
+    #[serde(serialize_with = "serialize_optional_url")]
     pub https_proxy: Option<String>,
     pub no_proxy: Option<String>,
 }
@@ -200,7 +204,8 @@ pub struct Proxy {
 pub struct Notification {
     pub event: NotificationEvent,
     pub method: NotificationMethod,
-    /// Webhook URL (`config.url`).
+    /// Webhook URL (`config.url`). Shown without a `user:password@` part.
+    #[serde(serialize_with = "serialize_url")]
     pub url: String,
     /// `None` and an empty title are the same.
     pub title: Option<String>,
@@ -215,6 +220,40 @@ impl Notification {
             && self.method == other.method
             && self.url == other.url
             && self.title.as_deref().unwrap_or("") == other.title.as_deref().unwrap_or("")
+    }
+}
+
+/// `url` as it may be shown: a password in its `user:password@` part is replaced by
+/// `[redacted]` (a proxy that needs credentials is written that way in organization files).
+pub fn url_for_display(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.into();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((userinfo, host)) = rest[..authority_end].rsplit_once('@') else {
+        return url.into();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!(
+            "{scheme}://{user}:[redacted]@{host}{}",
+            &rest[authority_end..]
+        )
+        .into(),
+        None => url.into(),
+    }
+}
+
+fn serialize_url<S: serde::Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&url_for_display(url))
+}
+
+fn serialize_optional_url<S: serde::Serializer>(
+    url: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => serializer.serialize_some(&*url_for_display(url)),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -364,6 +403,31 @@ mod tests {
         for raw in ["", "  ", "ftp://x", "https://", "a b", "https://user@host"] {
             assert_eq!(Endpoint::parse(raw), None, "{raw:?}");
         }
+    }
+
+    #[test]
+    fn urls_are_shown_without_their_password() {
+        assert_eq!(
+            url_for_display("http://user:s3cret@proxy.example.com:3128/x?y=1"),
+            "http://user:[redacted]@proxy.example.com:3128/x?y=1"
+        );
+        assert_eq!(
+            url_for_display("http://proxy.example.com:3128/a@b"),
+            "http://proxy.example.com:3128/a@b"
+        );
+        assert_eq!(
+            url_for_display("http://user@proxy:3128"),
+            "http://user@proxy:3128"
+        );
+        assert_eq!(url_for_display("not a url"), "not a url");
+        let proxy = Proxy {
+            http_proxy: Some("http://u:s3cret@proxy:3128".into()),
+            https_proxy: None,
+            no_proxy: None,
+        };
+        let json = serde_json::to_string(&proxy).unwrap();
+        assert!(!json.contains("s3cret"), "{json}");
+        assert!(json.contains("http://u:[redacted]@proxy:3128"), "{json}");
     }
 
     #[test]

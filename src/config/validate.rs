@@ -9,7 +9,7 @@ use super::decode::PosIndex;
 use super::file::{OrganizationFile, PermissionEntry, RepositoryEntry};
 use super::finding::{Finding, Pos};
 use super::names::{namespace_problem, repository_problem, shadowed_by_sub_resource};
-use crate::model::{Endpoint, Role};
+use crate::model::{url_for_display, Endpoint, Role};
 
 /// Quay's built-in team, present in every organization.
 pub const OWNERS_TEAM: &str = "owners";
@@ -467,7 +467,10 @@ fn check_repository(
                 if let Err(problem) = http_url_host(v) {
                     c.error(
                         &format!("{mp}.{key}"),
-                        format!("`{key}` `{v}` is not a proxy URL: it {problem}"),
+                        format!(
+                            "`{key}` `{}` is not a proxy URL: it {problem}",
+                            url_for_display(v)
+                        ),
                         Some("e.g. `http://proxy.example.com:3128`".into()),
                     );
                 }
@@ -546,11 +549,14 @@ fn check_repository(
         if url.is_empty() {
             continue;
         }
+        let shown = url_for_display(url);
         match http_url_host(url) {
-            Err(problem) => c.error(&up, format!("webhook URL `{url}` {problem}"), None),
+            Err(problem) => c.error(&up, format!("webhook URL `{shown}` {problem}"), None),
             Ok(host) if host == "localhost" || host == "127.0.0.1" => c.error(
                 &up,
-                format!("webhook URL `{url}` points at `{host}`, which Quay refuses for webhooks"),
+                format!(
+                    "webhook URL `{shown}` points at `{host}`, which Quay refuses for webhooks"
+                ),
                 Some("use an address the Quay server can reach under another name".into()),
             ),
             Ok(_) => {}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use super::{RunReport, TargetReport, Totals};
 use crate::apply::ChangeOutcome;
-use crate::model::{Endpoint, Mirror};
+use crate::model::{url_for_display, Endpoint, Mirror};
 use crate::plan::{ChangeKind, Grantee, Member, Notice, ObjectRef, Op};
 
 fn symbol(kind: ChangeKind) -> char {
@@ -88,20 +88,32 @@ fn mirror_diff(from: &Mirror, to: &Mirror) -> String {
         to.is_enabled.to_string(),
     );
     field(
-        "http_proxy",
-        opt(&from.proxy.http_proxy),
-        opt(&to.proxy.http_proxy),
-    );
-    field(
-        "https_proxy",
-        opt(&from.proxy.https_proxy),
-        opt(&to.proxy.https_proxy),
-    );
-    field(
         "no_proxy",
         opt(&from.proxy.no_proxy),
         opt(&to.proxy.no_proxy),
     );
+    // Proxy URLs are compared as they are but shown without their password.
+    for (name, a, b) in [
+        ("http_proxy", &from.proxy.http_proxy, &to.proxy.http_proxy),
+        (
+            "https_proxy",
+            &from.proxy.https_proxy,
+            &to.proxy.https_proxy,
+        ),
+    ] {
+        if a != b {
+            let shown = |v: &Option<String>| {
+                v.as_deref()
+                    .map_or_else(|| "(none)".into(), |v| url_for_display(v).into_owned())
+            };
+            let (a, b) = (shown(a), shown(b));
+            parts.push(if a == b {
+                format!("{name} password changed")
+            } else {
+                format!("{name} {a} → {b}")
+            });
+        }
+    }
     parts.join("; ")
 }
 
@@ -222,14 +234,14 @@ pub fn describe_op(org: &str, op: &Op) -> String {
             notification,
         } => format!(
             "add mirror-failure webhook {} on {org}/{repository}",
-            notification.url
+            url_for_display(&notification.url)
         ),
         Op::DeleteNotification {
             repository,
             notification,
         } => format!(
             "remove mirror-failure webhook {} from {org}/{repository}",
-            notification.url
+            url_for_display(&notification.url)
         ),
     };
     format!("{} {text}", symbol(op.kind()))

@@ -163,3 +163,54 @@ fn a_plan_with_unreadable_targets_does_not_claim_to_be_in_sync() {
         "{text}"
     );
 }
+
+#[test]
+fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
+    use crate::model::{Mirror, Notification, NotificationEvent, NotificationMethod, Proxy};
+    let mirror = |proxy: &str| Mirror {
+        external_reference: "quay.io/libpod/alpine".into(),
+        tags: vec!["latest".into()],
+        username: None,
+        verify_tls: true,
+        unsigned_images: false,
+        robot: "writer".into(),
+        sync_interval: 60,
+        is_enabled: true,
+        proxy: Proxy {
+            http_proxy: Some(proxy.into()),
+            https_proxy: None,
+            no_proxy: None,
+        },
+    };
+    let ops = vec![
+        Op::UpdateMirror {
+            repository: "alpine".into(),
+            from: Box::new(mirror("http://u:old-s3cret@proxy:3128")),
+            to: Box::new(mirror("http://u:new-s3cret@proxy:3128")),
+        },
+        Op::CreateNotification {
+            repository: "alpine".into(),
+            notification: Box::new(Notification {
+                event: NotificationEvent::RepoMirrorSyncFailed,
+                method: NotificationMethod::Webhook,
+                url: "https://hook:hook-s3cret@hooks.example.com/x".into(),
+                title: None,
+                uuid: None,
+            }),
+        },
+    ];
+    let report = RunReport::new("plan", true, vec![target_report(ops, vec![])]);
+    let human = render(&report);
+    let mut json = Vec::new();
+    write_json(&mut json, &report).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    for text in [&human, &json] {
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(
+            text.contains("hook:[redacted]@hooks.example.com/x"),
+            "{text}"
+        );
+    }
+    assert!(human.contains("http_proxy password changed"), "{human}");
+    assert!(json.contains("u:[redacted]@proxy:3128"), "{json}");
+}
