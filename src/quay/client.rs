@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::{OnceCell, Semaphore};
 
-use super::error::{from_status, QuayError, RequestContext};
+use super::error::{from_answer, QuayError, RequestContext};
 use super::identity::{Capabilities, Whoami};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use crate::model::Endpoint;
@@ -322,15 +322,16 @@ impl QuayClient {
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
         let result = self.send_unredacted(&call).await;
-        result.map_err(|err| {
-            let values: Vec<&str> = call
-                .secrets
-                .iter()
-                .chain([&self.inner.token])
-                .map(|s| s.expose_secret())
-                .collect();
-            err.redact(&values)
-        })
+        result.map_err(|err| err.redact(&self.secret_values(&call)))
+    }
+
+    /// What errors of `call` must never show: the secrets its body carries and the token.
+    fn secret_values<'a>(&'a self, call: &'a Call) -> Vec<&'a str> {
+        call.secrets
+            .iter()
+            .chain([&self.inner.token])
+            .map(|s| s.expose_secret())
+            .collect()
     }
 
     /// The request's URL, built from the endpoint's URL parsed once: parsing the whole URL
@@ -378,7 +379,7 @@ impl QuayClient {
                     if (200..300).contains(&status) {
                         return Ok(Answer { ctx, body: bytes });
                     }
-                    let error = from_status(ctx.clone(), status, &bytes);
+                    let error = from_answer(ctx.clone(), status, &bytes, &self.secret_values(call));
                     (Failure::Status(status), retry_after, error)
                 }
                 Err(broken) => {

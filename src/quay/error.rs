@@ -201,18 +201,36 @@ impl QuayError {
             | QuayError::Setup { .. }
             | QuayError::MissingMirrorPassword { .. } => return self,
         };
-        for secret in secrets {
-            if text.contains(secret) {
-                *text = text.replace(secret, "[redacted]");
-            }
-        }
+        *text = cut_out(std::mem::take(text), &secrets);
         self
     }
 }
 
+/// `text` with every non-empty secret replaced by `[redacted]`.
+fn cut_out(mut text: String, secrets: &[&str]) -> String {
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, "[redacted]");
+        }
+    }
+    text
+}
+
 /// Maps a non-2xx answer to the error a caller can act on.
+#[cfg(test)]
 pub(crate) fn from_status(ctx: RequestContext, status: u16, body: &[u8]) -> QuayError {
-    let message = error_message(status, body);
+    from_answer(ctx, status, body, &[])
+}
+
+/// The error for a non-2xx answer. `secrets` (the values the request carried) are cut out of
+/// Quay's message before it is shortened, so that no part of one survives the cut.
+pub(crate) fn from_answer(
+    ctx: RequestContext,
+    status: u16,
+    body: &[u8],
+    secrets: &[&str],
+) -> QuayError {
+    let message = message_without(status, body, secrets);
     match status {
         401 => QuayError::InvalidToken { ctx },
         403 if is_csrf_refusal(body) => QuayError::InvalidToken { ctx },
@@ -265,10 +283,15 @@ fn forbidden_hint(method: &Method, path: &str) -> String {
 /// Quay's human message from any of its five error-body shapes (quay-api.md §1.4): `detail`,
 /// `error_message`, `message` (a string or an object of messages), `error`, in that order.
 /// HTML, plain text and empty bodies give a short status-based text, never the raw body.
+#[cfg(test)]
 pub(crate) fn error_message(status: u16, body: &[u8]) -> String {
+    message_without(status, body, &[])
+}
+
+fn message_without(status: u16, body: &[u8], secrets: &[&str]) -> String {
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(text) = message_from_json(&value) {
-            let text = first_line(&text);
+            let text = first_line(&cut_out(text, secrets));
             if !text.is_empty() {
                 return text;
             }
@@ -403,6 +426,22 @@ mod tests {
             ),
             "Mirror configuration already exits for repository o/r"
         );
+    }
+
+    #[test]
+    fn a_secret_is_cut_out_before_a_long_message_is_shortened() {
+        let secret = "pw-0123456789";
+        let detail = format!("{}{secret} is not valid", "x".repeat(295));
+        let body = serde_json::json!({ "detail": detail }).to_string();
+        let err = from_answer(
+            ctx(Method::POST, "/api/v1/repository/o/r/mirror"),
+            400,
+            body.as_bytes(),
+            &[secret],
+        );
+        let text = err.to_string();
+        assert!(!text.contains("pw-0"), "{text}");
+        assert!(text.ends_with("x[reda…"), "{text}");
     }
 
     #[test]
