@@ -266,6 +266,10 @@ pub enum Role {
     Admin,
 }
 
+/// The team Quay creates with every organization (role admin). It cannot be deleted, so mqc
+/// leaves it alone unless a file declares it.
+pub const OWNERS_TEAM: &str = "owners";
+
 /// An organization-wide team role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -426,7 +426,7 @@ fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
 }
 
 /// Only mirror-failure webhooks are managed; other notifications stay out of the model.
-fn notifications_from_list(list: &[NotificationView]) -> Vec<Notification> {
+pub(crate) fn notifications_from_list(list: &[NotificationView]) -> Vec<Notification> {
     let mut notifications: Vec<Notification> = list
         .iter()
         .filter(|n| n.event == "repo_mirror_sync_failed" && n.method == "webhook")

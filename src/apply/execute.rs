@@ -16,6 +16,7 @@ use crate::quay::{
     MirrorRegistryConfig, MirrorRequest, MirrorRootRule, NotificationRequest, QuayClient,
     QuayError, WebhookConfig, SKOPEO_TIMEOUT_SECONDS,
 };
+use crate::state;
 
 /// Sends the writes for `op` on `organization` through `client`.
 pub async fn execute(
@@ -225,14 +226,8 @@ pub async fn execute(
             create_once(
                 || async { handler.create(&request).await.map(drop) },
                 || async {
-                    let existing = handler.list().await?;
-                    Ok(existing.iter().any(|view| {
-                        view.event == request.event
-                            && view.method == request.method
-                            && view.url() == Some(request.config.url.as_str())
-                            && view.title.as_deref().unwrap_or("")
-                                == request.title.as_deref().unwrap_or("")
-                    }))
+                    let existing = state::notifications_from_list(&handler.list().await?);
+                    Ok(existing.iter().any(|n| n.same_as(notification)))
                 },
             )
             .await
@@ -308,10 +303,15 @@ where
     match send().await {
         Err(err) if err.is_ambiguous() => {
             tracing::debug!(target: "mqc::apply", error = %err, "ambiguous create; checking whether it happened");
-            if exists().await? {
-                Ok(())
-            } else {
-                send().await
+            match exists().await {
+                Ok(true) => Ok(()),
+                Ok(false) => send().await,
+                // The create's own error says what was attempted and that it may have
+                // happened; the failed check would only say that a GET failed.
+                Err(check) => {
+                    tracing::debug!(target: "mqc::apply", error = %check, "the check failed too");
+                    Err(err)
+                }
             }
         }
         other => other,

@@ -9,10 +9,7 @@ use super::decode::PosIndex;
 use super::file::{OrganizationFile, PermissionEntry, RepositoryEntry};
 use super::finding::{Finding, Pos};
 use super::names::{namespace_problem, repository_problem, shadowed_by_sub_resource};
-use crate::model::{url_for_display, Endpoint, Role};
-
-/// Quay's built-in team, present in every organization.
-pub const OWNERS_TEAM: &str = "owners";
+use crate::model::{url_for_display, Endpoint, Role, OWNERS_TEAM};
 
 /// What a written robot reference means.
 #[derive(Debug, PartialEq, Eq)]

@@ -13,11 +13,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Actual, Change, Notice, Op, Phase, PlanOptions, Target, TargetPlan};
-use crate::model::{Organization, Team, TeamMembers, TeamRole};
-
-/// The team Quay creates with every organization. It cannot be deleted, so mqc leaves it alone
-/// unless the file declares it.
-pub(crate) const OWNERS_TEAM: &str = "owners";
+use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
 
 /// Plans one target. Pure: the same inputs always give the same plan.
 ///

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{Planner, OWNERS_TEAM};
-use crate::model::{Organization, Team, TeamMembers, TeamRole};
+use super::Planner;
+use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
 use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
 
 /// Plans the teams; returns the teams this plan deletes.
