@@ -123,10 +123,10 @@ pub fn load_login(path: &Path) -> Result<Option<Secrets>, ConfigError> {
         findings,
     };
     let text = super::read_text(path).map_err(|f| invalid(vec![f]))?;
-    if text.trim().is_empty() {
+    // A login file without a document (empty, or only comments) holds no secrets yet.
+    let Some(root) = super::parse_text(path, &text).map_err(invalid)? else {
         return Ok(Some(Secrets::default()));
-    }
-    let root = super::parse_text(path, &text).map_err(invalid)?;
+    };
     let mut reader = LoginReader {
         path,
         findings: Vec::new(),
@@ -572,6 +572,27 @@ mod tests {
             env_var_name(&need),
             "MQC_MIRROR_PASSWORD_MY_ORG_NESTED_DEMO_REPO_PULL_ER"
         );
+    }
+
+    #[test]
+    fn a_login_file_with_only_comments_holds_no_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("login.yaml");
+        for text in [
+            "",
+            "# tokens come later\n",
+            "---\n# nothing yet\n",
+            "null\n",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+            let secrets = load_login(&path).unwrap().unwrap();
+            assert_eq!(secrets.endpoints().count(), 0, "{text:?}");
+        }
     }
 
     #[test]

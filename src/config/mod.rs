@@ -119,15 +119,15 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Finding> {
     }
 }
 
-/// The positioned tree of a text, or the findings that stop it from being read (empty file,
-/// tabs, syntax).
-pub(crate) fn parse_text(path: &Path, text: &str) -> Result<std::rc::Rc<yaml::Node>, Vec<Finding>> {
-    let empty = || {
-        vec![Finding::error(path, None, "the file is empty")
-            .with_hint("declare an organization (see docs/configuration.md), or remove the file")]
-    };
+/// The positioned tree of a text (`None` when it holds no document: empty, only comments, or
+/// `null`), or the findings that stop it from being read (tabs, syntax). What an empty file
+/// means is the caller's business.
+pub(crate) fn parse_text(
+    path: &Path,
+    text: &str,
+) -> Result<Option<std::rc::Rc<yaml::Node>>, Vec<Finding>> {
     if text.trim().is_empty() {
-        return Err(empty());
+        return Ok(None);
     }
     let tabs = yaml::tab_indentation(text);
     if !tabs.is_empty() {
@@ -145,9 +145,8 @@ pub(crate) fn parse_text(path: &Path, text: &str) -> Result<std::rc::Rc<yaml::No
             f.hint = e.hint;
             Err(vec![f])
         }
-        Ok(None) => Err(empty()),
-        Ok(Some(root)) if root.is_null() => Err(empty()),
-        Ok(Some(root)) => Ok(root),
+        Ok(Some(root)) if !root.is_null() => Ok(Some(root)),
+        Ok(_) => Ok(None),
     }
 }
 
@@ -159,7 +158,17 @@ struct Analysis {
 
 fn analyze(path: &Path, text: &str) -> Analysis {
     let root = match parse_text(path, text) {
-        Ok(root) => root,
+        Ok(Some(root)) => root,
+        Ok(None) => {
+            let empty = Finding::error(path, None, "the file is empty").with_hint(
+                "declare an organization (see docs/configuration.md), or remove the file",
+            );
+            return Analysis {
+                organization: None,
+                findings: vec![empty],
+                identity: None,
+            };
+        }
         Err(findings) => {
             return Analysis {
                 organization: None,
