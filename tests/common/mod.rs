@@ -305,7 +305,7 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                 .as_ref()
                 .map(|m| format!("{}+{}", org.name, m.robot));
             if let Some(declared) = &repo.permissions.users {
-                let mut actual_users: BTreeMap<String, String> = users
+                let actual_users: BTreeMap<String, String> = users
                     .iter()
                     .filter(|(k, _)| !k.contains('+'))
                     .filter(|(k, _)| k.as_str() != token_user || declared.contains_key(*k))
@@ -315,7 +315,6 @@ pub fn assert_converged(state: &Value, desired: &[&DesiredOrganization], token_u
                     .iter()
                     .map(|(k, v)| (k.clone(), role(*v).to_string()))
                     .collect();
-                actual_users.retain(|k, _| k != token_user || expected.contains_key(k));
                 assert_eq!(
                     actual_users, expected,
                     "{}/{name} user permissions",

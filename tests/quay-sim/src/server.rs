@@ -255,6 +255,7 @@ impl Connection {
         let base_url = base_url(shared, &req);
         let query = parse_query(req.uri().query().unwrap_or_default());
         let raw_query = req.uri().query().map(str::to_string);
+        let raw_path = req.uri().path().to_string();
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -286,9 +287,11 @@ impl Connection {
                 let mut state = shared.state();
                 api::handle(&mut state, &route, &request)
             }
-            Matched::AddSlash(slashed) => {
+            // The Location is the path as it was sent, still percent-encoded, plus the slash: the
+            // router's decoded path could hold a line break (not a header) or a `?`.
+            Matched::AddSlash(_) => {
                 let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
-                Reply::permanent_redirect(format!("{base_url}{slashed}{query}"))
+                Reply::permanent_redirect(format!("{base_url}{raw_path}/{query}"))
             }
             Matched::NotFound => Reply::html_not_found(),
         };
@@ -329,7 +332,13 @@ fn to_response(reply: Reply) -> HttpResponse {
     }
     builder
         .body(Full::new(Bytes::from(reply.body)))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
+        .unwrap_or_else(|_| {
+            // A header the reply could not carry: say so rather than answer an empty 200.
+            let mut response =
+                Response::new(Full::new(Bytes::from_static(b"invalid reply header")));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            response
+        })
 }
 
 fn control_json(status: u16, value: &Value) -> HttpResponse {

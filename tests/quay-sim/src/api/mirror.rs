@@ -125,14 +125,8 @@ fn known_create_keys(version: QuayVersion) -> Vec<&'static str> {
     keys
 }
 
-fn is_repo_admin(state: &State, cx: &Cx, path: &RepoPath) -> bool {
-    cx.caller
-        .as_ref()
-        .is_some_and(|c| c.can_admin_repo(state, &path.namespace, &path.name))
-}
-
 pub fn get(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let Some(repo) = state.repository(&path.namespace, &path.name) else {
@@ -269,10 +263,7 @@ fn setup_robot(
     robot: &str,
 ) -> Result<(), Reply> {
     if !state.robot_exists(robot) {
-        return Err(Reply::message(
-            400,
-            "Could not find robot with specified username",
-        ));
+        return Err(Reply::message(400, super::robots::ROBOT_NOT_FOUND));
     }
     if robot.split_once('+').map(|(ns, _)| ns) != Some(namespace) {
         return Err(Reply::message(400, "Invalid robot"));
@@ -287,7 +278,7 @@ fn setup_robot(
 
 /// `POST …/mirror`: 201 `""`; sets the repository state to MIRROR.
 pub fn create(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let version = state.version;
@@ -388,7 +379,7 @@ pub fn create(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 
 /// `PUT …/mirror`: partial update, 201 `""`.
 pub fn update(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let version = state.version;
@@ -574,7 +565,7 @@ fn mirror_of<'a>(state: &'a mut State, cx: &Cx, path: &RepoPath) -> Result<&'a m
 
 /// `POST …/mirror/sync-now`: 204; refused (404) while a sync runs.
 pub fn sync_now(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let mirror = match mirror_of(state, cx, path) {
@@ -592,7 +583,7 @@ pub fn sync_now(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 
 /// `POST …/mirror/sync-cancel`: 204 from SYNCING or SYNC_NOW, else 404.
 pub fn sync_cancel(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let mirror = match mirror_of(state, cx, path) {

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use crate::auth::Caller;
 use crate::model::State;
 use crate::reply::Reply;
-use crate::routes::Route;
+use crate::routes::{RepoPath, Route};
 use crate::schema::Schema;
 
 /// One API request as the handlers see it: path already matched, body fully read.
@@ -88,6 +88,20 @@ impl Cx<'_> {
 
     pub fn invalid(&self, message: &str) -> Reply {
         Reply::invalid(message, self.base())
+    }
+
+    /// Whether the caller may administer the organization (owner, admin team, superuser).
+    pub fn is_org_admin(&self, state: &State, org: &str) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| c.is_org_admin(state, org))
+    }
+
+    /// Whether the caller may administer the repository.
+    pub fn is_repo_admin(&self, state: &State, path: &RepoPath) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| c.can_admin_repo(state, &path.namespace, &path.name))
     }
 
     pub fn not_found(&self) -> Reply {

@@ -42,12 +42,6 @@ pub(super) fn create_schema() -> Schema {
     )
 }
 
-fn is_repo_admin(state: &State, cx: &Cx, path: &RepoPath) -> bool {
-    cx.caller
-        .as_ref()
-        .is_some_and(|c| c.can_admin_repo(state, &path.namespace, &path.name))
-}
-
 pub fn view(n: &Notification) -> Value {
     json!({
         "uuid": n.uuid,
@@ -61,7 +55,7 @@ pub fn view(n: &Notification) -> Value {
 }
 
 pub fn list(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let notifications: Vec<Value> = state
@@ -138,7 +132,7 @@ fn quay_target_problem(state: &State, target: Option<&Value>) -> Option<String> 
 
 /// `POST …/notification/`: 201 with the new notification; identical bodies create duplicates.
 pub fn create(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let body = match cx.body(&create_schema()) {
@@ -173,7 +167,7 @@ pub fn create(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 
 /// `GET …/notification/{uuid}`: looked up across every repository, as Quay does.
 pub fn get(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     match state.find_notification(uuid) {
@@ -183,7 +177,7 @@ pub fn get(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
 }
 
 pub fn delete(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let removed = state
@@ -203,7 +197,7 @@ pub fn delete(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply 
 
 /// `POST …/notification/{uuid}`: resets the failure count.
 pub fn reset(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     if state.find_notification(uuid).is_none() {

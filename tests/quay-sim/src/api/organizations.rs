@@ -114,10 +114,7 @@ pub fn get(state: &mut State, cx: &Cx, org: &str) -> Reply {
 }
 
 fn org_view(state: &State, cx: &Cx, name: &str, org: &Organization) -> Value {
-    let is_admin = cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, name));
+    let is_admin = cx.is_org_admin(state, name);
     let is_member = cx
         .caller
         .as_ref()
@@ -187,11 +184,7 @@ pub fn update(state: &mut State, cx: &Cx, org: &str) -> Reply {
         Ok(body) => body,
         Err(reply) => return reply,
     };
-    if !cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-    {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let version = state.version;
@@ -246,11 +239,7 @@ pub fn delete(state: &mut State, cx: &Cx, org: &str) -> Reply {
     if !state.organizations.contains_key(org) && cx.caller.as_ref().is_some_and(|c| c.is_super()) {
         return cx.not_found();
     }
-    if !cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-    {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     state.remove_organization(org);

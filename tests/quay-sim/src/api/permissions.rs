@@ -17,12 +17,6 @@ pub(super) fn role_schema(description: &'static str) -> Schema {
     )
 }
 
-fn is_repo_admin(state: &State, cx: &Cx, path: &RepoPath) -> bool {
-    cx.caller
-        .as_ref()
-        .is_some_and(|c| c.can_admin_repo(state, &path.namespace, &path.name))
-}
-
 fn user_entry(state: &State, org: &str, name: &str, role: RepoRole) -> Value {
     let is_robot = name.contains('+');
     let is_org_member = is_robot
@@ -46,7 +40,7 @@ fn team_entry(name: &str, role: RepoRole) -> Value {
 /// `GET …/permissions/user/`: users and robots with a direct permission (empty for a
 /// repository that does not exist).
 pub fn list_users(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let entries: Map<String, Value> = state
@@ -67,7 +61,7 @@ pub fn list_users(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 }
 
 pub fn get_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     match state
@@ -81,7 +75,7 @@ pub fn get_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> Repl
 
 /// `PUT …/permissions/user/{user}`: upsert; any existing account name is accepted.
 pub fn set_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let body = match cx.body(&role_schema("Description of a user permission.")) {
@@ -112,7 +106,7 @@ pub fn set_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> Repl
 }
 
 pub fn delete_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     if user == path.namespace {
@@ -128,7 +122,7 @@ pub fn delete_user(state: &mut State, cx: &Cx, path: &RepoPath, user: &str) -> R
 }
 
 pub fn list_teams(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let entries: Map<String, Value> = state
@@ -144,7 +138,7 @@ pub fn list_teams(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 }
 
 pub fn get_team(state: &mut State, cx: &Cx, path: &RepoPath, team: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     match state
@@ -157,7 +151,7 @@ pub fn get_team(state: &mut State, cx: &Cx, path: &RepoPath, team: &str) -> Repl
 }
 
 pub fn set_team(state: &mut State, cx: &Cx, path: &RepoPath, team: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let body = match cx.body(&role_schema("Description of a team permission.")) {
@@ -183,7 +177,7 @@ pub fn set_team(state: &mut State, cx: &Cx, path: &RepoPath, team: &str) -> Repl
 }
 
 pub fn delete_team(state: &mut State, cx: &Cx, path: &RepoPath, team: &str) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let removed = state

@@ -235,16 +235,10 @@ pub fn update(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
     Reply::json(200, &json!({"success": true}))
 }
 
-fn is_repo_admin(state: &State, cx: &Cx, path: &RepoPath) -> bool {
-    cx.caller
-        .as_ref()
-        .is_some_and(|c| c.can_admin_repo(state, &path.namespace, &path.name))
-}
-
 /// `DELETE /api/v1/repository/{ns}/{repo}`: 204 even when it does not exist; the name is
 /// free again at once.
 pub fn delete(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     if let Some(org) = state.organizations.get_mut(&path.namespace) {
@@ -255,7 +249,7 @@ pub fn delete(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 
 /// `POST …/changevisibility`: a missing repository answers 200 with `null`.
 pub fn change_visibility(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let body = match cx.body(&visibility_schema()) {
@@ -271,7 +265,7 @@ pub fn change_visibility(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
 
 /// `PUT …/changestate`.
 pub fn change_state(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
-    if !is_repo_admin(state, cx, path) {
+    if !cx.is_repo_admin(state, path) {
         return cx.deny();
     }
     let body = match cx.body(&state_schema()) {

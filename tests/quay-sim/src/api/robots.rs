@@ -9,7 +9,7 @@ use crate::names::namespace_name_problem;
 use crate::reply::Reply;
 use crate::schema::Schema;
 
-const ROBOT_NOT_FOUND: &str = "Could not find robot with specified username";
+pub(crate) const ROBOT_NOT_FOUND: &str = "Could not find robot with specified username";
 
 pub(super) fn create_robot_schema() -> Schema {
     Schema::object(
@@ -86,11 +86,7 @@ pub fn list(state: &mut State, cx: &Cx, org: &str) -> Reply {
 
 /// `GET …/robots/{robot}`: org admin; a missing robot is 400 [M], not 404.
 pub fn get(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
-    if !cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-    {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let Some(robot) = state
@@ -119,11 +115,7 @@ pub fn create(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
         Ok(body) => body.unwrap_or_else(|| json!({})),
         Err(reply) => return reply,
     };
-    if !cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-    {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     if let Some(problem) = namespace_name_problem(short, "Namespace") {
@@ -159,11 +151,7 @@ pub fn create(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
 
 /// `DELETE …/robots/{robot}`: refused while a mirror uses the robot (3.18+; 3.12 deletes).
 pub fn delete(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
-    if !cx
-        .caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-    {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let Some(organization) = state.organizations.get(org) else {

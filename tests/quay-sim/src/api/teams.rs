@@ -44,12 +44,6 @@ fn member_entry(name: &str, invited: bool) -> Value {
     })
 }
 
-fn is_org_admin(state: &State, cx: &Cx, org: &str) -> bool {
-    cx.caller
-        .as_ref()
-        .is_some_and(|c| c.is_org_admin(state, org))
-}
-
 /// Whether `user` is in an admin team of `org` other than `except`.
 fn has_other_admin_team(state: &State, org: &str, except: &str, user: &str) -> bool {
     state.organizations.get(org).is_some_and(|o| {
@@ -64,7 +58,7 @@ pub fn upsert(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
         Ok(body) => body,
         Err(reply) => return reply,
     };
-    if !is_org_admin(state, cx, org) {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let role =
@@ -125,7 +119,7 @@ pub fn upsert(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
 
 /// `DELETE …/team/{team}`.
 pub fn delete(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
-    if !is_org_admin(state, cx, org) {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let user = cx.user().unwrap_or_default().to_string();
@@ -162,7 +156,7 @@ pub fn delete(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
 
 /// `GET …/team/{team}/members`: team members or org admins; invites only for admins.
 pub fn members(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
-    let is_admin = is_org_admin(state, cx, org);
+    let is_admin = cx.is_org_admin(state, org);
     let Some(caller) = cx.caller.as_ref() else {
         return cx.deny();
     };
@@ -206,7 +200,7 @@ pub fn members(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply 
 
 /// `PUT …/team/{team}/members/{member}`: adds, or invites when mailing requires it.
 pub fn add_member(state: &mut State, cx: &Cx, org: &str, team_name: &str, member: &str) -> Reply {
-    if !is_org_admin(state, cx, org) {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let Some(organization) = state.organizations.get(org) else {
@@ -269,7 +263,7 @@ pub fn remove_member(
     team_name: &str,
     member: &str,
 ) -> Reply {
-    if !is_org_admin(state, cx, org) {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let Some(team) = state
@@ -386,7 +380,7 @@ pub fn disable_sync(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> R
 
 /// `GET …/team/{team}/permissions`: every repository permission of the team.
 pub fn permissions(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
-    if !is_org_admin(state, cx, org) {
+    if !cx.is_org_admin(state, org) {
         return cx.deny();
     }
     let Some(organization) = state.organizations.get(org) else {

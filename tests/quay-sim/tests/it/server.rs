@@ -29,6 +29,15 @@ async fn trailing_slashes_and_unknown_routes() {
         .unwrap()
         .ends_with("/api/v1/repository/exampleorg/nested/demorepo/permissions/user/"));
     assert_eq!(api.get("/api/v1/user").await.status, 308);
+    // The redirect keeps the path as sent: a decoded line break must not break the header.
+    let encoded = api
+        .get("/api/v1/repository/exampleorg/a%0Ab/permissions/user")
+        .await;
+    assert_eq!(encoded.status, 308);
+    assert!(encoded
+        .location
+        .unwrap()
+        .ends_with("/api/v1/repository/exampleorg/a%0Ab/permissions/user/"));
     api.get("/api/v1/organization/exampleorg/")
         .await
         .assert_html(404, "Not Found");
