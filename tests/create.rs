@@ -434,3 +434,32 @@ fn a_plan_removing_too_much_is_refused_until_forced() {
         .len();
     assert_eq!(members, 4);
 }
+
+#[test]
+fn plan_and_delete_need_no_mirror_password_but_create_does() {
+    let quay1 = sim(QuayVersion::Head, false);
+    let quay2 = sim(QuayVersion::Head, false);
+    let fixture = Fixture::examples(&quay1, &quay2);
+    // Tokens only: the examples' mirror password is not in the login file.
+    fixture.login_with(&[(QUAY1, TOKEN), (QUAY2, TOKEN)], &[]);
+
+    let plan = fixture.mqc(&["plan"]);
+    plan.expect_code(0);
+    assert!(plan.stdout.contains("to create"), "{}", plan.stdout);
+
+    let create = fixture.mqc(&["create"]);
+    create.expect_code(1);
+    assert!(
+        create.stderr.contains("no password for mirror user"),
+        "{}",
+        create.stderr
+    );
+    assert_eq!(quay1.stats().writes, 0);
+
+    quay1.create_org("basic-example-mirror", "admin").unwrap();
+    fixture.mqc(&["delete", "--yes"]).expect_code(0);
+    assert!(quay1.state()["organizations"]
+        .as_object()
+        .unwrap()
+        .is_empty());
+}

@@ -11,6 +11,7 @@ use super::session::{self, counting};
 use super::Outcome;
 use crate::apply::{self, ChangeRunner, NoProgress, Progress, StopFlag};
 use crate::cli::{CreateArgs, OutputFormat, PlanArgs, PruneKind};
+use crate::config::SecretsUsed;
 use crate::error::Error;
 use crate::model::{Endpoint, Secrets};
 use crate::plan::{self, Op, PlanOptions, Target};
@@ -33,7 +34,13 @@ pub fn run_plan(settings: &Settings, args: &PlanArgs) -> Result<Outcome, Error> 
 
 async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Result<Outcome, Error> {
     let organizations = session::load_organizations(settings, &args.organizations)?;
-    let secrets = session::load_secrets(settings, &organizations)?;
+    // A dry run sends no mirror configuration, so it needs no mirror password.
+    let used = if dry_run {
+        SecretsUsed::Tokens
+    } else {
+        SecretsUsed::TokensAndMirrorPasswords
+    };
+    let secrets = session::load_secrets(settings, &organizations, used)?;
     // Each target's planning task below owns a handle on its organization, so the desired
     // model (~17 MB at N = 1000) is freed while the plans are built instead of being held
     // through the whole run beside them.

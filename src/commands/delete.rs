@@ -10,6 +10,7 @@ use super::session;
 use super::Outcome;
 use crate::apply::execute::{self, DeleteOutcome};
 use crate::cli::{DeleteArgs, OutputFormat};
+use crate::config::SecretsUsed;
 use crate::error::Error;
 use crate::plan::Target;
 
@@ -38,7 +39,7 @@ struct DeleteReport {
 
 pub fn run(settings: &crate::settings::Settings, args: &DeleteArgs) -> Result<Outcome, Error> {
     let organizations = session::load_organizations(settings, &args.organizations)?;
-    let secrets = session::load_secrets(settings, &organizations)?;
+    let secrets = session::load_secrets(settings, &organizations, SecretsUsed::Tokens)?;
     let targets: Vec<Target> = session::targets(&organizations)
         .into_iter()
         .map(|(t, _)| t)

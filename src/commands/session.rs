@@ -10,7 +10,7 @@ use governor::{Quota, RateLimiter};
 use tracing::warn;
 
 use crate::apply::StopFlag;
-use crate::config::{self, Finding, Severity};
+use crate::config::{self, Finding, SecretsUsed, Severity};
 use crate::error::Error;
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
@@ -67,16 +67,18 @@ fn print_findings(findings: &[Finding]) {
     }
 }
 
-/// The login file's secrets, checked against what the organizations need.
+/// The login file's secrets, checked against what the organizations need for the secrets the
+/// command sends (`used`).
 pub fn load_secrets(
     settings: &Settings,
     organizations: &[DesiredOrganization],
+    used: SecretsUsed,
 ) -> Result<Secrets, Error> {
     let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
     for (from, to) in &settings.endpoint_map {
         secrets.alias_endpoint(from, to);
     }
-    let findings = config::check_secrets(organizations, &secrets, &settings.login_file);
+    let findings = config::check_secrets(organizations, &secrets, &settings.login_file, used);
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
         return Err(Error::other(format!(

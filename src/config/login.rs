@@ -476,13 +476,24 @@ fn file_list(files: &[PathBuf]) -> String {
     names.join(", ")
 }
 
-/// A token for every endpoint and a password for every mirror user, from the login file.
+/// Which secrets a command sends, and so needs from the login file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretsUsed {
+    /// Only the endpoints' tokens: `plan` and `delete` never configure a mirror.
+    Tokens,
+    /// The tokens and every mirror user's password (`create`, `check`).
+    TokensAndMirrorPasswords,
+}
+
+/// A token for every endpoint and, when `used` says so, a password for every mirror user,
+/// from the login file.
 pub fn check_secrets(
     orgs: &[DesiredOrganization],
     secrets: &Secrets,
     login_file: &Path,
+    used: SecretsUsed,
 ) -> Vec<Finding> {
-    missing_secrets(orgs, secrets, login_file, true)
+    missing_secrets(orgs, secrets, login_file, true, used)
 }
 
 /// [`check_secrets`], also when the login file does not exist (`None`): then every need is
@@ -493,9 +504,20 @@ pub fn check_login(
     login_file: &Path,
 ) -> Vec<Finding> {
     match secrets {
-        Some(secrets) => check_secrets(orgs, secrets, login_file),
+        Some(secrets) => check_secrets(
+            orgs,
+            secrets,
+            login_file,
+            SecretsUsed::TokensAndMirrorPasswords,
+        ),
         None => {
-            let mut findings = missing_secrets(orgs, &Secrets::default(), login_file, false);
+            let mut findings = missing_secrets(
+                orgs,
+                &Secrets::default(),
+                login_file,
+                false,
+                SecretsUsed::TokensAndMirrorPasswords,
+            );
             findings.push(
                 Finding::note(login_file, None, "the login file does not exist")
                     .with_hint("run `mqc login` (same --dir and --login-file) to store the tokens and passwords"),
@@ -510,6 +532,7 @@ fn missing_secrets(
     secrets: &Secrets,
     login_file: &Path,
     exists: bool,
+    used: SecretsUsed,
 ) -> Vec<Finding> {
     let hint = "run `mqc login` (same --dir and --login-file) to add it";
     let place = if exists {
@@ -519,7 +542,9 @@ fn missing_secrets(
     };
     let mut findings = Vec::new();
     for need in needs(orgs) {
-        if need.is_met(secrets) {
+        let sent =
+            used == SecretsUsed::TokensAndMirrorPasswords || matches!(need, Need::Token { .. });
+        if !sent || need.is_met(secrets) {
             continue;
         }
         let finding = match &need {

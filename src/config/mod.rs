@@ -24,6 +24,7 @@ pub use file::OrganizationFile;
 pub use finding::{Finding, Pos, Severity};
 pub use login::{
     check_login, check_secrets, env_var_name, load_login, needs, save_login, LoginFile, Need,
+    SecretsUsed,
 };
 pub use mapping::{from_model, to_yaml};
 
