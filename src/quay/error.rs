@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 
+use super::retry::Failure;
 use crate::model::Endpoint;
 
 /// The request a failure belongs to.
@@ -167,15 +168,15 @@ impl QuayError {
         let Some(ctx) = self.context() else {
             return false;
         };
-        if ctx.idempotent {
-            return false;
-        }
-        match self {
-            QuayError::Timeout { .. } => true,
-            QuayError::Transport { connect, .. } => !connect,
-            QuayError::Api { status, .. } => matches!(status, 502 | 504),
-            _ => false,
-        }
+        let failure = match self {
+            QuayError::Timeout { .. } => Failure::Timeout,
+            QuayError::Transport { connect: true, .. } => Failure::Connect,
+            QuayError::Transport { connect: false, .. } => Failure::Transport,
+            QuayError::Api { status, .. } => Failure::Status(*status),
+            _ => return false,
+        };
+        // The same rule the retry policy gives up by (`Decision::Ambiguous`).
+        !ctx.idempotent && failure.leaves_outcome_open()
     }
 }
 

@@ -79,6 +79,13 @@ impl Failure {
             Failure::Status(429) | Failure::Status(503) | Failure::Connect
         )
     }
+
+    /// Whether a request that is not safe to repeat may have been acted on: the failure is
+    /// transient but the server may have processed the request before it. [`decide`] gives up
+    /// on such a create, and the executor checks whether the object exists before re-sending.
+    pub fn leaves_outcome_open(self) -> bool {
+        self.is_transient() && !self.certainly_not_processed()
+    }
 }
 
 /// Decides what follows failed attempt number `attempt` (0 = the first attempt).
@@ -86,7 +93,7 @@ pub fn decide(policy: &RetryPolicy, failure: Failure, idempotent: bool, attempt:
     if !failure.is_transient() {
         return Decision::Fail;
     }
-    if !idempotent && !failure.certainly_not_processed() {
+    if !idempotent && failure.leaves_outcome_open() {
         return Decision::Ambiguous;
     }
     if attempt >= policy.max_retries {
