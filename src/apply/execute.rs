@@ -9,7 +9,7 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use crate::model::{Mirror, MirrorCredentialKey, Proxy, RepoState, Secrets};
+use crate::model::{url_for_display, Mirror, MirrorCredentialKey, Proxy, RepoState, Secrets};
 use crate::plan::{Grantee, Member, Op};
 use crate::quay::{
     format_start_date, robot_full_name, Capabilities, MirrorCredentials, MirrorProxy,
@@ -45,10 +45,7 @@ pub async fn execute(
             )
             .await
         }
-        Op::DeleteRobot { robot } => already_gone(
-            client.robots(org).delete(robot).await,
-            "Could not find robot",
-        ),
+        Op::DeleteRobot { robot } => client.robots(org).delete(robot).await,
 
         Op::CreateTeam {
             team,
@@ -65,9 +62,7 @@ pub async fn execute(
             .put(team, *role, description)
             .await
             .map(drop),
-        Op::DeleteTeam { team } => {
-            already_gone(client.teams(org).delete(team).await, "is not a team")
-        }
+        Op::DeleteTeam { team } => client.teams(org).delete(team).await,
         Op::AddTeamMember { team, member } => {
             let teams = client.teams(org);
             let name = member_name(org, member);
@@ -85,13 +80,12 @@ pub async fn execute(
             )
             .await
         }
-        Op::RemoveTeamMember { team, member } => already_gone(
+        Op::RemoveTeamMember { team, member } => {
             client
                 .teams(org)
                 .remove_member(team, &member_name(org, member))
-                .await,
-            "does not belong to team",
-        ),
+                .await
+        }
         Op::EnableTeamSync { team, group_dn } => {
             let teams = client.teams(org);
             create_once(
@@ -161,14 +155,13 @@ pub async fn execute(
             ..
         } => {
             let permissions = client.permissions(org, repository);
-            let result = match grantee {
+            match grantee {
                 Grantee::User(user) => permissions.revoke_user(user).await,
                 Grantee::Robot(robot) => {
                     permissions.revoke_user(&robot_full_name(org, robot)).await
                 }
                 Grantee::Team(team) => permissions.revoke_team(team).await,
-            };
-            already_gone(result, "does not have permission")
+            }
         }
 
         Op::CreateMirror { repository, mirror } => {
@@ -241,14 +234,11 @@ pub async fn execute(
                     endpoint: client.endpoint().clone(),
                     message: format!(
                         "organization {org}, repository {repository}: cannot delete notification for {} without its Quay id",
-                        notification.url
+                        url_for_display(&notification.url)
                     ),
                 });
             };
-            already_gone(
-                client.notifications(org, repository).delete(uuid).await,
-                "No repository notification found",
-            )
+            client.notifications(org, repository).delete(uuid).await
         }
     }
 }
@@ -314,14 +304,6 @@ where
                 }
             }
         }
-        other => other,
-    }
-}
-
-/// A removal whose object is already gone has done its job.
-fn already_gone(result: Result<(), QuayError>, gone_text: &str) -> Result<(), QuayError> {
-    match result {
-        Err(err) if err.is_400_saying(gone_text) => Ok(()),
         other => other,
     }
 }

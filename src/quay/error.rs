@@ -161,6 +161,18 @@ impl QuayError {
         matches!(self, QuayError::Api { status: 400, message, .. } if message.contains(needle))
     }
 
+    /// A removal whose object is already gone has done its job: Quay reports many such cases
+    /// as a 400 with a fixed text (`gone_text`), which this turns into success.
+    pub(crate) fn gone_is_done(
+        result: Result<(), QuayError>,
+        gone_text: &str,
+    ) -> Result<(), QuayError> {
+        match result {
+            Err(err) if err.is_400_saying(gone_text) => Ok(()),
+            other => other,
+        }
+    }
+
     /// True when a request that is not safe to repeat (a create) failed in a way that leaves
     /// open whether Quay acted on it: a timeout, a 502/504, a connection broken after sending.
     /// The caller checks whether the object exists before sending it again.

@@ -86,9 +86,11 @@ impl Notifications<'_> {
             .json()
     }
 
+    /// Deletes the notification; one that is already gone is not an error.
     pub async fn delete(&self, uuid: &str) -> Result<(), QuayError> {
         let call = Call::delete(format!("{}{}", self.base(), paths::seg(uuid)));
-        self.client.send(call).await.map(drop)
+        let result = self.client.send(call).await.map(drop);
+        QuayError::gone_is_done(result, "No repository notification found")
     }
 }
 

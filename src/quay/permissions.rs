@@ -9,6 +9,9 @@ use super::error::QuayError;
 use super::paths;
 use crate::model::Role;
 
+/// Quay's 400 text for revoking a permission that is not there.
+const NO_PERMISSION: &str = "does not have permission";
+
 /// A user or robot permission (`name` is the full `org+short` name for robots).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct UserPermissionView {
@@ -84,9 +87,10 @@ impl Permissions<'_> {
         self.client.send(call).await.map(drop)
     }
 
+    /// Revokes a user's or robot's permission; one that is already gone is not an error.
     pub async fn revoke_user(&self, name: &str) -> Result<(), QuayError> {
         let call = Call::delete(format!("{}{}", self.base("user"), paths::seg(name)));
-        self.client.send(call).await.map(drop)
+        QuayError::gone_is_done(self.client.send(call).await.map(drop), NO_PERMISSION)
     }
 
     pub async fn set_team(&self, team: &str, role: Role) -> Result<(), QuayError> {
@@ -95,9 +99,10 @@ impl Permissions<'_> {
         self.client.send(call).await.map(drop)
     }
 
+    /// Revokes a team's permission; one that is already gone is not an error.
     pub async fn revoke_team(&self, team: &str) -> Result<(), QuayError> {
         let call = Call::delete(format!("{}{}", self.base("team"), paths::seg(team)));
-        self.client.send(call).await.map(drop)
+        QuayError::gone_is_done(self.client.send(call).await.map(drop), NO_PERMISSION)
     }
 }
 

@@ -6,6 +6,9 @@ use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::paths;
 
+/// Quay's 400 text for a robot that does not exist.
+const ROBOT_NOT_FOUND: &str = "Could not find robot";
+
 /// A robot as Quay lists it (`name` is the full `org+short` name). Tokens are never asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct RobotView {
@@ -52,7 +55,7 @@ impl Robots<'_> {
     pub async fn get(&self, short: &str) -> Result<Option<RobotView>, QuayError> {
         match self.client.send(Call::get(self.path(short))).await {
             Ok(answer) => answer.json().map(Some),
-            Err(err) if err.is_400_saying("Could not find robot") || err.is_not_found() => Ok(None),
+            Err(err) if err.is_400_saying(ROBOT_NOT_FOUND) || err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
     }
@@ -66,10 +69,9 @@ impl Robots<'_> {
         self.client.send(call).await.map(drop)
     }
 
+    /// Deletes the robot; one that is already gone is not an error.
     pub async fn delete(&self, short: &str) -> Result<(), QuayError> {
-        self.client
-            .send(Call::delete(self.path(short)))
-            .await
-            .map(drop)
+        let result = self.client.send(Call::delete(self.path(short))).await;
+        QuayError::gone_is_done(result.map(drop), ROBOT_NOT_FOUND)
     }
 }

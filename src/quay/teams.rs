@@ -112,11 +112,10 @@ impl Teams<'_> {
         self.client.send(call).await?.json()
     }
 
+    /// Deletes the team; one that is already gone is not an error.
     pub async fn delete(&self, team: &str) -> Result<(), QuayError> {
-        self.client
-            .send(Call::delete(self.path(team)))
-            .await
-            .map(drop)
+        let result = self.client.send(Call::delete(self.path(team))).await;
+        QuayError::gone_is_done(result.map(drop), "is not a team")
     }
 
     /// Members with pending invitations; `None` when the team does not exist.
@@ -142,13 +141,15 @@ impl Teams<'_> {
         self.client.send(call).await?.json()
     }
 
+    /// Removes a member; one that is no longer in the team is not an error.
     pub async fn remove_member(&self, team: &str, member: &str) -> Result<(), QuayError> {
         let call = Call::delete(format!(
             "{}/members/{}",
             self.path(team),
             paths::seg(member)
         ));
-        self.client.send(call).await.map(drop)
+        let result = self.client.send(call).await.map(drop);
+        QuayError::gone_is_done(result, "does not belong to team")
     }
 
     /// Starts synchronising the team from an LDAP group.
