@@ -227,37 +227,34 @@ impl RepoDetails {
     }
 }
 
+/// `read`'s answer when `wanted`, else `None` without sending anything (a future does nothing
+/// until it is awaited).
+async fn read_if<T>(
+    wanted: bool,
+    read: impl std::future::Future<Output = Result<T, QuayError>>,
+) -> Result<Option<T>, QuayError> {
+    if wanted {
+        read.await.map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 async fn read_repository(
     client: &QuayClient,
     org: &str,
     repo: &str,
     reads: RepoReads,
 ) -> Result<RepoDetails, QuayError> {
-    let permissions = client.permissions(org, repo);
-    let users = async {
-        match reads.user_permissions {
-            true => permissions.users().await.map(Some),
-            false => Ok(None),
-        }
-    };
-    let teams = async {
-        match reads.team_permissions {
-            true => permissions.teams().await.map(Some),
-            false => Ok(None),
-        }
-    };
-    let mirror = async {
-        match reads.mirror {
-            true => client.mirror(org, repo).get().await.map(Some),
-            false => Ok(None),
-        }
-    };
-    let notifications = async {
-        match reads.notifications {
-            true => client.notifications(org, repo).list().await.map(Some),
-            false => Ok(None),
-        }
-    };
+    let (permissions, mirror, notifications) = (
+        client.permissions(org, repo),
+        client.mirror(org, repo),
+        client.notifications(org, repo),
+    );
+    let users = read_if(reads.user_permissions, permissions.users());
+    let teams = read_if(reads.team_permissions, permissions.teams());
+    let mirror = read_if(reads.mirror, mirror.get());
+    let notifications = read_if(reads.notifications, notifications.list());
     let (users, teams, mirror, notifications) =
         futures::try_join!(users, teams, mirror, notifications)?;
     Ok(RepoDetails {
