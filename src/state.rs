@@ -21,8 +21,8 @@ use crate::model::{
     RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
 };
 use crate::quay::{
-    MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoView, RobotView,
-    TeamMembersView, TeamPermissionView, UserPermissionView,
+    robot_short_name, MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoView,
+    RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
 /// How many team or repository reads of one organization run at once. The per-endpoint
@@ -316,15 +316,11 @@ fn is_uuid(raw: &str) -> bool {
 }
 
 /// The short name of a robot of `org` (`org+short` → `short`).
-fn robot_short<'a>(org: &str, full: &'a str) -> Option<&'a str> {
-    full.strip_prefix(org)?.strip_prefix('+')
-}
-
 fn robots_from_list(org: &str, robots: &[RobotView]) -> BTreeMap<String, Robot> {
     robots
         .iter()
         .filter_map(|robot| {
-            let short = robot_short(org, &robot.name)?;
+            let short = robot_short_name(org, &robot.name)?;
             Some((
                 short.to_string(),
                 Robot {
@@ -367,7 +363,7 @@ fn team_members_from_view(org: &str, view: &TeamMembersView) -> (TeamMembers, Op
         if entry.invited {
             members.invited_users.insert(name.clone());
         } else if entry.is_robot {
-            match robot_short(org, name) {
+            match robot_short_name(org, name) {
                 Some(short) => members.robots.insert(short.to_string()),
                 None => members.users.insert(name.clone()),
             };
@@ -390,7 +386,7 @@ fn user_permissions_from_map(
     let mut users = BTreeMap::new();
     let mut robots = BTreeMap::new();
     for (name, view) in map {
-        match robot_short(org, name).filter(|_| view.is_robot) {
+        match robot_short_name(org, name).filter(|_| view.is_robot) {
             Some(short) => robots.insert(short.to_string(), view.role),
             None => users.insert(name.clone(), view.role),
         };
@@ -411,7 +407,7 @@ fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
             .filter(|name| !name.is_empty()),
         verify_tls: config.verify_tls.unwrap_or(true),
         unsigned_images: config.unsigned_images.unwrap_or(false),
-        robot: robot_short(org, robot).unwrap_or(robot).to_string(),
+        robot: robot_short_name(org, robot).unwrap_or(robot).to_string(),
         sync_interval: view.sync_interval,
         is_enabled: view.is_enabled,
         proxy: Proxy {

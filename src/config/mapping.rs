@@ -9,7 +9,7 @@ use super::file::{
     MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
     PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
-use super::validate::robot_short;
+use super::validate::referenced_robot;
 use crate::model::{
     DesiredOrganization, Endpoint, Mirror, Notification, Organization, Permissions, Proxy,
     RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
@@ -42,7 +42,7 @@ pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganiz
             let robot = Robot {
                 description: r.desc.clone().unwrap_or_default(),
             };
-            (robot_short(&r.name, org), robot)
+            (referenced_robot(org, &r.name), robot)
         })
         .collect();
     let teams = file
@@ -55,7 +55,7 @@ pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganiz
                     .robots
                     .iter()
                     .flatten()
-                    .map(|r| robot_short(r, org))
+                    .map(|r| referenced_robot(org, r))
                     .collect(),
                 invited_users: Default::default(),
             });
@@ -100,7 +100,7 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
             username: non_empty(&m.ext_registry_username),
             verify_tls: m.ext_registry_verify_tls.unwrap_or(true),
             unsigned_images: m.ext_registry_unsigned_image.unwrap_or(false),
-            robot: robot_short(&m.robot_username, org),
+            robot: referenced_robot(org, &m.robot_username),
             sync_interval: m.sync_interval,
             is_enabled: m.is_enabled.unwrap_or(false),
             proxy: Proxy {
@@ -115,7 +115,7 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
                 l.iter()
                     .map(|p| {
                         let name = if robots {
-                            robot_short(&p.name, org)
+                            referenced_robot(org, &p.name)
                         } else {
                             p.name.clone()
                         };

@@ -31,7 +31,7 @@ pub fn robot_ref(written: &str, org: &str) -> RobotRef {
 }
 
 /// The robot short name a reference stands for (for mapping files that passed the checks).
-pub fn robot_short(written: &str, org: &str) -> String {
+pub fn referenced_robot(org: &str, written: &str) -> String {
     match robot_ref(written, org) {
         RobotRef::Short(s) | RobotRef::Prefixed(s) => s,
         RobotRef::Foreign(_) => written.to_string(),
@@ -314,7 +314,7 @@ pub fn check_file(
                 c.declared_robot(robot, &p, &robots, &format!("team `{}` member", team.name));
                 c.unique(
                     &mut seen_robots,
-                    &robot_short(robot, org),
+                    &referenced_robot(org, robot),
                     &p,
                     "team member robot",
                 );
@@ -388,7 +388,7 @@ fn check_repository(
     let mirror_robot = repo
         .mirror_params
         .as_ref()
-        .map(|m| robot_short(&m.robot_username, c.org));
+        .map(|m| referenced_robot(c.org, &m.robot_username));
     if repo.mirror == Some(true) && repo.mirror_params.is_none() {
         c.error(
             &format!("{rp}.mirror"),
@@ -496,7 +496,7 @@ fn check_repository(
                 let name = match key {
                     "robots" => {
                         c.declared_robot(&entry.name, &p, robots, "permission for");
-                        let short = robot_short(&entry.name, c.org);
+                        let short = referenced_robot(c.org, &entry.name);
                         if mirror_robot.as_deref() == Some(short.as_str())
                             && entry.role < Role::Write
                         {
@@ -633,7 +633,7 @@ mod tests {
             robot_ref("other+writer", "org"),
             RobotRef::Foreign("other".into())
         );
-        assert_eq!(robot_short("org+writer", "org"), "writer");
+        assert_eq!(referenced_robot("org", "org+writer"), "writer");
     }
 
     #[test]

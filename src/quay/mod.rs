@@ -31,7 +31,7 @@ pub use mirror::{
 };
 pub use notifications::{NotificationRequest, NotificationView, Notifications, WebhookConfig};
 pub use orgs::{OrgTeamView, OrgView, Orgs};
-pub use paths::robot_full_name;
+pub use paths::{robot_full_name, robot_short_name};
 pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
 pub use repos::{RepoView, Repos};
 pub use retry::RetryPolicy;

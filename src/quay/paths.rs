@@ -34,6 +34,12 @@ pub fn robot_full_name(org: &str, short: &str) -> String {
     format!("{org}+{short}")
 }
 
+/// The short name of `full` when it names a robot of `org` (`org+short`), the inverse of
+/// [`robot_full_name`].
+pub fn robot_short_name<'a>(org: &str, full: &'a str) -> Option<&'a str> {
+    full.strip_prefix(org)?.strip_prefix('+')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,6 +56,9 @@ mod tests {
     fn robot_names_keep_their_plus() {
         assert_eq!(seg("exampleorg+ci"), "exampleorg+ci");
         assert_eq!(robot_full_name("acme", "ci"), "acme+ci");
+        assert_eq!(robot_short_name("acme", "acme+ci"), Some("ci"));
+        assert_eq!(robot_short_name("acme", "acmex+ci"), None);
+        assert_eq!(robot_short_name("acme", "alice"), None);
     }
 
     #[test]
