@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use futures::StreamExt;
 use secrecy::SecretString;
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::session;
@@ -115,7 +114,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
             args.out.display()
         )),
     };
-    let header = header(&file_endpoint, OffsetDateTime::now_utc());
+    let header = config::export_header(&file_endpoint, OffsetDateTime::now_utc());
     let mut report = ExportReport {
         endpoint: file_endpoint.clone(),
         organizations: Vec::new(),
@@ -297,29 +296,6 @@ fn distinct(notifications: Vec<Notification>) -> Vec<Notification> {
     list
 }
 
-/// The comment lines at the top of an exported file. They change on every export; the rest of
-/// the file (the body) does not while Quay does not.
-fn header(endpoint: &str, now: OffsetDateTime) -> String {
-    let now = now.replace_nanosecond(0).unwrap_or(now);
-    let stamp = now
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| now.unix_timestamp().to_string());
-    format!(
-        "# Exported by mqc {} from {endpoint} on {stamp}\n\
-         # Review this file before `mqc create`: create makes the organization match it exactly.\n",
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-/// Everything after the leading comment lines.
-fn body_of(text: &str) -> &str {
-    let mut rest = text;
-    while rest.starts_with('#') {
-        rest = rest.split_once('\n').map_or("", |(_, tail)| tail);
-    }
-    rest
-}
-
 /// Writes `header + body` to `path` unless the file there already holds the same body.
 fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, String> {
     match fs::symlink_metadata(path) {
@@ -334,7 +310,7 @@ fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, St
         Ok(_) => {
             let existing = fs::read_to_string(path)
                 .map_err(|e| format!("cannot read the existing {}: {e}", path.display()))?;
-            if body_of(&existing) == body {
+            if config::body_of(&existing) == body {
                 return Ok(Status::Unchanged);
             }
             if !force {
@@ -346,62 +322,10 @@ fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, St
             }
         }
     }
-    write_atomically(path, &format!("{header}{body}"))
+    // Mode 0644: an organization file holds no secret.
+    config::write_atomically(path, format!("{header}{body}").as_bytes(), 0o644)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Status::Written)
-}
-
-/// A temporary file in the same directory, renamed over the target: a reader never sees half
-/// a file. Mode 0644: the file holds no secret.
-fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    let (tmp, mut file) = create_temp(&dir, &name)?;
-    let written = file
-        .write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| set_mode_0644(&tmp));
-    drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-fn create_temp(dir: &Path, name: &str) -> io::Result<(PathBuf, fs::File)> {
-    let mut attempt = 0u32;
-    loop {
-        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-#[cfg(unix)]
-fn set_mode_0644(path: &Path) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn set_mode_0644(_path: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 /// The report: `--output json` prints it as is.
@@ -653,21 +577,6 @@ mod tests {
                 "repository b is in state MIRROR without a mirror configuration: `create` will set it to NORMAL",
             ]
         );
-    }
-
-    #[test]
-    fn the_body_is_what_follows_the_header() {
-        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-        let header = header("quay.example.com", now);
-        assert!(header.starts_with(&format!(
-            "# Exported by mqc {} from quay.example.com on 2023-11-14T22:13:20Z\n",
-            env!("CARGO_PKG_VERSION")
-        )));
-        assert_eq!(header.lines().count(), 2);
-        let body = "---\nquay_endpoint: q\n# not a header\n";
-        assert_eq!(body_of(&format!("{header}{body}")), body);
-        assert_eq!(body_of(body), body);
-        assert_eq!(body_of("# only\n"), "");
     }
 
     #[test]

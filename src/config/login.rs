@@ -16,7 +16,6 @@
 //! file. No message of this module ever contains one.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -282,9 +281,8 @@ impl LoginReader<'_> {
     }
 }
 
-/// Writes the login file atomically: the directory is created with mode 0700 when absent, the
-/// content goes to a temporary file created with mode 0600 in the same directory, is synced,
-/// and renamed over the target.
+/// Writes the login file atomically with mode 0600 (see [`super::write_atomically`]); its
+/// directory is created with mode 0700 when absent.
 pub fn save_login(path: &Path, login: &LoginFile) -> Result<(), ConfigError> {
     let out = FileOut {
         quay_endpoint_login: login
@@ -318,25 +316,9 @@ pub fn save_login(path: &Path, login: &LoginFile) -> Result<(), ConfigError> {
         create_private_dir(&dir)
             .map_err(|e| io_error(&dir, "cannot create the login file's directory", e))?;
     }
-    let name = path
-        .file_name()
-        .map_or_else(|| "login.yaml".into(), |n| n.to_string_lossy().into_owned());
-    let (tmp, mut file) = create_temp(&dir, &name)
-        .map_err(|e| io_error(&dir, "cannot create a temporary file", e))?;
-    let written = file
-        .write_all(b"# Written by `mqc login`. Keep this file secret (mode 0600).\n")
-        .and_then(|()| file.write_all(text.as_bytes()))
-        .and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_error(path, "cannot write the login file", e));
-    }
-    // Make the rename durable; failing to sync a directory is not worth failing the command.
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    let text = format!("# Written by `mqc login`. Keep this file secret (mode 0600).\n{text}");
+    super::write_atomically(path, text.as_bytes(), 0o600)
+        .map_err(|e| io_error(path, "cannot write the login file", e))
 }
 
 #[cfg(unix)]
@@ -351,30 +333,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     fs::create_dir_all(dir)
-}
-
-fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut last = None;
-    for attempt in 0..16u32 {
-        let nonce: u32 = rand::random();
-        let tmp = dir.join(format!(
-            ".{name}.{}.{attempt}.{nonce:08x}.tmp",
-            std::process::id()
-        ));
-        match options.open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no free temporary file name")))
 }
 
 /// A secret the organization files need.

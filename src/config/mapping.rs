@@ -5,6 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
 use super::file::{
     MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
     PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
@@ -272,10 +275,48 @@ pub fn to_yaml(file: &OrganizationFile) -> Result<String, serde_yaml::Error> {
     serde_yaml::to_string(file).map(|body| format!("---\n{body}"))
 }
 
+/// The comment lines at the top of an exported file. They change on every export; the rest of
+/// the file (the body) does not while Quay does not.
+pub fn export_header(endpoint: &str, now: OffsetDateTime) -> String {
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let stamp = now
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string());
+    format!(
+        "# Exported by mqc {} from {endpoint} on {stamp}\n\
+         # Review this file before `mqc create`: create makes the organization match it exactly.\n",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Everything after the leading comment lines.
+pub fn body_of(text: &str) -> &str {
+    let mut rest = text;
+    while rest.starts_with('#') {
+        rest = rest.split_once('\n').map_or("", |(_, tail)| tail);
+    }
+    rest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::load_text;
+
+    #[test]
+    fn the_body_is_what_follows_the_header() {
+        let now = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let header = export_header("quay.example.com", now);
+        assert!(header.starts_with(&format!(
+            "# Exported by mqc {} from quay.example.com on 2023-11-14T22:13:20Z\n",
+            env!("CARGO_PKG_VERSION")
+        )));
+        assert_eq!(header.lines().count(), 2);
+        let body = "---\nquay_endpoint: q\n# not a header\n";
+        assert_eq!(body_of(&format!("{header}{body}")), body);
+        assert_eq!(body_of(body), body);
+        assert_eq!(body_of("# only\n"), "");
+    }
 
     const FULL: &str = r#"
 quay_endpoint: quay1.example.com

@@ -14,6 +14,7 @@ pub mod login;
 pub mod mapping;
 pub mod names;
 pub mod validate;
+mod write;
 pub mod yaml;
 
 use std::fs;
@@ -26,7 +27,8 @@ pub use login::{
     check_login, check_secrets, env_var_name, load_login, needs, save_login, LoginFile, Need,
     SecretsUsed,
 };
-pub use mapping::{from_model, to_yaml};
+pub use mapping::{body_of, export_header, from_model, to_yaml};
+pub use write::write_atomically;
 
 use crate::model::DesiredOrganization;
 use validate::Identity;
