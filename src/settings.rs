@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::model::Endpoint;
+use crate::model::{Endpoint, Secrets};
 
 /// How mqc checks the TLS certificates of Quay endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,21 @@ impl Settings {
             output: args.output,
             verbosity: args.verbosity,
             endpoint_map: args.endpoint_map.clone(),
+        }
+    }
+
+    /// Where requests for `endpoint` go: its `--endpoint-map` target, or itself.
+    pub fn route(&self, endpoint: &Endpoint) -> Endpoint {
+        self.endpoint_map
+            .iter()
+            .find(|(from, _)| from == endpoint)
+            .map_or_else(|| endpoint.clone(), |(_, to)| to.clone())
+    }
+
+    /// Gives every `--endpoint-map` target the token stored for the endpoint it stands for.
+    pub fn route_tokens(&self, secrets: &mut Secrets) {
+        for (from, to) in &self.endpoint_map {
+            secrets.alias_endpoint(from, to);
         }
     }
 }

@@ -42,11 +42,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
     })?;
     // Requests go where `--endpoint-map` sends them; the token and the file name the endpoint
     // as the user wrote it.
-    let connect = settings
-        .endpoint_map
-        .iter()
-        .find(|(from, _)| *from == endpoint)
-        .map_or_else(|| endpoint.clone(), |(_, to)| to.clone());
+    let connect = settings.route(&endpoint);
     let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
     if secrets.token(&endpoint).is_none() {
         // Adoption starts with export, before any organization file exists for `mqc login`
@@ -54,9 +50,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         let token = token_from_env_or_prompt(&endpoint, &settings.login_file)?;
         secrets.insert_token(endpoint.clone(), token);
     }
-    for (from, to) in &settings.endpoint_map {
-        secrets.alias_endpoint(from, to);
-    }
+    settings.route_tokens(&mut secrets);
     let mut clients = session::clients(settings, &secrets, [&connect]);
     let client = match clients.remove(&connect) {
         Some(Ok(client)) => client,
@@ -428,11 +422,7 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
         return Ok(SecretString::from(value.to_string_lossy().into_owned()));
     }
     if std::io::stdin().is_terminal() {
-        let value = rpassword::prompt_password(format!("Quay token for {endpoint} (hidden): "))
-            .map_err(|e| Error::other(format!("cannot read the token: {e}")))?;
-        if !value.trim().is_empty() {
-            return Ok(SecretString::from(value.trim().to_string()));
-        }
+        return super::login::ask_on_terminal(&need);
     }
     Err(Error::other(format!(
         "no token for {endpoint}: the login file {} has none; set {variable} or run on a \

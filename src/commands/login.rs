@@ -169,6 +169,12 @@ pub fn collect(
     })
 }
 
+/// Asks for `need` with a hidden prompt on the terminal (`mqc export` when the login file has
+/// no token for its endpoint).
+pub fn ask_on_terminal(need: &Need) -> Result<SecretString, Error> {
+    ask(&mut TtyPrompter, need)
+}
+
 fn ask(prompter: &mut dyn Prompter, need: &Need) -> Result<SecretString, Error> {
     use secrecy::ExposeSecret;
     let prompt = format!("{} (input hidden): ", label(need));

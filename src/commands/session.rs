@@ -47,13 +47,7 @@ pub fn load_organizations(
     }
     for org in &mut organizations {
         for endpoint in &mut org.endpoints {
-            if let Some((_, to)) = settings
-                .endpoint_map
-                .iter()
-                .find(|(from, _)| from == endpoint)
-            {
-                *endpoint = to.clone();
-            }
+            *endpoint = settings.route(endpoint);
         }
     }
     Ok(organizations)
@@ -75,9 +69,7 @@ pub fn load_secrets(
     used: SecretsUsed,
 ) -> Result<Secrets, Error> {
     let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
-    for (from, to) in &settings.endpoint_map {
-        secrets.alias_endpoint(from, to);
-    }
+    settings.route_tokens(&mut secrets);
     let findings = config::check_secrets(organizations, &secrets, &settings.login_file, used);
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
