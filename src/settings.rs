@@ -25,7 +25,6 @@ pub struct Settings {
     pub max_connections_per_endpoint: usize,
     pub tls: TlsVerify,
     pub output: OutputFormat,
-    pub verbosity: u8,
     /// `--endpoint-map`: requests for the first endpoint go to the second.
     pub endpoint_map: Vec<(Endpoint, Endpoint)>,
 }
@@ -47,7 +46,6 @@ impl Settings {
             max_connections_per_endpoint: args.max_connections as usize,
             tls,
             output: args.output,
-            verbosity: args.verbosity,
             endpoint_map: args.endpoint_map.clone(),
         }
     }

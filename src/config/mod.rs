@@ -61,13 +61,6 @@ impl LoadedConfig {
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(Finding::is_error)
     }
-
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
 }
 
 /// Reads a file of at most [`yaml::MAX_FILE_SIZE`] bytes as UTF-8 text; a finding otherwise.

@@ -93,6 +93,16 @@ pub enum Member {
     Robot(String),
 }
 
+impl Member {
+    /// `user alice` or `robot org+ci`, for messages.
+    pub fn describe(&self, organization: &str) -> String {
+        match self {
+            Member::User(name) => format!("user {name}"),
+            Member::Robot(name) => format!("robot {organization}+{name}"),
+        }
+    }
+}
+
 /// Who a repository permission is granted to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
@@ -101,6 +111,17 @@ pub enum Grantee {
     /// Robot short name.
     Robot(String),
     Team(String),
+}
+
+impl Grantee {
+    /// `user alice`, `robot org+ci` or `team devs`, for messages.
+    pub fn describe(&self, organization: &str) -> String {
+        match self {
+            Grantee::User(name) => format!("user {name}"),
+            Grantee::Robot(name) => format!("robot {organization}+{name}"),
+            Grantee::Team(name) => format!("team {name}"),
+        }
+    }
 }
 
 /// An object inside a target that changes can create and depend on.

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::{Grantee, Member, Op, TargetPlan};
+use super::{Op, TargetPlan};
 use crate::model::Organization;
 
 /// Removals allowed whatever the size: small organizations can always lose a few objects.
@@ -162,18 +162,11 @@ fn removal(kind: GuardedKind, op: &Op, organization: &str) -> Option<String> {
                 ..
             },
         ) => {
-            let who = match grantee {
-                Grantee::User(user) => format!("user {user}"),
-                Grantee::Robot(robot) => format!("robot {organization}+{robot}"),
-                Grantee::Team(team) => format!("team {team}"),
-            };
+            let who = grantee.describe(organization);
             Some(format!("{who} on {organization}/{repository}"))
         }
         (GuardedKind::TeamMembers, Op::RemoveTeamMember { team, member }) => {
-            let who = match member {
-                Member::User(user) => format!("user {user}"),
-                Member::Robot(robot) => format!("robot {organization}+{robot}"),
-            };
+            let who = member.describe(organization);
             Some(format!("{who} from team {team}"))
         }
         (GuardedKind::Robots, Op::DeleteRobot { robot }) => {

@@ -6,28 +6,13 @@ use std::io::{self, Write};
 use super::{RunReport, TargetReport, Totals};
 use crate::apply::ChangeOutcome;
 use crate::model::{url_for_display, Endpoint, Mirror};
-use crate::plan::{ChangeKind, Grantee, Member, Notice, ObjectRef, Op};
+use crate::plan::{ChangeKind, Notice, ObjectRef, Op};
 
 fn symbol(kind: ChangeKind) -> char {
     match kind {
         ChangeKind::Create => '+',
         ChangeKind::Update => '~',
         ChangeKind::Remove => '-',
-    }
-}
-
-fn member(org: &str, member: &Member) -> String {
-    match member {
-        Member::User(name) => format!("user {name}"),
-        Member::Robot(name) => format!("robot {org}+{name}"),
-    }
-}
-
-fn grantee(org: &str, grantee: &Grantee) -> String {
-    match grantee {
-        Grantee::User(name) => format!("user {name}"),
-        Grantee::Robot(name) => format!("robot {org}+{name}"),
-        Grantee::Team(name) => format!("team {name}"),
     }
 }
 
@@ -153,10 +138,10 @@ pub fn describe_op(org: &str, op: &Op) -> String {
         }
         Op::DeleteTeam { team } => format!("delete team {team}"),
         Op::AddTeamMember { team, member: m } => {
-            format!("add {} to team {team}", member(org, m))
+            format!("add {} to team {team}", m.describe(org))
         }
         Op::RemoveTeamMember { team, member: m } => {
-            format!("remove {} from team {team}", member(org, m))
+            format!("remove {} from team {team}", m.describe(org))
         }
         Op::EnableTeamSync { team, group_dn } => {
             format!("sync team {team} from LDAP group {group_dn}")
@@ -198,7 +183,7 @@ pub fn describe_op(org: &str, op: &Op) -> String {
             role,
             from: None,
         } => {
-            format!("grant {} {role} on {org}/{repository}", grantee(org, g))
+            format!("grant {} {role} on {org}/{repository}", g.describe(org))
         }
         Op::SetPermission {
             repository,
@@ -206,7 +191,7 @@ pub fn describe_op(org: &str, op: &Op) -> String {
             role,
             from: Some(from),
         } => {
-            format!("{} on {org}/{repository} {from} → {role}", grantee(org, g))
+            format!("{} on {org}/{repository} {from} → {role}", g.describe(org))
         }
         Op::RevokePermission {
             repository,
@@ -215,7 +200,7 @@ pub fn describe_op(org: &str, op: &Op) -> String {
         } => {
             format!(
                 "revoke {} on {org}/{repository} (was {role})",
-                grantee(org, g)
+                g.describe(org)
             )
         }
         Op::CreateMirror { repository, mirror } => {
