@@ -13,6 +13,7 @@ mod identity;
 mod mirror;
 mod notifications;
 mod orgs;
+mod pages;
 mod paths;
 mod permissions;
 mod repos;

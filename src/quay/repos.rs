@@ -1,11 +1,10 @@
 //! Repositories: `/api/v1/repository…`.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::pages::Page;
 use super::paths;
 use crate::model::{RepoState, Visibility};
 
@@ -30,6 +29,13 @@ struct RepoPage {
     repositories: Vec<RepoView>,
     #[serde(default)]
     next_page: Option<String>,
+}
+
+impl Page for RepoPage {
+    type Item = RepoView;
+    fn into_parts(self) -> (Vec<RepoView>, Option<String>) {
+        (self.repositories, self.next_page)
+    }
 }
 
 #[derive(Serialize)]
@@ -72,28 +78,10 @@ impl Repos<'_> {
     /// gives no `next_page`, and also when a page repeats: Quay silently restarts at page 1
     /// when it cannot decrypt a page token (quay-api.md §1.7).
     pub async fn list(&self) -> Result<Vec<RepoView>, QuayError> {
-        let mut all = Vec::new();
-        let mut seen_names = BTreeSet::new();
-        let mut seen_tokens = BTreeSet::new();
-        let mut next: Option<String> = None;
-        loop {
-            let mut call = Call::get("/api/v1/repository".into()).query("namespace", self.org);
-            if let Some(token) = &next {
-                call = call.query("next_page", token.clone());
-            }
-            let page: RepoPage = self.client.send(call).await?.json()?;
-            let mut fresh = false;
-            for repo in page.repositories {
-                if seen_names.insert(repo.name.clone()) {
-                    fresh = true;
-                    all.push(repo);
-                }
-            }
-            match page.next_page {
-                Some(token) if fresh && seen_tokens.insert(token.clone()) => next = Some(token),
-                _ => return Ok(all),
-            }
-        }
+        let first = || Call::get("/api/v1/repository".into()).query("namespace", self.org);
+        self.client
+            .all_pages::<RepoPage>(first, |repo| &repo.name)
+            .await
     }
 
     /// `None` when the repository does not exist.

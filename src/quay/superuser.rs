@@ -1,11 +1,10 @@
 //! Superuser endpoints (`super:user` scope and a superuser).
 
-use std::collections::BTreeSet;
-
 use serde::Deserialize;
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::pages::Page;
 use super::paths;
 
 #[derive(Deserialize)]
@@ -19,6 +18,13 @@ struct OrgPage {
 #[derive(Deserialize)]
 struct OrgEntry {
     name: String,
+}
+
+impl Page for OrgPage {
+    type Item = OrgEntry;
+    fn into_parts(self) -> (Vec<OrgEntry>, Option<String>) {
+        (self.organizations, self.next_page)
+    }
 }
 
 pub struct Superuser<'c> {
@@ -35,29 +41,12 @@ impl Superuser<'_> {
     /// Every organization of the instance, 100 per page; stops when there is no `next_page`
     /// or a page repeats (an undecryptable token restarts at page 1).
     pub async fn list_organizations(&self) -> Result<Vec<String>, QuayError> {
-        let mut names = Vec::new();
-        let mut seen = BTreeSet::new();
-        let mut tokens = BTreeSet::new();
-        let mut next: Option<String> = None;
-        loop {
-            let mut call =
-                Call::get("/api/v1/superuser/organizations/".into()).query("limit", "100");
-            if let Some(token) = &next {
-                call = call.query("next_page", token.clone());
-            }
-            let page: OrgPage = self.client.send(call).await?.json()?;
-            let mut fresh = false;
-            for org in page.organizations {
-                if seen.insert(org.name.clone()) {
-                    fresh = true;
-                    names.push(org.name);
-                }
-            }
-            match page.next_page {
-                Some(token) if fresh && tokens.insert(token.clone()) => next = Some(token),
-                _ => return Ok(names),
-            }
-        }
+        let first = || Call::get("/api/v1/superuser/organizations/".into()).query("limit", "100");
+        let orgs = self
+            .client
+            .all_pages::<OrgPage>(first, |org| &org.name)
+            .await?;
+        Ok(orgs.into_iter().map(|org| org.name).collect())
     }
 
     /// Deletes an organization as a superuser (works without full access).
