@@ -3,7 +3,6 @@
 //! The rules are documented in docs/configuration.md.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -12,7 +11,7 @@ use super::file::{
     MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
     PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
-use super::validate::referenced_robot;
+use super::validate::{referenced_robot, Identity};
 use crate::model::{
     DesiredOrganization, Endpoint, Mirror, Notification, Organization, Permissions, Proxy,
     RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
@@ -26,18 +25,10 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The model of a file that passed every check. `None` only if the endpoint does not parse
-/// (which the checks report first).
-pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganization> {
+/// The model of a file that passed every check, with the endpoints and email the checks
+/// already parsed into its [`Identity`].
+pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganization {
     let org = file.quay_organization.as_str();
-    let mut endpoints = vec![Endpoint::parse(&file.quay_endpoint)?];
-    for raw in &file.replicate_to {
-        if let Some(e) = Endpoint::parse(raw) {
-            if !endpoints.contains(&e) {
-                endpoints.push(e);
-            }
-        }
-    }
     let robots = file
         .robots
         .iter()
@@ -76,19 +67,17 @@ pub fn to_model(file: &OrganizationFile, source: &Path) -> Option<DesiredOrganiz
         .iter()
         .map(|r| (r.name.clone(), repository(r, org)))
         .collect();
-    Some(DesiredOrganization {
-        source: source.to_path_buf(),
-        endpoints,
+    DesiredOrganization {
+        source: identity.file.clone(),
+        endpoints: identity.endpoints.clone(),
         organization: Organization {
             name: org.to_string(),
-            email: Some(file.quay_organization_email.trim())
-                .filter(|e| !e.is_empty())
-                .map(str::to_string),
+            email: identity.email.clone(),
             robots,
             teams,
             repositories,
         },
-    })
+    }
 }
 
 fn repository(r: &RepositoryEntry, org: &str) -> Repository {
@@ -302,6 +291,7 @@ pub fn body_of(text: &str) -> &str {
 mod tests {
     use super::*;
     use crate::config::load_text;
+    use std::path::Path;
 
     #[test]
     fn the_body_is_what_follows_the_header() {

@@ -177,10 +177,12 @@ fn analyze(path: &Path, text: &str) -> Analysis {
     let (mut findings, identity) = validate::check_file(path, &decoded.file, &decoded.index);
     findings.extend(decoded.findings);
     findings.sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
-    let organization = if findings.iter().any(Finding::is_error) {
-        None
-    } else {
-        mapping::to_model(&decoded.file, path)
+    // A file without errors has an identity (a valid organization name and endpoint).
+    let organization = match &identity {
+        Some(identity) if !findings.iter().any(Finding::is_error) => {
+            Some(mapping::to_model(&decoded.file, identity))
+        }
+        _ => None,
     };
     Analysis {
         organization,
