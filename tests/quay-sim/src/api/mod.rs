@@ -13,7 +13,7 @@ mod robots;
 mod teams;
 
 use http::Method;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::auth::Caller;
 use crate::model::State;
@@ -269,6 +269,27 @@ pub fn avatar(name: &str, kind: &str) -> Value {
 
 /// An opaque `next_page` token naming the last id of the page served. Quay encrypts its
 /// tokens; a token that does not decode restarts at the first page, as in Quay.
+/// One page of a paginated list (Quay's `next_page` tokens): `items` are (id, JSON entry); the
+/// page holds up to `size` entries after the id in the request's `next_page`, under `key`, and
+/// a `next_page` token when more follow.
+pub fn paginate(cx: &Cx, key: &str, mut items: Vec<(u64, Value)>, size: usize) -> Reply {
+    items.sort_by_key(|(id, _)| *id);
+    let after = cx.req.query("next_page").and_then(decode_page);
+    let start = after.map_or(0, |id| items.partition_point(|(i, _)| *i <= id));
+    let page: Vec<&(u64, Value)> = items[start..].iter().take(size).collect();
+    let mut body = Map::new();
+    body.insert(
+        key.into(),
+        json!(page.iter().map(|(_, e)| e).collect::<Vec<_>>()),
+    );
+    if start + page.len() < items.len() {
+        if let Some((last, _)) = page.last() {
+            body.insert("next_page".into(), json!(encode_page(*last)));
+        }
+    }
+    Reply::json(200, &Value::Object(body))
+}
+
 pub fn encode_page(last_id: u64) -> String {
     format!("qsim{:x}g{:x}", last_id, page_check(last_id))
 }

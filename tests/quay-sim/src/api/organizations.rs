@@ -261,30 +261,20 @@ pub fn superuser_list(state: &mut State, cx: &Cx) -> Reply {
     if limit.is_some_and(|l| l > 100) {
         return cx.invalid("Page limit cannot be above 100");
     }
-    let mut orgs: Vec<(&String, &Organization)> = state.organizations.iter().collect();
-    orgs.sort_by_key(|(_, o)| o.id);
-    let after = cx.req.query("next_page").and_then(super::decode_page);
-    let start = after.map_or(0, |id| orgs.partition_point(|(_, o)| o.id <= id));
-    let page_size = limit.map_or(usize::MAX, |l| usize::try_from(l.max(1)).unwrap_or(1));
-    let page: Vec<&(&String, &Organization)> = orgs[start..].iter().take(page_size).collect();
-    let mut body = Map::new();
-    body.insert(
-        "organizations".into(),
-        json!(page
-            .iter()
-            .map(|(name, o)| json!({
+    let orgs: Vec<(u64, Value)> = state
+        .organizations
+        .iter()
+        .map(|(name, o)| {
+            let entry = json!({
                 "name": name,
                 "email": o.stored_email(),
                 "avatar": avatar(name, "org"),
-            }))
-            .collect::<Vec<_>>()),
-    );
-    if start + page.len() < orgs.len() {
-        if let Some((_, last)) = page.last() {
-            body.insert("next_page".into(), json!(super::encode_page(last.id)));
-        }
-    }
-    Reply::json(200, &Value::Object(body))
+            });
+            (o.id, entry)
+        })
+        .collect();
+    let page_size = limit.map_or(usize::MAX, |l| usize::try_from(l.max(1)).unwrap_or(1));
+    super::paginate(cx, "organizations", orgs, page_size)
 }
 
 /// `DELETE /api/v1/superuser/organizations/{name}`: works without org membership.

@@ -140,21 +140,7 @@ pub fn list(state: &mut State, cx: &Cx) -> Reply {
             visible.push((repo.id, entry));
         }
     }
-    visible.sort_by_key(|(id, _)| *id);
-    let after = cx.req.query("next_page").and_then(super::decode_page);
-    let start = after.map_or(0, |id| visible.partition_point(|(i, _)| *i <= id));
-    let page: Vec<&(u64, Value)> = visible[start..].iter().take(PAGE_SIZE).collect();
-    let mut body = Map::new();
-    body.insert(
-        "repositories".into(),
-        json!(page.iter().map(|(_, e)| e).collect::<Vec<_>>()),
-    );
-    if start + page.len() < visible.len() {
-        if let Some((last, _)) = page.last() {
-            body.insert("next_page".into(), json!(super::encode_page(*last)));
-        }
-    }
-    Reply::json(200, &Value::Object(body))
+    super::paginate(cx, "repositories", visible, PAGE_SIZE)
 }
 
 /// `GET /api/v1/repository/{ns}/{repo}`: a missing repository is 404 only for callers with
