@@ -7,7 +7,7 @@
 mod diff;
 mod safety;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -166,21 +166,12 @@ fn a_plan_with_unreadable_targets_does_not_claim_to_be_in_sync() {
 
 #[test]
 fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
-    use crate::model::{Mirror, Notification, NotificationEvent, NotificationMethod, Proxy};
-    let mirror = |proxy: &str| Mirror {
-        external_reference: "quay.io/libpod/alpine".into(),
-        tags: vec!["latest".into()],
-        username: None,
-        verify_tls: true,
-        unsigned_images: false,
-        robot: "writer".into(),
-        sync_interval: 60,
-        is_enabled: true,
-        proxy: Proxy {
-            http_proxy: Some(proxy.into()),
-            https_proxy: None,
-            no_proxy: None,
-        },
+    use crate::model::Mirror;
+    use crate::plan::tests::builders;
+    let mirror = |proxy: &str| {
+        let mut mirror: Mirror = builders::mirror("writer");
+        mirror.proxy.http_proxy = Some(proxy.into());
+        mirror
     };
     let ops = vec![
         Op::UpdateMirror {
@@ -190,13 +181,9 @@ fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
         },
         Op::CreateNotification {
             repository: "alpine".into(),
-            notification: Box::new(Notification {
-                event: NotificationEvent::RepoMirrorSyncFailed,
-                method: NotificationMethod::Webhook,
-                url: "https://hook:hook-s3cret@hooks.example.com/x".into(),
-                title: None,
-                uuid: None,
-            }),
+            notification: Box::new(builders::webhook(
+                "https://hook:hook-s3cret@hooks.example.com/x",
+            )),
         },
     ];
     let report = RunReport::new("plan", true, vec![target_report(ops, vec![])]);

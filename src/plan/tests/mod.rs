@@ -1,7 +1,7 @@
 //! Planner tests: one module per kind of rule, the safety threshold, and the convergence
 //! property against a small simulated Quay.
 
-mod builders;
+pub(crate) mod builders;
 mod convergence;
 mod members;
 mod mirrors;
