@@ -39,14 +39,12 @@ pub struct GlobalArgs {
     pub dir: PathBuf,
 
     /// Login file with the Quay tokens and mirror passwords (written by `mqc login`).
-    #[arg(
-        long,
-        global = true,
-        env = "MQC_LOGIN_FILE",
-        default_value = ".mqc/login.yaml",
-        value_name = "FILE"
-    )]
-    pub login_file: PathBuf,
+    ///
+    /// [default: .mqc/login.yaml]
+    // No clap default: `check` must tell a login file the user named (which then has to
+    // exist) from the default one (which a merge-request lint job without secrets lacks).
+    #[arg(long, global = true, env = "MQC_LOGIN_FILE", value_name = "FILE")]
+    pub login_file: Option<PathBuf>,
 
     /// Most requests per second sent to all Quay endpoints together.
     #[arg(
@@ -185,6 +183,17 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether `--detailed-exitcode` was given: exit status 2 then means only "changes pending".
+    pub fn detailed_exitcode(&self) -> bool {
+        match self {
+            Command::Create(args) => args.plan.detailed_exitcode,
+            Command::Plan(args) => args.detailed_exitcode,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, ClapArgs)]
 pub struct LoginArgs {
     /// When the login file exists, ask again for every value instead of only the missing ones.
@@ -206,7 +215,8 @@ pub struct LoginArgs {
 /// Options shared by `create`, `plan` and `create --dry-run`.
 #[derive(Debug, Clone, ClapArgs)]
 pub struct PlanArgs {
-    /// Exit 2 when changes are pending and 0 when everything is in sync (drift detection in CI).
+    /// Exit 2 when changes are pending, 0 when everything is in sync and 1 on any error, usage
+    /// errors included (drift detection in CI).
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Also delete undeclared robots and/or teams (comma separated: robots,teams). Organizations

@@ -7,7 +7,8 @@ pub const EXIT_OK: u8 = 0;
 /// Exit status when the command ran but something failed: `check` found errors, an action
 /// failed, an organization could not be read.
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status for usage errors (clap's own), and for `--detailed-exitcode` with pending changes.
+/// Exit status for usage errors (clap's own) and, with `--detailed-exitcode`, only for pending
+/// changes: there a usage error exits [`EXIT_FAILED`], so that 2 means one thing.
 pub const EXIT_USAGE_OR_PENDING: u8 = 2;
 /// Exit status after SIGINT/SIGTERM stopped a run (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -32,12 +33,23 @@ impl Error {
         }
     }
 
-    pub fn exit_code(&self) -> ExitCode {
+    /// `detailed_exitcode`: the command ran with `--detailed-exitcode`, where 2 is reserved
+    /// for pending changes.
+    pub fn exit_code(&self, detailed_exitcode: bool) -> ExitCode {
         match self {
-            Error::Usage(_) => ExitCode::from(EXIT_USAGE_OR_PENDING),
+            Error::Usage(_) => usage_exit_code(detailed_exitcode),
             _ => ExitCode::from(EXIT_FAILED),
         }
     }
+}
+
+/// The exit status of a usage error: 2, or 1 under `--detailed-exitcode`.
+pub fn usage_exit_code(detailed_exitcode: bool) -> ExitCode {
+    ExitCode::from(if detailed_exitcode {
+        EXIT_FAILED
+    } else {
+        EXIT_USAGE_OR_PENDING
+    })
 }
 
 /// The error and its causes on one line: `outer: cause: root cause`.

@@ -6,12 +6,29 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = mqc::cli::Args::parse();
+    let args = match mqc::cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(err) => return usage_error(&err),
+    };
+    let detailed_exitcode = args.command.detailed_exitcode();
     match mqc::commands::run(args) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("mqc: error: {}", mqc::error::chain(&err));
-            err.exit_code()
+            err.exit_code(detailed_exitcode)
         }
     }
+}
+
+/// Prints clap's message (help and version included) and maps it to an exit status. With
+/// `--detailed-exitcode` on the command line, 2 must mean "changes pending" and nothing else,
+/// so a usage error exits 1 there.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    // Nothing more can be reported if stderr itself is gone.
+    let _ = err.print();
+    if !err.use_stderr() {
+        return ExitCode::SUCCESS;
+    }
+    let detailed_exitcode = std::env::args_os().any(|a| a == "--detailed-exitcode");
+    mqc::error::usage_exit_code(detailed_exitcode)
 }

@@ -356,13 +356,6 @@ impl Secrets {
         self.mirror_passwords.insert(key, password);
     }
 
-    /// Makes `to` use the token stored for `from` (`--endpoint-map`).
-    pub fn alias_endpoint(&mut self, from: &Endpoint, to: &Endpoint) {
-        if let Some(token) = self.tokens.get(from).cloned() {
-            self.tokens.insert(to.clone(), token);
-        }
-    }
-
     pub fn token(&self, endpoint: &Endpoint) -> Option<&SecretString> {
         self.tokens.get(endpoint)
     }

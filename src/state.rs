@@ -273,14 +273,11 @@ fn organization_from_view(
     view: &OrgView,
 ) -> Result<Organization, QuayError> {
     let Some(teams) = &view.teams else {
-        return Err(QuayError::Other {
-            endpoint: client.endpoint().clone(),
-            message: format!(
-                "organization {org}: Quay does not show its teams to this token: the token's user \
+        return Err(client.error(format!(
+            "organization {org}: Quay does not show its teams to this token: the token's user \
                  must be an owner of the organization and the token needs the `org:admin` scope \
                  (run `mqc login` with such a token)"
-            ),
-        });
+        )));
     };
     Ok(Organization {
         name: org.to_string(),

@@ -140,8 +140,15 @@ fn cases() -> Vec<Case> {
         case("duplicate key", &with("    name: app2\n"), 1, 1,
             vec![err("org.yaml", Some(9), "duplicate key `name` (first given on line 8)")]),
         // Unknown keys.
-        case("unknown key", &with("    visiblity: private\n"), 0, 0,
-            vec![warn("org.yaml", Some(9), "unknown key `visiblity` in `repositories[0]` is ignored; did you mean `visibility`?")]),
+        // An unknown key is an error: its default would otherwise apply (issue 11).
+        case("unknown key", &with("    visiblity: private\n"), 1, 1,
+            vec![err("org.yaml", Some(9), "unknown key `visiblity` in `repositories[0]`; did you mean `visibility`?")]),
+        case("unknown mirror key", &with(&format!("{MIRROR}      is_enable: true\n")), 1, 1,
+            vec![err("org.yaml", Some(17), "unknown key `is_enable` in `repositories[1].mirror_params`; did you mean `is_enabled`?")]),
+        case("unknown repository key", &with("    notifications: []\n"), 1, 1,
+            vec![err("org.yaml", Some(9), "unknown key `notifications` in `repositories[0]`; did you mean `notification`?")]),
+        case("unknown top-level key", &format!("{BASE}team:\n  - name: devs\n"), 1, 1,
+            vec![err("org.yaml", Some(9), "unknown key `team` at the top level; did you mean `teams`?")]),
         case("old email key", &format!("{BASE}quay_organization_role_email: ops@example.com\n"), 0, 0,
             vec![warn("org.yaml", Some(9), "`quay_organization_role_email` is the old name of `quay_organization_email`")]),
         // Names.
@@ -342,7 +349,7 @@ fn human_output_shows_file_line_column_and_a_summary_last() {
     assert!(stdout.contains(&expected_error), "{stdout}");
     assert!(
         stdout.contains(&format!(
-            "{}:10:5: warning: unknown key `visiblity`",
+            "{}:10:5: error: unknown key `visiblity`",
             org.display()
         )),
         "{stdout}"
@@ -356,7 +363,7 @@ fn human_output_shows_file_line_column_and_a_summary_last() {
     );
     assert_eq!(
         stdout.lines().last(),
-        Some("1 error, 1 warning in 1 file"),
+        Some("2 errors, 0 warnings in 1 file"),
         "{stdout}"
     );
 }

@@ -669,11 +669,11 @@ fn all_exports_every_organization_with_a_superuser_token_only() {
     let run = export(&fixture, &["--all"]);
     run.expect_code(1);
     assert!(
-        run.stdout
-            .contains("✗ alices: failed: cannot read the organization: http://127.0.0.1:")
-            && run
-                .stdout
-                .contains("organization alices: Quay does not show its teams to this token"),
+        run.stdout.contains(&format!(
+            "✗ alices: failed: cannot read the organization: https://{QUAY1} (http://127.0.0.1:"
+        )) && run
+            .stdout
+            .contains("organization alices: Quay does not show its teams to this token"),
         "{}",
         run.stdout
     );

@@ -121,13 +121,10 @@ pub async fn execute(
         }
         Op::SetRepositoryState { repository, to, .. } => {
             if *to == RepoState::OrgMirror {
-                return Err(QuayError::Other {
-                    endpoint: client.endpoint().clone(),
-                    message: format!(
-                        "organization {org}, repository {repository}: the state ORG_MIRROR is set by \
+                return Err(client.error(format!(
+                    "organization {org}, repository {repository}: the state ORG_MIRROR is set by \
                          organization-level mirroring, not through the repository API"
-                    ),
-                });
+                )));
             }
             client.repos(org).change_state(repository, *to).await
         }
@@ -230,13 +227,10 @@ pub async fn execute(
             notification,
         } => {
             let Some(uuid) = &notification.uuid else {
-                return Err(QuayError::Other {
-                    endpoint: client.endpoint().clone(),
-                    message: format!(
+                return Err(client.error(format!(
                         "organization {org}, repository {repository}: cannot delete notification for {} without its Quay id",
                         url_for_display(&notification.url)
-                    ),
-                });
+                    )));
             };
             client.notifications(org, repository).delete(uuid).await
         }
@@ -340,6 +334,7 @@ fn mirror_credentials(
                 }),
                 None => Err(QuayError::MissingMirrorPassword {
                     endpoint: client.endpoint().clone(),
+                    via: client.via().cloned(),
                     organization: key.organization,
                     repository: key.repository,
                     username: key.username,

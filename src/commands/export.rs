@@ -40,9 +40,11 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
             args.endpoint
         ))
     })?;
-    // Requests go where `--endpoint-map` sends them; the token and the file name the endpoint
-    // as the user wrote it.
-    let connect = settings.route(&endpoint);
+    // Requests go where `--endpoint-map` sends them; the token, the messages and the file
+    // name the endpoint as the user wrote it.
+    settings
+        .check_endpoint_map([&endpoint])
+        .map_err(Error::Usage)?;
     let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
     if secrets.token(&endpoint).is_none() {
         // Adoption starts with export, before any organization file exists for `mqc login`
@@ -50,9 +52,8 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         let token = token_from_env_or_prompt(&endpoint, &settings.login_file)?;
         secrets.insert_token(endpoint.clone(), token);
     }
-    settings.route_tokens(&mut secrets);
-    let mut clients = session::clients(settings, &secrets, [&connect]);
-    let client = match clients.remove(&connect) {
+    let mut clients = session::clients(settings, &secrets, [&endpoint]);
+    let client = match clients.remove(&endpoint) {
         Some(Ok(client)) => client,
         Some(Err(reason)) => return Err(Error::other(reason)),
         None => return Err(Error::other(format!("no client for {endpoint}"))),
@@ -418,8 +419,8 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
         files: Vec::new(),
     };
     let variable = config::env_var_name(&need);
-    if let Some(value) = std::env::var_os(&variable).filter(|v| !v.is_empty()) {
-        return Ok(SecretString::from(value.to_string_lossy().into_owned()));
+    if let Some(token) = config::token_from_env(endpoint) {
+        return Ok(token);
     }
     if std::io::stdin().is_terminal() {
         return super::login::ask_on_terminal(&need);

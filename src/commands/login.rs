@@ -116,19 +116,30 @@ pub fn collect(
     let kept = needs.len() - to_ask.len();
     match source {
         Source::Env(lookup) => {
-            let mut missing = Vec::new();
+            let mut missing_tokens = Vec::new();
+            let mut missing_passwords = Vec::new();
             for need in &to_ask {
                 let name = env_var_name(need);
                 match lookup(&name).filter(|v| !v.is_empty()) {
                     Some(value) => insert(&mut secrets, need, SecretString::from(value)),
-                    None => missing.push(name),
+                    None if matches!(need, Need::Token { .. }) => missing_tokens.push(name),
+                    None => missing_passwords.push(name),
                 }
             }
-            if !missing.is_empty() {
+            if !missing_tokens.is_empty() {
                 return Err(Error::other(format!(
                     "these environment variables are missing or empty: {} (see `mqc login --list`)",
-                    missing.join(", ")
+                    missing_tokens.join(", ")
                 )));
+            }
+            // A job that only plans or deletes holds no registry passwords: only `create`
+            // sends them, and it refuses to start without them.
+            if !missing_passwords.is_empty() {
+                tracing::warn!(
+                    "these mirror passwords are not in the environment, so the login file lacks \
+                     them: {}; `mqc plan` and `mqc delete` do not need them, `mqc create` does",
+                    missing_passwords.join(", ")
+                );
             }
         }
         Source::Lines(input) => {
@@ -373,10 +384,11 @@ mod tests {
     }
 
     #[test]
-    fn env_source_lists_every_missing_variable() {
+    fn env_source_lists_every_missing_token() {
         let needs = [
             token("q1.example.com:8443"),
             token("q2.example.com"),
+            token("q3.example.com"),
             mirror(),
         ];
         let lookup = |name: &str| (name == "MQC_TOKEN_Q2_EXAMPLE_COM").then(|| "t2".to_string());
@@ -384,10 +396,22 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("MQC_TOKEN_Q1_EXAMPLE_COM_8443, MQC_MIRROR_PASSWORD_O_R_U"),
+            err.contains(
+                "missing or empty: MQC_TOKEN_Q1_EXAMPLE_COM_8443, MQC_TOKEN_Q3_EXAMPLE_COM (see"
+            ),
             "{err}"
         );
         assert!(!err.contains("t2"));
+    }
+
+    #[test]
+    fn env_source_without_mirror_passwords_still_writes_the_tokens() {
+        // A CI job that only plans holds the tokens, not the registry passwords.
+        let needs = [token("q1.example.com"), mirror()];
+        let lookup = |name: &str| (name == "MQC_TOKEN_Q1_EXAMPLE_COM").then(|| "t1".to_string());
+        let c = collect(&needs, None, false, Source::Env(&lookup)).unwrap();
+        assert_eq!(tok(&c.secrets, "q1.example.com").as_deref(), Some("t1"));
+        assert_eq!(c.secrets.mirror_keys().count(), 0);
     }
 
     #[test]

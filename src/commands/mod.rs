@@ -6,7 +6,7 @@ mod create;
 mod delete;
 mod export;
 pub mod login;
-mod session;
+pub(crate) mod session;
 
 use std::process::ExitCode;
 

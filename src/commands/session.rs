@@ -14,12 +14,13 @@ use crate::config::{self, Finding, SecretsUsed, Severity};
 use crate::error::Error;
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
-use crate::quay::{ClientOptions, Limiter, QuayClient, Whoami};
+use crate::quay::{endpoint_name, ClientOptions, Limiter, QuayClient, Whoami};
 use crate::report::RequestCount;
 use crate::settings::{Settings, TlsVerify};
 
-/// The organization files, filtered to the organizations asked for, with `--endpoint-map`
-/// applied. Prints the findings; refuses to go on when a file has errors.
+/// The organization files, filtered to the organizations asked for. Prints the findings;
+/// refuses to go on when a file has errors or `--endpoint-map` names an endpoint no file has.
+/// Endpoints stay as the files name them: [`clients`] sends their requests where the map says.
 pub fn load_organizations(
     settings: &Settings,
     only: &[String],
@@ -34,6 +35,9 @@ pub fn load_organizations(
         )));
     }
     let mut organizations = loaded.organizations;
+    settings
+        .check_endpoint_map(organizations.iter().flat_map(|o| &o.endpoints))
+        .map_err(Error::Usage)?;
     if !only.is_empty() {
         for name in only {
             if !organizations.iter().any(|o| &o.organization.name == name) {
@@ -44,11 +48,6 @@ pub fn load_organizations(
             }
         }
         organizations.retain(|o| only.contains(&o.organization.name));
-    }
-    for org in &mut organizations {
-        for endpoint in &mut org.endpoints {
-            *endpoint = settings.route(endpoint);
-        }
     }
     Ok(organizations)
 }
@@ -69,7 +68,10 @@ pub fn load_secrets(
     used: SecretsUsed,
 ) -> Result<Secrets, Error> {
     let mut secrets = config::load_login(&settings.login_file)?.unwrap_or_default();
-    settings.route_tokens(&mut secrets);
+    tokens_from_env(
+        &mut secrets,
+        organizations.iter().flat_map(|o| &o.endpoints),
+    );
     let findings = config::check_secrets(organizations, &secrets, &settings.login_file, used);
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -79,6 +81,23 @@ pub fn load_secrets(
         )));
     }
     Ok(secrets)
+}
+
+/// Fills in, from `MQC_TOKEN_<HOST>`, the token of every endpoint the login file has none for:
+/// a CI job can hold its tokens in the environment alone. The login file wins where both
+/// have one, as with `mqc export`.
+pub fn tokens_from_env<'a>(
+    secrets: &mut Secrets,
+    endpoints: impl IntoIterator<Item = &'a Endpoint>,
+) {
+    for endpoint in endpoints {
+        if secrets.token(endpoint).is_some() {
+            continue;
+        }
+        if let Some(token) = config::token_from_env(endpoint) {
+            secrets.insert_token(endpoint.clone(), token);
+        }
+    }
 }
 
 /// Every target: each organization on each of its endpoints, with the file it comes from,
@@ -129,24 +148,34 @@ pub fn clients<'a>(
         if clients.contains_key(endpoint) {
             continue;
         }
-        if endpoint.is_plain_http() {
-            warn!(
-                "{endpoint} is plain http: its token travels in clear text; use https outside labs"
-            );
+        let via = settings.route(endpoint);
+        let name = endpoint_name(endpoint, Some(&via).filter(|v| *v != endpoint));
+        if via.is_plain_http() {
+            warn!("{name} is plain http: its token travels in clear text; use https outside labs");
         }
         let client = match secrets.token(endpoint) {
             None => Err(format!(
-                "no token for {endpoint} in the login file: run `mqc login`"
+                "no token for {name} in the login file: run `mqc login`"
             )),
-            Some(token) => {
-                QuayClient::new(endpoint.clone(), token.clone(), &options, limiter.clone())
-                    .map_err(|e| e.to_string())
-            }
+            Some(token) => QuayClient::routed(
+                endpoint.clone(),
+                Some(via),
+                token.clone(),
+                &options,
+                limiter.clone(),
+            )
+            .map_err(|e| e.to_string()),
         };
         clients.insert(endpoint.clone(), client);
     }
     if settings.tls == TlsVerify::Insecure {
-        let names: Vec<String> = clients.keys().map(|e| e.to_string()).collect();
+        let names: Vec<String> = clients
+            .iter()
+            .map(|(e, c)| {
+                c.as_ref()
+                    .map_or_else(|_| e.to_string(), QuayClient::endpoint_name)
+            })
+            .collect();
         warn!(
             "TLS verification is off (--tls-verify false) for {}: anyone on the path can read the \
              tokens; use --ca-cert instead outside labs",

@@ -170,7 +170,7 @@ impl Decoder<'_> {
         true
     }
 
-    /// Checks that `node` is a map, warns about unknown keys, reports duplicates, and records
+    /// Checks that `node` is a map, reports unknown and duplicate keys as errors, and records
     /// the position of every known value.
     fn fields<'n>(
         &mut self,
@@ -233,14 +233,14 @@ impl Decoder<'_> {
                     } else {
                         format!("in `{path}`")
                     };
+                    // An error, not a warning: a misspelled key would otherwise leave its
+                    // default in force (`visibilty: private` making a repository public).
                     let message = match suggest(key, valid) {
-                        Some(s) => {
-                            format!("unknown key `{key}` {where_} is ignored; did you mean `{s}`?")
-                        }
-                        None => format!("unknown key `{key}` {where_} is ignored"),
+                        Some(s) => format!("unknown key `{key}` {where_}; did you mean `{s}`?"),
+                        None => format!("unknown key `{key}` {where_}"),
                     };
                     self.push(
-                        Finding::warning(self.file, Some(key_node.pos), message)
+                        Finding::error(self.file, Some(key_node.pos), message)
                             .with_hint(format!("keys allowed here: {}", valid.join(", "))),
                     );
                     continue;
@@ -499,6 +499,14 @@ impl Decoder<'_> {
             if repo.mirror == Some(true) || mirror_given_but_invalid {
                 repo.mirror_params = self.mirror(params, &f.path("mirror_params"));
             } else {
+                // Ignored, but a misspelt key in it is still an error: it would be silently
+                // lost the day `mirror` is switched to true.
+                let _ = self.fields(
+                    params,
+                    &f.path("mirror_params"),
+                    "a map of mirror settings",
+                    keys::MIRROR,
+                );
                 self.push(
                     Finding::warning(
                         self.file,

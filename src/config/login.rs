@@ -155,6 +155,19 @@ impl LoginReader<'_> {
         );
     }
 
+    /// An unknown key is an error, as in organization files: a misspelled `quay_token` would
+    /// otherwise look like a missing token, a misspelled section like an empty one.
+    fn unknown_key(&mut self, pos: Pos, key: &str, where_: &str, valid: &[&'static str]) {
+        let message = match super::decode::suggest(key, valid) {
+            Some(s) => format!("unknown key `{key}` {where_}; did you mean `{s}`?"),
+            None => format!("unknown key `{key}` {where_}"),
+        };
+        self.findings.push(
+            Finding::error(self.path, Some(pos), message)
+                .with_hint(format!("keys allowed here: {}", valid.join(", "))),
+        );
+    }
+
     fn entries<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Rc<Node>, Rc<Node>)]> {
         match &node.kind {
             Kind::Map(entries) => Some(entries),
@@ -183,18 +196,13 @@ impl LoginReader<'_> {
     }
 
     /// The text values of `keys` in one list item, in order; `None` after reporting a problem.
-    fn record(&mut self, node: &Node, what: &str, keys: &[&str]) -> Option<Vec<String>> {
+    fn record(&mut self, node: &Node, what: &str, keys: &[&'static str]) -> Option<Vec<String>> {
         let entries = self.entries(node, what)?;
         let mut values: Vec<Option<String>> = vec![None; keys.len()];
         for (k, v) in entries {
             let key = k.scalar().map(|s| s.value.as_str()).unwrap_or("");
             let Some(i) = keys.iter().position(|known| *known == key) else {
-                tracing::warn!(
-                    "{}:{}:{}: unknown key `{key}` in the login file is ignored",
-                    self.path.display(),
-                    k.pos.line,
-                    k.pos.column
-                );
+                self.unknown_key(k.pos, key, &format!("in {what}"), keys);
                 continue;
             };
             match v.scalar().filter(|s| !s.is_null()) {
@@ -270,11 +278,11 @@ impl LoginReader<'_> {
                         );
                     }
                 }
-                other => tracing::warn!(
-                    "{}:{}:{}: unknown key `{other}` in the login file is ignored",
-                    self.path.display(),
-                    k.pos.line,
-                    k.pos.column
+                other => self.unknown_key(
+                    k.pos,
+                    other,
+                    "at the top level of the login file",
+                    &["quay_endpoint_login", "mirror_repository"],
                 ),
             }
         }
@@ -419,6 +427,17 @@ pub fn env_var_name(need: &Need) -> String {
     }
 }
 
+/// The token `MQC_TOKEN_<HOST>` holds for `endpoint`, if it is set and not empty.
+pub fn token_from_env(endpoint: &Endpoint) -> Option<SecretString> {
+    let need = Need::Token {
+        endpoint: endpoint.clone(),
+        files: Vec::new(),
+    };
+    std::env::var_os(env_var_name(&need))
+        .filter(|v| !v.is_empty())
+        .map(|v| SecretString::from(v.to_string_lossy().into_owned()))
+}
+
 impl Need {
     /// Whether `secrets` already hold this need.
     pub fn is_met(&self, secrets: &Secrets) -> bool {
@@ -454,24 +473,27 @@ pub fn check_secrets(
     missing_secrets(orgs, secrets, login_file, true, used)
 }
 
-/// [`check_secrets`], also when the login file does not exist (`None`): then every need is
-/// reported, and one note says how to create the file.
+/// [`check_secrets`], also when the login file does not exist (`exists` false; `secrets` then
+/// holds only what the environment gave): every need still missing is reported, and one note
+/// says how to create the file.
 pub fn check_login(
     orgs: &[DesiredOrganization],
-    secrets: Option<&Secrets>,
+    secrets: &Secrets,
+    exists: bool,
     login_file: &Path,
 ) -> Vec<Finding> {
-    match secrets {
-        Some(secrets) => check_secrets(
+    if exists {
+        check_secrets(
             orgs,
             secrets,
             login_file,
             SecretsUsed::TokensAndMirrorPasswords,
-        ),
-        None => {
+        )
+    } else {
+        {
             let mut findings = missing_secrets(
                 orgs,
-                &Secrets::default(),
+                secrets,
                 login_file,
                 false,
                 SecretsUsed::TokensAndMirrorPasswords,
@@ -634,6 +656,36 @@ mod tests {
         assert!(findings[0].message.contains("`quay_token`"));
         assert_eq!(findings[1].line, Some(5));
         assert!(findings[1].message.contains("lacks `repository`"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_suggestion() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("login.yaml");
+        fs::write(&path, "quay_endpoint_login:\n  - quay_endpoint: q.example.com\n    quay_token: tok-SECRET-1\n    quay_tokn: tok-SECRET-2\nmirror_repositories: []\n").unwrap();
+        let err = load_login(&path).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+        let ConfigError::Login { findings, .. } = err else {
+            panic!("not a login error")
+        };
+        let messages: Vec<(Option<usize>, &str)> = findings
+            .iter()
+            .map(|f| (f.line, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    Some(4),
+                    "unknown key `quay_tokn` in `quay_endpoint_login[0]`; did you mean `quay_token`?"
+                ),
+                (
+                    Some(5),
+                    "unknown key `mirror_repositories` at the top level of the login file; did you mean `mirror_repository`?"
+                ),
+            ]
+        );
+        assert!(findings.iter().all(Finding::is_error));
     }
 
     #[test]

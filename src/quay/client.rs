@@ -64,8 +64,11 @@ pub struct QuayClient {
 }
 
 struct Inner {
+    /// The endpoint as the organization files name it: messages use it.
     endpoint: Endpoint,
-    /// The endpoint as a parsed URL, the base of every request's URL.
+    /// Where `--endpoint-map` sends this endpoint's requests, when it does.
+    via: Option<Arc<Endpoint>>,
+    /// The URL requests go to (`via`, or the endpoint), parsed: the base of every request's URL.
     base_url: reqwest::Url,
     token: SecretString,
     /// `Bearer <token>`, built once and marked sensitive (never shown by `Debug`).
@@ -219,6 +222,19 @@ impl QuayClient {
         options: &ClientOptions,
         limiter: Arc<Limiter>,
     ) -> Result<QuayClient, QuayError> {
+        Self::routed(endpoint, None, token, options, limiter)
+    }
+
+    /// [`QuayClient::new`] for an endpoint whose requests go to `via` instead
+    /// (`--endpoint-map`). Messages name the endpoint, then `via` in parentheses.
+    pub fn routed(
+        endpoint: Endpoint,
+        via: Option<Endpoint>,
+        token: SecretString,
+        options: &ClientOptions,
+        limiter: Arc<Limiter>,
+    ) -> Result<QuayClient, QuayError> {
+        let via = via.filter(|v| *v != endpoint).map(Arc::new);
         let max_connections = options.max_connections.max(1);
         // Root certificates: rustls with the compiled-in webpki (Mozilla) roots, so mqc
         // behaves the same in a minimal container image without a system CA store; internal
@@ -245,11 +261,11 @@ impl QuayClient {
             endpoint: endpoint.clone(),
             message: format!("cannot set up the HTTP client: {}", error_chain(&err)),
         })?;
-        let base_url =
-            reqwest::Url::parse(endpoint.base_url()).map_err(|err| QuayError::Setup {
-                endpoint: endpoint.clone(),
-                message: format!("the endpoint is not a valid URL: {err}"),
-            })?;
+        let target = via.as_deref().unwrap_or(&endpoint);
+        let base_url = reqwest::Url::parse(target.base_url()).map_err(|err| QuayError::Setup {
+            endpoint: endpoint.clone(),
+            message: format!("the endpoint is not a valid URL: {err}"),
+        })?;
         let mut authorization = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
             .map_err(|_| QuayError::Setup {
                 endpoint: endpoint.clone(),
@@ -261,6 +277,7 @@ impl QuayClient {
         Ok(QuayClient {
             inner: Arc::new(Inner {
                 endpoint,
+                via,
                 base_url,
                 token,
                 authorization,
@@ -289,6 +306,25 @@ impl QuayClient {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.inner.endpoint
+    }
+
+    /// An error of this endpoint that no single request explains.
+    pub fn error(&self, message: String) -> QuayError {
+        QuayError::Other {
+            endpoint: self.inner.endpoint.clone(),
+            via: self.inner.via.clone(),
+            message,
+        }
+    }
+
+    /// Where `--endpoint-map` sends this endpoint's requests, if it does.
+    pub fn via(&self) -> Option<&Arc<Endpoint>> {
+        self.inner.via.as_ref()
+    }
+
+    /// The endpoint for messages: as the files name it, the mapped URL after it if any.
+    pub fn endpoint_name(&self) -> String {
+        super::error::endpoint_name(&self.inner.endpoint, self.inner.via.as_deref())
     }
 
     pub fn stats(&self) -> RequestStats {
@@ -350,6 +386,7 @@ impl QuayClient {
     async fn send_unredacted(&self, call: &Call) -> Result<Answer, QuayError> {
         let ctx = RequestContext {
             endpoint: self.inner.endpoint.clone(),
+            via: self.inner.via.clone(),
             method: call.method.clone(),
             path: call.path.clone(),
             idempotent: call.idempotent,
@@ -360,6 +397,7 @@ impl QuayClient {
             Some(Err(message)) => {
                 return Err(QuayError::Other {
                     endpoint: ctx.endpoint,
+                    via: ctx.via,
                     message: format!(
                         "{} {}: cannot encode the request: {message}",
                         ctx.method, ctx.path

@@ -4,6 +4,7 @@
 //! own message, never headers or request bodies.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -14,7 +15,10 @@ use crate::model::Endpoint;
 /// The request a failure belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestContext {
+    /// The endpoint as the organization files name it.
     pub endpoint: Endpoint,
+    /// Where `--endpoint-map` sent the request instead, if it did (shared: errors stay small).
+    pub via: Option<Arc<Endpoint>>,
     pub method: Method,
     /// Path without the query string, e.g. `/api/v1/organization/acme/robots/ci`.
     pub path: String,
@@ -22,9 +26,24 @@ pub struct RequestContext {
     pub idempotent: bool,
 }
 
+impl RequestContext {
+    /// The endpoint as the files name it, and the mapped URL after it in parentheses.
+    pub fn endpoint_name(&self) -> String {
+        endpoint_name(&self.endpoint, self.via.as_deref())
+    }
+}
+
+/// `endpoint`, or `endpoint (via)` when `--endpoint-map` sends its requests elsewhere.
+pub fn endpoint_name(endpoint: &Endpoint, via: Option<&Endpoint>) -> String {
+    match via {
+        Some(via) => format!("{endpoint} ({via})"),
+        None => endpoint.to_string(),
+    }
+}
+
 impl fmt::Display for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} {}", self.endpoint, self.method, self.path)
+        write!(f, "{}: {} {}", self.endpoint_name(), self.method, self.path)
     }
 }
 
@@ -34,7 +53,7 @@ pub enum QuayError {
     /// 401, or a write refused by Quay's CSRF check: Quay treats a bad token as anonymous.
     #[error(
         "the token for {} is invalid or expired: run `mqc login` ({} {} was refused)",
-        ctx.endpoint, ctx.method, ctx.path
+        ctx.endpoint_name(), ctx.method, ctx.path
     )]
     InvalidToken { ctx: RequestContext },
     /// 403 for an authenticated token: the user lacks the right or the token the scope.
@@ -84,16 +103,22 @@ pub enum QuayError {
     #[error("{endpoint}: {message}")]
     Setup { endpoint: Endpoint, message: String },
     /// A mirror declares a registry user but the login file has no password for it.
-    #[error("{endpoint}: organization {organization}, repository {repository}: no mirror password for registry user {username} in the login file: run `mqc login`")]
+    #[error("{}: organization {organization}, repository {repository}: no mirror password for registry user {username} in the login file: run `mqc login`", endpoint_name(endpoint, via.as_deref()))]
     MissingMirrorPassword {
         endpoint: Endpoint,
+        via: Option<Arc<Endpoint>>,
         organization: String,
         repository: String,
         username: String,
     },
     /// Anything else that stops an operation, with a message that says what and where.
-    #[error("{endpoint}: {message}")]
-    Other { endpoint: Endpoint, message: String },
+    #[error("{}: {message}", endpoint_name(endpoint, via.as_deref()))]
+    Other {
+        endpoint: Endpoint,
+        /// Where `--endpoint-map` sent the endpoint's requests, if it did.
+        via: Option<Arc<Endpoint>>,
+        message: String,
+    },
 }
 
 impl QuayError {
@@ -368,6 +393,7 @@ mod tests {
 
     fn ctx(method: Method, path: &str) -> RequestContext {
         RequestContext {
+            via: None,
             endpoint: Endpoint::parse("https://quay.example.com").unwrap(),
             method,
             path: path.to_string(),
