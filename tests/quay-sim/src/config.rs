@@ -179,6 +179,20 @@ impl TokenSpec {
 /// The superuser that always exists.
 pub const SUPERUSER: &str = "admin";
 
+/// A real Quay's capacity: its worker count and what one authenticated request costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub workers: usize,
+    pub cost: Duration,
+}
+
+/// nginx's `limit_req` in front of the API: requests per second and burst, `nodelay`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimitSpec {
+    pub rate: f64,
+    pub burst: u32,
+}
+
 /// The token `Config::default()` accepts (superuser `admin`, every scope).
 pub const DEFAULT_TOKEN: &str = "admin-token";
 
@@ -196,6 +210,11 @@ pub struct Config {
     pub fault_rate: f64,
     /// Share (0..=1) of API requests answered with nginx's 429 page.
     pub throttle_rate: f64,
+    /// `--workers N --cost-ms C`: at most N requests are served at once, each authenticated one
+    /// for C (an anonymous one for C/15); the others queue. `None`: no capacity limit.
+    pub capacity: Option<Capacity>,
+    /// `--rate-limit R --burst B`: nginx's `limit_req` per client address on `/api/`.
+    pub rate_limit: Option<RateLimitSpec>,
     /// Seed of the random numbers (faults, tokens, uuids): same seed, same answers.
     pub seed: u64,
     pub tls: bool,
@@ -217,6 +236,8 @@ impl Default for Config {
             latency: Duration::ZERO,
             fault_rate: 0.0,
             throttle_rate: 0.0,
+            capacity: None,
+            rate_limit: None,
             seed: 0,
             tls: false,
             ldap: false,

@@ -15,6 +15,7 @@
 
 mod api;
 mod auth;
+mod capacity;
 pub mod config;
 pub mod model;
 mod names;
@@ -28,8 +29,10 @@ mod snapshot;
 mod stats;
 mod tls;
 
-pub use config::{Config, QuayVersion, Scope, TokenSpec, DEFAULT_TOKEN, SUPERUSER};
+pub use config::{
+    Capacity, Config, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN, SUPERUSER,
+};
 pub use model::{RepoRole, TeamRole};
 pub use server::Server;
 pub use sim::{QuaySim, SimError, Visibility};
-pub use stats::Stats;
+pub use stats::{QueueWait, Stats};

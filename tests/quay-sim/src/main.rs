@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use quay_sim::{Config, QuayVersion, Server, TokenSpec};
+use quay_sim::{Capacity, Config, QuayVersion, RateLimitSpec, Server, TokenSpec};
 
 /// A stateful emulator of the Quay REST API v1 subset mqc uses.
 #[derive(Debug, Parser)]
@@ -32,6 +32,21 @@ struct Args {
     /// Share (0..1) of API requests answered with nginx's 429 page (no Retry-After).
     #[arg(long, default_value_t = 0.0, value_parser = parse_rate)]
     throttle_rate: f64,
+    /// Serve at most N API requests at once (a real Quay's gunicorn workers); others queue.
+    /// With --cost-ms.
+    #[arg(long, value_name = "N", requires = "cost_ms", value_parser = clap::value_parser!(u32).range(1..))]
+    workers: Option<u32>,
+    /// With --workers: how long an authenticated request holds a worker (a real 2-core Quay:
+    /// ≈280 ms of bcrypt per request); an anonymous one holds it for a fifteenth of that.
+    #[arg(long, value_name = "MS", requires = "workers")]
+    cost_ms: Option<u64>,
+    /// nginx's `limit_req … nodelay` on /api/ per client address, in requests per second
+    /// (Quay's stock config: 5). Beyond the burst: nginx's 429 page, no Retry-After.
+    #[arg(long, value_name = "R", requires = "burst")]
+    rate_limit: Option<f64>,
+    /// With --rate-limit: requests allowed beyond the rate at once (Quay's stock config: 25).
+    #[arg(long, value_name = "B", requires = "rate_limit")]
+    burst: Option<u32>,
     /// Seed for faults, tokens and uuids (default: from the clock).
     #[arg(long)]
     seed: Option<u64>,
@@ -78,6 +93,17 @@ fn main() -> ExitCode {
         latency: Duration::from_millis(args.latency_ms),
         fault_rate: args.fault_rate,
         throttle_rate: args.throttle_rate,
+        capacity: args
+            .workers
+            .zip(args.cost_ms)
+            .map(|(workers, cost)| Capacity {
+                workers: workers as usize,
+                cost: Duration::from_millis(cost),
+            }),
+        rate_limit: args
+            .rate_limit
+            .zip(args.burst)
+            .map(|(rate, burst)| RateLimitSpec { rate, burst }),
         seed,
         tls: args.tls,
         ldap: args.ldap,

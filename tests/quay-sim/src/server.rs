@@ -2,11 +2,12 @@
 //! counts connections, injected latency/faults/throttling in front of the API, and the
 //! `/_sim/` control endpoints.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::{header, Method, Request, Response, StatusCode};
@@ -20,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::api::{self, ApiRequest};
+use crate::capacity::{RateLimit, Workers};
 use crate::config::Config;
 use crate::model::State;
 use crate::reply::Reply;
@@ -31,6 +33,10 @@ use crate::{snapshot, tls};
 /// Everything the request handlers share.
 pub struct Shared {
     pub config: Config,
+    /// `--workers`/`--cost-ms`: the worker pool every API request goes through.
+    workers: Option<Workers>,
+    /// `--rate-limit`/`--burst`: the emulated nginx limit on `/api/`.
+    rate_limit: Option<RateLimit>,
     state: Mutex<State>,
     pub counters: Counters,
     fault_rng: Mutex<Rng>,
@@ -88,6 +94,8 @@ impl Server {
             None
         };
         let shared = Arc::new(Shared {
+            workers: config.capacity.map(|c| Workers::new(c.workers, c.cost)),
+            rate_limit: config.rate_limit.map(|r| RateLimit::new(r.rate, r.burst)),
             state: Mutex::new(State::new(&config)),
             counters: Counters::default(),
             fault_rng: Mutex::new(Rng::new(config.seed)),
@@ -154,7 +162,7 @@ async fn accept_loop(
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => return,
         };
-        let Ok((stream, _)) = accepted else {
+        let Ok((stream, peer)) = accepted else {
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -163,6 +171,7 @@ async fn accept_loop(
         tokio::spawn(async move {
             let connection = Arc::new(Connection {
                 shared: Arc::clone(&shared),
+                peer: peer.ip(),
                 counted: AtomicBool::new(false),
             });
             let service_connection = Arc::clone(&connection);
@@ -192,6 +201,8 @@ async fn accept_loop(
 /// One TCP connection. It counts toward `max_connections` from its first API request on.
 struct Connection {
     shared: Arc<Shared>,
+    /// The client's address: nginx's rate limit is per address.
+    peer: IpAddr,
     counted: AtomicBool,
 }
 
@@ -235,9 +246,19 @@ impl Connection {
             _ => format!("{method} {path}"),
         };
         let _in_flight = shared.counters.begin_request(method.as_str(), route_key);
+        // nginx decides on arrival, before the application sees the request.
+        let admitted = !raw_path.starts_with("/api/")
+            || shared
+                .rate_limit
+                .as_ref()
+                .is_none_or(|limit| limit.admit(self.peer, Instant::now()));
 
         if !shared.config.latency.is_zero() {
             tokio::time::sleep(shared.config.latency).await;
+        }
+        if !admitted {
+            shared.counters.rate_limited();
+            return Ok(to_response(Reply::nginx(429)));
         }
         let (draw, kind) = shared.draw();
         if draw < shared.config.fault_rate {
@@ -284,8 +305,16 @@ impl Connection {
                     token,
                     base_url,
                 };
-                let mut state = shared.state();
-                api::handle(&mut state, &route, &request)
+                let handle = || api::handle(&mut shared.state(), &route, &request);
+                match &shared.workers {
+                    None => handle(),
+                    Some(workers) => {
+                        let authenticated = request.token.is_some();
+                        let (reply, served) = workers.serve(authenticated, handle).await;
+                        shared.counters.served(served);
+                        reply
+                    }
+                }
             }
             // The Location is the path as it was sent, still percent-encoded, plus the slash: the
             // router's decoded path could hold a line break (not a header) or a `?`.

@@ -125,10 +125,13 @@ async fn stats_count_exactly_what_was_sent() {
     assert_eq!(
         keys,
         [
+            "busy_ms",
             "by_method",
             "by_route",
             "max_connections",
             "max_in_flight",
+            "queue_wait_ms",
+            "rate_limited",
             "requests",
             "writes"
         ]
@@ -219,6 +222,60 @@ async fn throttling_answers_nginx_429_without_retry_after() {
     }
     assert_eq!(sim.stats().requests, 5);
     assert!(sim.state()["organizations"].as_object().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_rate_limit_passes_the_burst_then_answers_nginx_429() {
+    // Quay's stock nginx: `limit_req … burst=25 nodelay`. A rate this low drains nothing
+    // while the test runs, so exactly the first request and the burst pass.
+    let sim = sim_with(|c| {
+        c.rate_limit = Some(quay_sim::RateLimitSpec {
+            rate: 0.001,
+            burst: 25,
+        })
+    });
+    let api = Api::new(&sim, ADMIN);
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        let answer = api.get("/api/v1/user/").await;
+        if answer.status == 429 {
+            answer.assert_html(429, "429 Too Many Requests");
+            assert_eq!(answer.retry_after, None);
+        }
+        statuses.push(answer.status);
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 26);
+    assert!(statuses[26..].iter().all(|s| *s == 429), "{statuses:?}");
+    let stats = sim.stats();
+    assert_eq!((stats.requests, stats.rate_limited), (30, 4));
+    // Only `/api/` is limited: the control endpoints still answer.
+    assert!(sim.state()["organizations"].is_object());
+}
+
+#[tokio::test]
+async fn workers_queue_requests_beyond_their_number() {
+    let sim = sim_with(|c| {
+        c.capacity = Some(quay_sim::Capacity {
+            workers: 1,
+            cost: std::time::Duration::from_millis(30),
+        })
+    });
+    let api = Api::new(&sim, ADMIN);
+    let anonymous = Api::anonymous(&sim);
+    let (a, b, c) = tokio::join!(
+        api.get("/api/v1/user/"),
+        api.get("/api/v1/user/"),
+        api.get("/api/v1/user/")
+    );
+    assert_eq!((a.status, b.status, c.status), (200, 200, 200));
+    assert_eq!(anonymous.get("/api/v1/discovery").await.status, 200);
+    let stats = sim.stats();
+    // Three authenticated requests of 30 ms and one anonymous of 30/15 ms.
+    assert_eq!(stats.busy_ms, 92);
+    // With one worker, the last of three waits for the two before it (at least 60 ms).
+    assert!(stats.queue_wait_ms.max >= 60, "{stats:?}");
+    sim.reset_stats();
+    assert_eq!(sim.stats().queue_wait_ms, quay_sim::QueueWait::default());
 }
 
 #[tokio::test]
