@@ -174,6 +174,21 @@ pub fn format_start_date(at: OffsetDateTime) -> String {
     )
 }
 
+/// A PUT body with only the registry credentials (Quay needs both keys to set a password).
+struct CredentialsOnly<'a> {
+    username: &'a str,
+    password: &'a SecretString,
+}
+
+impl Serialize for CredentialsOnly<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("external_registry_username", self.username)?;
+        map.serialize_entry("external_registry_password", self.password.expose_secret())?;
+        map.end()
+    }
+}
+
 #[derive(Serialize)]
 struct ProxyOnly<'a> {
     external_registry_config: ProxyOnlyConfig<'a>,
@@ -247,6 +262,21 @@ impl MirrorHandler<'_> {
         };
         self.client
             .send(Call::put(self.path()).json(&body))
+            .await
+            .map(drop)
+    }
+
+    /// PUT with only `external_registry_username` and `external_registry_password`: re-sends
+    /// the credentials (a rotated password) and touches nothing else — no robot, so Quay does
+    /// not re-grant it `write`.
+    pub async fn update_credentials(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<(), QuayError> {
+        let body = CredentialsOnly { username, password };
+        self.client
+            .send(Call::put(self.path()).json(&body).secret(Some(password)))
             .await
             .map(drop)
     }
@@ -346,6 +376,20 @@ mod tests {
             json!({"http_proxy": null, "https_proxy": null, "no_proxy": null})
         );
         assert!(body.get("sync_start_date").is_none());
+    }
+
+    #[test]
+    fn a_credentials_only_body_has_both_keys_and_nothing_else() {
+        let password = SecretString::from("s3cret");
+        let body = serde_json::to_value(CredentialsOnly {
+            username: "puller",
+            password: &password,
+        })
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({"external_registry_username": "puller", "external_registry_password": "s3cret"})
+        );
     }
 
     #[test]
