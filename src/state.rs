@@ -168,10 +168,12 @@ pub async fn read_organization(
         .filter(|name| scope.reads_members(name, synced.contains(*name)))
         .cloned()
         .collect();
-    let every_mirror = scope
-        .robots_kept
-        .as_ref()
-        .is_some_and(|kept| organization.robots.keys().any(|robot| !kept.contains(robot)));
+    let every_mirror = scope.robots_kept.as_ref().is_some_and(|kept| {
+        organization
+            .robots
+            .keys()
+            .any(|robot| !kept.contains(robot))
+    });
     let repos_to_read: Vec<(String, RepoReads)> = organization
         .repositories
         .iter()

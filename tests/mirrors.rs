@@ -89,8 +89,14 @@ fn a_mirror_robot_with_write_or_admin_through_a_team_converges_in_one_run() {
                 r["user_permissions"], first.stdout
             );
         }
-        assert_eq!(repo(&state, "alpine")["team_permissions"]["admins"], "admin");
-        assert_eq!(repo(&state, "busybox")["team_permissions"]["writers"], "write");
+        assert_eq!(
+            repo(&state, "alpine")["team_permissions"]["admins"],
+            "admin"
+        );
+        assert_eq!(
+            repo(&state, "busybox")["team_permissions"]["writers"],
+            "write"
+        );
         assert_converged(&state, &orgs_on(&fixture.desired(), ENDPOINT), "admin");
         // mqc granted the two Quay skips, and not the one Quay adds by itself.
         for (name, granted) in [("alpine", true), ("busybox", true), ("plain", false)] {
@@ -220,9 +226,7 @@ fn prune_robots_keeps_a_robot_a_disabled_mirror_names_and_says_why() {
     // A robot no mirror names is still pruned.
     sim.create_robot(ORG, "stray", "").unwrap();
     sim.reset_stats();
-    fixture
-        .mqc(&["create", "--prune", "robots"])
-        .expect_code(0);
+    fixture.mqc(&["create", "--prune", "robots"]).expect_code(0);
     assert_eq!(route(&sim, ROBOT_DELETE), 1);
     let state = sim.state();
     assert!(state["organizations"][ORG]["robots"]["stray"].is_null());
@@ -306,7 +310,11 @@ fn resend_mirror_credentials_sends_a_rotated_password_once_per_mirror() {
         "{}",
         plan.stdout
     );
-    assert!(!plan.stdout.contains("anonymous: credentials"), "{}", plan.stdout);
+    assert!(
+        !plan.stdout.contains("anonymous: credentials"),
+        "{}",
+        plan.stdout
+    );
 
     sim.reset_stats();
     let run = fixture.mqc(&["create", "--resend-mirror-credentials", "--output", "json"]);
@@ -316,7 +324,10 @@ fn resend_mirror_credentials_sends_a_rotated_password_once_per_mirror() {
     // One write per mirror with a username, nothing else (no sync, no robot re-grant).
     assert_eq!(sim.stats().writes, 2, "{:?}", sim.stats());
     assert_eq!(route(&sim, &format!("PUT {MIRROR_ROUTE}")), 2);
-    assert_eq!(stored_passwords(&sim), ["rotated-password", "rotated-password"]);
+    assert_eq!(
+        stored_passwords(&sim),
+        ["rotated-password", "rotated-password"]
+    );
 
     // Without the flag, all quiet again.
     sim.reset_stats();

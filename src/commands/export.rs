@@ -566,7 +566,11 @@ mod tests {
     #[test]
     fn the_mirror_robots_write_stays_when_a_team_gives_it_write_or_admin() {
         // Quay then grants nothing with the mirror: only the file brings the write elsewhere.
-        for (team_role, kept) in [(Role::Read, false), (Role::Write, true), (Role::Admin, true)] {
+        for (team_role, kept) in [
+            (Role::Read, false),
+            (Role::Write, true),
+            (Role::Admin, true),
+        ] {
             for team_name in ["maintainers", "owners"] {
                 let mut org = Organization::default();
                 org.teams.insert(

@@ -321,20 +321,23 @@ fn mirror<'a>(
                     granted = Some(mirror.robot.as_str());
                 }
             }
-            let resend = options.resend_mirror_credentials && !configured;
-            if let (true, Some(username)) = (resend, &mirror.username) {
-                planner.push(Op::ResendMirrorCredentials {
-                    repository: name.to_string(),
-                    username: username.clone(),
-                });
-            }
+            let resent = match &mirror.username {
+                Some(username) if options.resend_mirror_credentials && !configured => {
+                    planner.push(Op::ResendMirrorCredentials {
+                        repository: name.to_string(),
+                        username: username.clone(),
+                    });
+                    true
+                }
+                _ => false,
+            };
             if have.state != RepoState::Mirror {
                 planner.push(Op::SetRepositoryState {
                     repository: name.to_string(),
                     from: have.state,
                     to: RepoState::Mirror,
                 });
-            } else if !configured && !(resend && mirror.username.is_some()) {
+            } else if !configured && !resent {
                 planner.unchanged(1);
             }
         }

@@ -414,20 +414,27 @@ fn quay_skips_the_mirror_grant_when_a_team_gives_the_robot_write_or_admin() {
     // A team with read, or a team the robot is not in: Quay grants it, mqc sends nothing.
     for (role, in_team) in [(Role::Read, true), (Role::Admin, false)] {
         let plan = diff(&mirror_robot_in_team(role, in_team), None);
-        assert!(!grants_writer(&plan), "{role:?} {in_team}: {:?}", plan.changes);
+        assert!(
+            !grants_writer(&plan),
+            "{role:?} {in_team}: {:?}",
+            plan.changes
+        );
     }
 }
 
 #[test]
 fn the_mirror_grant_follows_the_teams_as_read_when_the_file_does_not_declare_them() {
     // Membership read from Quay (team declared without members).
-    let desired = org().robot("writer", "").team("devs", team(TeamRole::Member)).repo(
-        "alpine",
-        repo()
-            .robots(&[("writer", Role::Write)])
-            .teams(&[("devs", Role::Admin)])
-            .mirror(mirror("writer")),
-    );
+    let desired = org()
+        .robot("writer", "")
+        .team("devs", team(TeamRole::Member))
+        .repo(
+            "alpine",
+            repo()
+                .robots(&[("writer", Role::Write)])
+                .teams(&[("devs", Role::Admin)])
+                .mirror(mirror("writer")),
+        );
     let actual = |members: &[&str]| {
         quay_org()
             .robot("writer", "")
@@ -459,7 +466,10 @@ fn the_mirror_grant_follows_the_teams_as_read_when_the_file_does_not_declare_the
             .repo("alpine", unread.clone())
     };
     assert!(!grants_writer(&diff(&desired, Some(&with_team(Some(&[]))))));
-    assert!(grants_writer(&diff(&desired, Some(&with_team(Some(&["writer"]))))));
+    assert!(grants_writer(&diff(
+        &desired,
+        Some(&with_team(Some(&["writer"])))
+    )));
     assert!(grants_writer(&diff(&desired, Some(&with_team(None)))));
 }
 
