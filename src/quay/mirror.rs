@@ -132,18 +132,7 @@ impl Serialize for MirrorRequest {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("is_enabled", &self.is_enabled)?;
         map.serialize_entry("external_reference", &self.external_reference)?;
-        match &self.credentials {
-            MirrorCredentials::Omit => {}
-            MirrorCredentials::Clear => {
-                map.serialize_entry("external_registry_username", &None::<&str>)?;
-                map.serialize_entry("external_registry_password", &None::<&str>)?;
-            }
-            MirrorCredentials::Set { username, password } => {
-                map.serialize_entry("external_registry_username", username)?;
-                // The only place a mirror password leaves its secret wrapper: the wire.
-                map.serialize_entry("external_registry_password", password.expose_secret())?;
-            }
-        }
+        serialize_credentials(&mut map, &self.credentials)?;
         map.serialize_entry("external_registry_config", &self.external_registry_config)?;
         map.serialize_entry("sync_interval", &self.sync_interval)?;
         if let Some(date) = &self.sync_start_date {
@@ -174,17 +163,32 @@ pub fn format_start_date(at: OffsetDateTime) -> String {
     )
 }
 
-/// A PUT body with only the registry credentials (Quay needs both keys to set a password).
-struct CredentialsOnly<'a> {
-    username: &'a str,
-    password: &'a SecretString,
+fn serialize_credentials<M: SerializeMap>(
+    map: &mut M,
+    credentials: &MirrorCredentials,
+) -> Result<(), M::Error> {
+    match credentials {
+        MirrorCredentials::Omit => {}
+        MirrorCredentials::Clear => {
+            map.serialize_entry("external_registry_username", &None::<&str>)?;
+            map.serialize_entry("external_registry_password", &None::<&str>)?;
+        }
+        MirrorCredentials::Set { username, password } => {
+            map.serialize_entry("external_registry_username", username)?;
+            // The only place a mirror password leaves its secret wrapper: the wire.
+            map.serialize_entry("external_registry_password", password.expose_secret())?;
+        }
+    }
+    Ok(())
 }
+
+/// A PUT body with only the registry credentials (Quay needs both keys to set a password).
+struct CredentialsOnly<'a>(&'a MirrorCredentials);
 
 impl Serialize for CredentialsOnly<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("external_registry_username", self.username)?;
-        map.serialize_entry("external_registry_password", self.password.expose_secret())?;
+        let mut map = serializer.serialize_map(None)?;
+        serialize_credentials(&mut map, self.0)?;
         map.end()
     }
 }
@@ -274,9 +278,16 @@ impl MirrorHandler<'_> {
         username: &str,
         password: &SecretString,
     ) -> Result<(), QuayError> {
-        let body = CredentialsOnly { username, password };
+        let credentials = MirrorCredentials::Set {
+            username: username.to_string(),
+            password: password.clone(),
+        };
         self.client
-            .send(Call::put(self.path()).json(&body).secret(Some(password)))
+            .send(
+                Call::put(self.path())
+                    .json(&CredentialsOnly(&credentials))
+                    .secret(Some(password)),
+            )
             .await
             .map(drop)
     }
@@ -380,12 +391,11 @@ mod tests {
 
     #[test]
     fn a_credentials_only_body_has_both_keys_and_nothing_else() {
-        let password = SecretString::from("s3cret");
-        let body = serde_json::to_value(CredentialsOnly {
-            username: "puller",
-            password: &password,
-        })
-        .unwrap();
+        let credentials = MirrorCredentials::Set {
+            username: "puller".into(),
+            password: SecretString::from("s3cret"),
+        };
+        let body = serde_json::to_value(CredentialsOnly(&credentials)).unwrap();
         assert_eq!(
             body,
             json!({"external_registry_username": "puller", "external_registry_password": "s3cret"})
