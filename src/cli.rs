@@ -230,6 +230,11 @@ pub struct PlanArgs {
     /// changed.
     #[arg(long)]
     pub sync_now: bool,
+    /// Send the registry username and password from the login file for every declared mirror
+    /// with a username (one write each), to apply a rotated mirror password: Quay never shows
+    /// the password, so no plan sees a change.
+    #[arg(long)]
+    pub resend_mirror_credentials: bool,
     /// Only these organizations (repeatable); default: every file in --dir.
     #[arg(long = "organization", value_name = "NAME")]
     pub organizations: Vec<String>,

@@ -73,6 +73,11 @@ pub struct ReadScope {
     all_repositories: Option<RepoReads>,
     /// Per declared repository.
     repositories: BTreeMap<String, RepoReads>,
+    /// `--prune robots`: the robots the files keep anyway. When the organization has any other
+    /// robot, the mirror configuration of every repository is read as well: a robot that any
+    /// mirror names, enabled or not, cannot be deleted, and a mirror may exist on a repository
+    /// in state NORMAL.
+    robots_kept: Option<BTreeSet<String>>,
 }
 
 impl ReadScope {
@@ -93,7 +98,16 @@ impl ReadScope {
                 .iter()
                 .map(|(name, repo)| (name.clone(), RepoReads::for_desired(repo)))
                 .collect(),
+            robots_kept: None,
         }
+    }
+
+    /// For `--prune robots`: `kept` are the robots the files keep whatever Quay holds
+    /// (`plan::robots_the_file_keeps`). Adds one `GET …/mirror` per repository whose mirror
+    /// is not read anyway, only when the organization has a robot outside `kept`.
+    pub fn pruning_robots(mut self, kept: BTreeSet<String>) -> ReadScope {
+        self.robots_kept = Some(kept);
+        self
     }
 
     /// What `export` needs: every team's members, all four reads of every repository.
@@ -103,6 +117,7 @@ impl ReadScope {
             member_teams: BTreeSet::new(),
             all_repositories: Some(RepoReads::ALL),
             repositories: BTreeMap::new(),
+            robots_kept: None,
         }
     }
 
@@ -153,10 +168,20 @@ pub async fn read_organization(
         .filter(|name| scope.reads_members(name, synced.contains(*name)))
         .cloned()
         .collect();
+    let every_mirror = scope.robots_kept.as_ref().is_some_and(|kept| {
+        organization
+            .robots
+            .keys()
+            .any(|robot| !kept.contains(robot))
+    });
     let repos_to_read: Vec<(String, RepoReads)> = organization
         .repositories
         .iter()
-        .map(|(name, repo)| (name.clone(), scope.repo_reads(name, repo.state)))
+        .map(|(name, repo)| {
+            let mut reads = scope.repo_reads(name, repo.state);
+            reads.mirror |= every_mirror;
+            (name.clone(), reads)
+        })
         .filter(|(_, reads)| *reads != RepoReads::default())
         .collect();
 

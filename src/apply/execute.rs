@@ -198,6 +198,28 @@ pub async fn execute(
             handler.update(&request).await
         }
         Op::SyncMirrorNow { repository } => client.mirror(org, repository).sync_now().await,
+        Op::ResendMirrorCredentials {
+            repository,
+            username,
+        } => {
+            let key = MirrorCredentialKey {
+                organization: org.to_string(),
+                repository: repository.clone(),
+                username: username.clone(),
+            };
+            let Some(password) = secrets.mirror_password(&key) else {
+                return Err(QuayError::MissingMirrorPassword {
+                    endpoint: client.endpoint().clone(),
+                    organization: key.organization,
+                    repository: key.repository,
+                    username: key.username,
+                });
+            };
+            client
+                .mirror(org, repository)
+                .update_credentials(username, password)
+                .await
+        }
 
         Op::CreateNotification {
             repository,

@@ -76,7 +76,11 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                     }
                 };
                 let desired = &desired.organization;
-                let scope = ReadScope::for_desired(desired);
+                let prune_robots = args.prune.contains(&PruneKind::Robots);
+                let mut scope = ReadScope::for_desired(desired);
+                if prune_robots {
+                    scope = scope.pruning_robots(plan::robots_the_file_keeps(desired));
+                }
                 let (actual, requests) = counting(state::read_organization(
                     client,
                     &target.organization,
@@ -92,9 +96,10 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                     }
                 };
                 let options = PlanOptions {
-                    prune_robots: args.prune.contains(&PruneKind::Robots),
+                    prune_robots,
                     prune_teams: args.prune.contains(&PruneKind::Teams),
                     sync_now: args.sync_now,
+                    resend_mirror_credentials: args.resend_mirror_credentials,
                     token_user: Some(who.username.clone()),
                 };
                 let plan = plan::plan_target(target.clone(), desired, actual.as_ref(), &options);

@@ -222,8 +222,10 @@ async fn export_one(
 ///   undeclared);
 /// - the token user's `admin` on each repository (Quay grants it to a repository's creator;
 ///   `create` ignores it unless the file names that user); another role stays;
-/// - the mirror robot's `write` on its repository (Quay grants it with the mirror; `create`
-///   keeps it); another role stays;
+/// - the mirror robot's `write` on its repository when Quay grants it with the mirror
+///   (`create` keeps it); another role stays, and so does that `write` when a team the robot
+///   is in has `write` or `admin` on the repository: Quay then grants nothing, so only the
+///   file can bring it to another Quay;
 /// - a mirror configuration that is disabled on a repository not in state `MIRROR` (a mirror
 ///   switched off: `create` leaves it alone when no mirror is declared);
 /// - copies of an identical mirror-failure webhook (listed once).
@@ -234,7 +236,6 @@ pub(crate) fn without_implicit(
     token_user: &str,
 ) -> (Organization, Vec<String>) {
     let mut warnings = Vec::new();
-    org.teams.remove(OWNERS_TEAM);
     for (name, repo) in &mut org.repositories {
         if repo
             .mirror
@@ -260,7 +261,15 @@ pub(crate) fn without_implicit(
             }
         }
         if let (Some(mirror), Some(robots)) = (&repo.mirror, &mut repo.permissions.robots) {
-            if robots.get(&mirror.robot) == Some(&Role::Write) {
+            let via_team = repo.permissions.teams.iter().flatten().any(|(team, role)| {
+                *role >= Role::Write
+                    && org
+                        .teams
+                        .get(team)
+                        .and_then(|t| t.members.as_ref())
+                        .is_some_and(|m| m.robots.contains(&mirror.robot))
+            });
+            if robots.get(&mirror.robot) == Some(&Role::Write) && !via_team {
                 robots.remove(&mirror.robot);
             }
         }
@@ -273,6 +282,8 @@ pub(crate) fn without_implicit(
             ));
         }
     }
+    // Last: the robot's membership of `owners` counts above.
+    org.teams.remove(OWNERS_TEAM);
     (org, warnings)
 }
 
@@ -551,6 +562,42 @@ mod tests {
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(warnings[0].contains("identical mirror-failure webhooks"));
+    }
+
+    #[test]
+    fn the_mirror_robots_write_stays_when_a_team_gives_it_write_or_admin() {
+        // Quay then grants nothing with the mirror: only the file brings the write elsewhere.
+        for (team_role, kept) in [
+            (Role::Read, false),
+            (Role::Write, true),
+            (Role::Admin, true),
+        ] {
+            for team_name in ["maintainers", "owners"] {
+                let mut org = Organization::default();
+                org.teams.insert(
+                    team_name.into(),
+                    Team {
+                        role: TeamRole::Member,
+                        description: String::new(),
+                        members: Some(TeamMembers {
+                            robots: ["writer".to_string()].into(),
+                            ..TeamMembers::default()
+                        }),
+                        group_dn: None,
+                    },
+                );
+                let mut mirrored = repo(Some(mirror(true)), RepoState::Mirror, &[]);
+                mirrored.permissions.teams = Some(BTreeMap::from([(team_name.into(), team_role)]));
+                org.repositories.insert("m".into(), mirrored);
+                let (org, _) = without_implicit(org, "admin");
+                let robots = org.repositories["m"].permissions.robots.clone().unwrap();
+                assert_eq!(
+                    robots.get("writer") == Some(&Role::Write),
+                    kept,
+                    "{team_name} {team_role:?}"
+                );
+            }
+        }
     }
 
     #[test]

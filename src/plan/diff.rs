@@ -12,6 +12,8 @@ mod teams;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use robots::robots_the_file_keeps;
+
 use super::{Actual, Change, Notice, Op, Phase, PlanOptions, Target, TargetPlan};
 use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
 

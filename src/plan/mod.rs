@@ -18,7 +18,7 @@ use crate::model::{
     Endpoint, Mirror, Notification, Organization, RepoState, Role, TeamRole, Visibility,
 };
 
-pub use diff::plan_target;
+pub use diff::{plan_target, robots_the_file_keeps};
 pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
@@ -240,6 +240,13 @@ pub enum Op {
     SyncMirrorNow {
         repository: String,
     },
+    /// A mirror PUT carrying only the registry username and its password from the login file
+    /// (`--resend-mirror-credentials`): Quay never shows the password, so no diff sees a
+    /// rotated one. The password is not in the plan.
+    ResendMirrorCredentials {
+        repository: String,
+        username: String,
+    },
     /// Boxed for the same reason: a notification is the next largest payload.
     CreateNotification {
         repository: String,
@@ -289,7 +296,8 @@ impl Op {
             Op::SetRepositoryState { .. }
             | Op::CreateMirror { .. }
             | Op::UpdateMirror { .. }
-            | Op::SyncMirrorNow { .. } => Phase::Mirrors,
+            | Op::SyncMirrorNow { .. }
+            | Op::ResendMirrorCredentials { .. } => Phase::Mirrors,
             Op::CreateNotification { .. } | Op::DeleteNotification { .. } => Phase::Notifications,
         }
     }
@@ -312,7 +320,8 @@ impl Op {
             | Op::SetRepositoryState { .. }
             | Op::SetPermission { from: Some(_), .. }
             | Op::UpdateMirror { .. }
-            | Op::SyncMirrorNow { .. } => ChangeKind::Update,
+            | Op::SyncMirrorNow { .. }
+            | Op::ResendMirrorCredentials { .. } => ChangeKind::Update,
             Op::DeleteRobot { .. }
             | Op::DeleteTeam { .. }
             | Op::RemoveTeamMember { .. }
@@ -348,6 +357,7 @@ impl Op {
             | Op::CreateMirror { repository, .. }
             | Op::UpdateMirror { repository, .. }
             | Op::SyncMirrorNow { repository }
+            | Op::ResendMirrorCredentials { repository, .. }
             | Op::CreateNotification { repository, .. }
             | Op::DeleteNotification { repository, .. } => {
                 ObjectRef::Repository(repository.clone())
@@ -415,6 +425,13 @@ pub enum Notice {
     Unmanaged { object: ObjectRef },
     /// A user was invited to a team and has not accepted yet; mqc does not invite again.
     InvitationPending { team: String, user: String },
+    /// `--prune robots` keeps this undeclared robot: the mirror configuration of these
+    /// repositories names it (enabled or not; Quay has no mirror delete and refuses to delete
+    /// a robot a mirror uses).
+    RobotUsedByMirror {
+        robot: String,
+        repositories: Vec<String>,
+    },
 }
 
 /// What the planner may do beyond the defaults.
@@ -426,6 +443,9 @@ pub struct PlanOptions {
     pub prune_teams: bool,
     /// Trigger a mirror sync on every mirrored repository, not only changed ones.
     pub sync_now: bool,
+    /// Send the registry credentials of every declared mirror that has a username, also when
+    /// nothing else changed (`ResendMirrorCredentials`).
+    pub resend_mirror_credentials: bool,
     /// The user the endpoint's token belongs to. Quay grants it `admin` on every repository it
     /// creates; mqc leaves that permission alone unless the file names this user.
     pub token_user: Option<String>,

@@ -132,18 +132,7 @@ impl Serialize for MirrorRequest {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("is_enabled", &self.is_enabled)?;
         map.serialize_entry("external_reference", &self.external_reference)?;
-        match &self.credentials {
-            MirrorCredentials::Omit => {}
-            MirrorCredentials::Clear => {
-                map.serialize_entry("external_registry_username", &None::<&str>)?;
-                map.serialize_entry("external_registry_password", &None::<&str>)?;
-            }
-            MirrorCredentials::Set { username, password } => {
-                map.serialize_entry("external_registry_username", username)?;
-                // The only place a mirror password leaves its secret wrapper: the wire.
-                map.serialize_entry("external_registry_password", password.expose_secret())?;
-            }
-        }
+        serialize_credentials(&mut map, &self.credentials)?;
         map.serialize_entry("external_registry_config", &self.external_registry_config)?;
         map.serialize_entry("sync_interval", &self.sync_interval)?;
         if let Some(date) = &self.sync_start_date {
@@ -172,6 +161,36 @@ pub fn format_start_date(at: OffsetDateTime) -> String {
         at.minute(),
         at.second()
     )
+}
+
+fn serialize_credentials<M: SerializeMap>(
+    map: &mut M,
+    credentials: &MirrorCredentials,
+) -> Result<(), M::Error> {
+    match credentials {
+        MirrorCredentials::Omit => {}
+        MirrorCredentials::Clear => {
+            map.serialize_entry("external_registry_username", &None::<&str>)?;
+            map.serialize_entry("external_registry_password", &None::<&str>)?;
+        }
+        MirrorCredentials::Set { username, password } => {
+            map.serialize_entry("external_registry_username", username)?;
+            // The only place a mirror password leaves its secret wrapper: the wire.
+            map.serialize_entry("external_registry_password", password.expose_secret())?;
+        }
+    }
+    Ok(())
+}
+
+/// A PUT body with only the registry credentials (Quay needs both keys to set a password).
+struct CredentialsOnly<'a>(&'a MirrorCredentials);
+
+impl Serialize for CredentialsOnly<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        serialize_credentials(&mut map, self.0)?;
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -247,6 +266,28 @@ impl MirrorHandler<'_> {
         };
         self.client
             .send(Call::put(self.path()).json(&body))
+            .await
+            .map(drop)
+    }
+
+    /// PUT with only `external_registry_username` and `external_registry_password`: re-sends
+    /// the credentials (a rotated password) and touches nothing else — no robot, so Quay does
+    /// not re-grant it `write`.
+    pub async fn update_credentials(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<(), QuayError> {
+        let credentials = MirrorCredentials::Set {
+            username: username.to_string(),
+            password: password.clone(),
+        };
+        self.client
+            .send(
+                Call::put(self.path())
+                    .json(&CredentialsOnly(&credentials))
+                    .secret(Some(password)),
+            )
             .await
             .map(drop)
     }
@@ -346,6 +387,19 @@ mod tests {
             json!({"http_proxy": null, "https_proxy": null, "no_proxy": null})
         );
         assert!(body.get("sync_start_date").is_none());
+    }
+
+    #[test]
+    fn a_credentials_only_body_has_both_keys_and_nothing_else() {
+        let credentials = MirrorCredentials::Set {
+            username: "puller".into(),
+            password: SecretString::from("s3cret"),
+        };
+        let body = serde_json::to_value(CredentialsOnly(&credentials)).unwrap();
+        assert_eq!(
+            body,
+            json!({"external_registry_username": "puller", "external_registry_password": "s3cret"})
+        );
     }
 
     #[test]

@@ -214,6 +214,12 @@ pub fn describe_op(org: &str, op: &Op) -> String {
             format!("mirror of {org}/{repository}: {}", mirror_diff(from, to))
         }
         Op::SyncMirrorNow { repository } => format!("sync mirror of {org}/{repository} now"),
+        Op::ResendMirrorCredentials {
+            repository,
+            username,
+        } => format!(
+            "mirror of {org}/{repository}: credentials of registry user {username} re-sent from the login file"
+        ),
         Op::CreateNotification {
             repository,
             notification,
@@ -262,6 +268,19 @@ pub fn describe_notice(org: &str, notice: &Notice) -> String {
         Notice::InvitationPending { team, user } => {
             format!("? user {user} is invited to team {team} and has not accepted yet")
         }
+        Notice::RobotUsedByMirror {
+            robot,
+            repositories,
+        } => format!(
+            "! robot {org}+{robot} is not deleted: the mirror configuration of {} names it \
+             (Quay has no mirror delete and refuses to delete a robot a mirror uses, even a \
+             disabled one)",
+            repositories
+                .iter()
+                .map(|r| format!("{org}/{r}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 

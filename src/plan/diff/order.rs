@@ -45,6 +45,8 @@ fn rank(op: &Op) -> u8 {
         Op::RevokePermission { .. } => 1,
         Op::CreateMirror { .. } => 0,
         Op::UpdateMirror { .. } => 1,
+        // Never on the same repository as a CreateMirror or UpdateMirror.
+        Op::ResendMirrorCredentials { .. } => 1,
         Op::SetRepositoryState { .. } => 2,
         Op::SyncMirrorNow { .. } => 3,
         Op::DeleteNotification { .. } => 0,

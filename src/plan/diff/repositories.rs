@@ -39,7 +39,9 @@ pub(super) fn plan(
             }
         };
         let creating = !actual.repositories.contains_key(name);
-        let granted_by_mirror = mirror(planner, name, want, &have, options);
+        let granted_by_mirror = mirror(planner, name, want, &have, options).filter(|robot| {
+            mirror_grant(desired, actual, removed, want, &have, robot) == MirrorGrant::Granted
+        });
         let context = PermissionContext {
             repository: name,
             options,
@@ -128,12 +130,15 @@ struct PermissionContext<'a> {
 ///   the token user is not planned (redundant write) and another declared role is a change from
 ///   `admin`;
 /// - Quay grants a mirror's robot `write` when the mirror is created (and when a mirror switches
-///   to that robot), upgrading `read`: for a repository with a declared mirror, and when robot
-///   permissions are declared, the mirror robot's desired role is max(declared role, `write`)
-///   and it is never revoked — so mirroring never loses its robot's access and a run right
-///   after another shows no drift. When the plan creates the mirror (or switches its robot),
-///   that `write` is not planned: Quay adds it by itself. When robot permissions are not
-///   declared, nothing is planned for the robot;
+///   to that robot), upgrading `read`, but only when the robot's permission on the repository,
+///   teams included, is none or `read` ([`mirror_grant`]): for a repository with a declared
+///   mirror, and when robot permissions are declared, the mirror robot's desired role is
+///   max(declared role, `write`) and it is never revoked — so mirroring never loses its robot's
+///   access and a run right after another shows no drift. When the plan creates the mirror (or
+///   switches its robot) and Quay will grant that `write`, it is not planned: Quay adds it by
+///   itself; when Quay will not (or the reads cannot tell), it is planned in the permissions
+///   phase, before the mirror. When robot permissions are not declared, nothing is planned for
+///   the robot;
 /// - permissions of robots and teams this plan deletes are not revoked one by one: Quay drops
 ///   them with the robot or team;
 /// - a team grant depends on its team (created in an earlier phase; `Op::depends_on`).
@@ -248,8 +253,13 @@ fn diff_kind(
 ///   enabled; with `sync_now`, `SyncMirrorNow` for every enabled declared mirror even when
 ///   nothing changed. Otherwise never: a sync on every run would re-mirror every run.
 ///
+/// - with `resend_mirror_credentials`, a mirror that exists and has a registry username, when
+///   no `CreateMirror` or `UpdateMirror` is planned (those carry the credentials already) →
+///   `ResendMirrorCredentials`: Quay never shows the password, so no diff sees a rotation.
+///
 /// Rules, when the file declares no mirror (Quay has no mirror DELETE):
-/// - an enabled mirror → `UpdateMirror` to the same configuration with `is_enabled: false`;
+/// - an enabled mirror on a repository in state `MIRROR` → `UpdateMirror` to the same
+///   configuration with `is_enabled: false`;
 /// - state `MIRROR` → `SetRepositoryState` to `NORMAL` (another state, such as `READ_ONLY`, is
 ///   an administrator's decision unrelated to mirroring and is left alone);
 /// - a disabled mirror on a `NORMAL` repository: nothing.
@@ -261,7 +271,14 @@ fn mirror<'a>(
     options: &PlanOptions,
 ) -> Option<&'a str> {
     let Some(mirror) = &want.mirror else {
-        if let Some(configured) = have.mirror.as_ref().filter(|m| m.is_enabled) {
+        // On a repository in another state the config is inert (Quay's mirror worker only
+        // picks repositories in state MIRROR), and `--prune robots` may have read it only to
+        // see its robot: planning from it would make the plan depend on that read.
+        let enabled = have
+            .mirror
+            .as_ref()
+            .filter(|m| m.is_enabled && have.state == RepoState::Mirror);
+        if let Some(configured) = enabled {
             let mut disabled = configured.clone();
             disabled.is_enabled = false;
             planner.push(Op::UpdateMirror {
@@ -304,13 +321,23 @@ fn mirror<'a>(
                     granted = Some(mirror.robot.as_str());
                 }
             }
+            let resent = match &mirror.username {
+                Some(username) if options.resend_mirror_credentials && !configured => {
+                    planner.push(Op::ResendMirrorCredentials {
+                        repository: name.to_string(),
+                        username: username.clone(),
+                    });
+                    true
+                }
+                _ => false,
+            };
             if have.state != RepoState::Mirror {
                 planner.push(Op::SetRepositoryState {
                     repository: name.to_string(),
                     from: have.state,
                     to: RepoState::Mirror,
                 });
-            } else if !configured {
+            } else if !configured && !resent {
                 planner.unchanged(1);
             }
         }
@@ -321,6 +348,84 @@ fn mirror<'a>(
         });
     }
     granted
+}
+
+/// Whether Quay itself grants the mirror robot `write` when the mirror is created or switched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MirrorGrant {
+    Granted,
+    /// A team the robot is in holds `write` or `admin` on the repository.
+    NotGranted,
+    /// The reads made do not show the robot's teams or their permissions on the repository.
+    Unknown,
+}
+
+/// Quay's rule (`_setup_robot_for_mirroring`, `endpoints/api/mirror.py`): the robot gets
+/// `write` unless one of its permissions on the repository — its own, or one of a team it is a
+/// member of — is `write` or `admin` (quay-observed.md; a team's organization role does not
+/// count, only the team's permission on this repository). Its own permission is dealt with by
+/// the permission rules (the grant is skipped only from none or `read`); this looks at the
+/// teams as they will be when the mirror phase runs, after the team-member and permission
+/// phases: the declared team permissions and members where the file declares them, else what
+/// was read, without the teams this plan deletes.
+fn mirror_grant(
+    desired: &Organization,
+    actual: &Organization,
+    removed: &Removed,
+    want: &Repository,
+    have: &Repository,
+    robot: &str,
+) -> MirrorGrant {
+    let is_member = |team: &str| -> Option<bool> {
+        if removed.teams.contains(team) {
+            return Some(false);
+        }
+        if let Some(declared) = desired.teams.get(team) {
+            if let Some(members) = &declared.members {
+                return Some(members.robots.contains(robot));
+            }
+        }
+        match actual.teams.get(team) {
+            Some(existing) => existing
+                .members
+                .as_ref()
+                .map(|members| members.robots.contains(robot)),
+            // Created by this plan without declared members, or not there at all.
+            None => Some(false),
+        }
+    };
+    let mut unknown = false;
+    match want
+        .permissions
+        .teams
+        .as_ref()
+        .or(have.permissions.teams.as_ref())
+    {
+        Some(teams) => {
+            for (team, _) in teams.iter().filter(|(_, role)| **role >= Role::Write) {
+                match is_member(team) {
+                    Some(true) => return MirrorGrant::NotGranted,
+                    Some(false) => {}
+                    None => unknown = true,
+                }
+            }
+        }
+        // The repository's team permissions were not read: only a robot known to be in no
+        // team at all is sure to get the grant.
+        None => {
+            let teams = desired.teams.keys().chain(actual.teams.keys());
+            for team in teams {
+                if is_member(team) != Some(false) {
+                    unknown = true;
+                }
+            }
+        }
+    }
+    if unknown {
+        MirrorGrant::Unknown
+    } else {
+        MirrorGrant::Granted
+    }
 }
 
 /// Mirror-failure notifications (the only ones in the model).

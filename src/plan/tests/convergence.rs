@@ -253,14 +253,15 @@ fn scenario() -> impl Strategy<Value = (Organization, Option<Organization>)> {
 
 fn options() -> impl Strategy<Value = PlanOptions> {
     (
-        any::<(bool, bool, bool)>(),
+        any::<(bool, bool, bool, bool)>(),
         option::weighted(0.8, Just("me".to_string())),
     )
         .prop_map(
-            |((prune_robots, prune_teams, sync_now), token_user)| PlanOptions {
+            |((prune_robots, prune_teams, sync_now, resend), token_user)| PlanOptions {
                 prune_robots,
                 prune_teams,
                 sync_now,
+                resend_mirror_credentials: resend,
                 token_user,
             },
         )
@@ -292,8 +293,13 @@ proptest! {
         prop_assert!(after.is_ok(), "Quay refused the first plan: {}", after.unwrap_err());
         let after = after.unwrap();
 
-        // `sync_now` asks for syncs on every run; convergence is about everything else.
-        let again = PlanOptions { sync_now: false, ..options.clone() };
+        // `sync_now` asks for syncs and `resend_mirror_credentials` for credential writes on
+        // every run; convergence is about everything else.
+        let again = PlanOptions {
+            sync_now: false,
+            resend_mirror_credentials: false,
+            ..options.clone()
+        };
         let second = plan_target(target(), &desired, after.as_ref(), &again);
         let used_before = mirror_robots(actual.as_ref());
         let left: Vec<&Op> = second

@@ -230,9 +230,11 @@ fn an_undeclared_mirror_is_disabled_and_the_repository_set_back_to_normal() {
         ops(&plan),
         vec![state(RepoState::Mirror, RepoState::Normal)]
     );
+    // An enabled config on a NORMAL repository is inert (Quay's worker only syncs repositories
+    // in state MIRROR); `--prune robots` may read it only for its robot: left alone.
     let actual = with_puller(quay_repo().mirror(mirror("puller")));
     let plan = diff(&desired(None), Some(&actual));
-    assert_eq!(ops(&plan), vec![update(mirror("puller"), disabled.clone())]);
+    assert!(plan.is_empty(), "{:?}", plan.changes);
 
     // Already disabled and NORMAL: nothing. A READ_ONLY state is not ours to change.
     for repo_state in [RepoState::Normal, RepoState::ReadOnly] {
@@ -257,4 +259,49 @@ fn mirror_ops_depend_on_their_robot() {
     );
     let deps = plan.changes[0].op.depends_on();
     assert!(deps.contains(&crate::plan::ObjectRef::Robot("puller".into())));
+}
+
+#[test]
+fn resend_mirror_credentials_sends_them_once_per_existing_mirror_with_a_username() {
+    let resend = PlanOptions {
+        resend_mirror_credentials: true,
+        ..options()
+    };
+    let with_user = |robot: &str| Mirror {
+        username: Some("reg-user".into()),
+        ..mirror(robot)
+    };
+    let credentials = Op::ResendMirrorCredentials {
+        repository: "alpine".into(),
+        username: "reg-user".into(),
+    };
+    // Unchanged mirror: only the credentials, no sync.
+    let actual = with_puller(
+        quay_repo()
+            .mirror(with_user("puller"))
+            .state(RepoState::Mirror),
+    );
+    let plan = diff_with(&desired(Some(with_user("puller"))), Some(&actual), &resend);
+    assert_eq!(phased(&plan), vec![(Phase::Mirrors, credentials.clone())]);
+    assert_eq!(plan.count(crate::plan::ChangeKind::Update), 1);
+    // Without the option: nothing.
+    assert!(diff(&desired(Some(with_user("puller"))), Some(&actual)).is_empty());
+
+    // A mirror created or updated in this run carries them already: no extra write.
+    let plan = diff_with(
+        &desired(Some(with_user("puller"))),
+        Some(&with_puller(quay_repo())),
+        &resend,
+    );
+    assert!(!ops(&plan).contains(&credentials), "{:?}", plan.changes);
+    let plan = diff_with(&desired(Some(with_user("other"))), Some(&actual), &resend);
+    assert!(!ops(&plan).contains(&credentials), "{:?}", plan.changes);
+
+    // No registry username: nothing to send.
+    let actual = with_puller(
+        quay_repo()
+            .mirror(mirror("puller"))
+            .state(RepoState::Mirror),
+    );
+    assert!(diff_with(&desired(Some(mirror("puller"))), Some(&actual), &resend).is_empty());
 }

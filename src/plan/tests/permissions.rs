@@ -374,3 +374,128 @@ fn team_permissions_follow_their_team_and_terminate() {
     let plan = diff(&desired, Some(&actual));
     assert!(plan.is_empty(), "{:?}", plan.changes);
 }
+
+/// The mirror robot `writer` declared `write` on a new mirror of `alpine`, where team `devs`
+/// has `team_role`; `in_team` says whether `writer` is one of its declared members.
+fn mirror_robot_in_team(team_role: Role, in_team: bool) -> crate::model::Organization {
+    let robots: &[&str] = if in_team { &["writer"] } else { &[] };
+    org()
+        .robot("writer", "")
+        .team("devs", team(TeamRole::Member).members(&[], robots))
+        .repo(
+            "alpine",
+            repo()
+                .robots(&[("writer", Role::Write)])
+                .teams(&[("devs", team_role)])
+                .mirror(mirror("writer")),
+        )
+}
+
+fn grants_writer(plan: &crate::plan::TargetPlan) -> bool {
+    ops(plan).contains(&set("alpine", robot("writer"), Role::Write, None))
+}
+
+#[test]
+fn quay_skips_the_mirror_grant_when_a_team_gives_the_robot_write_or_admin() {
+    // `_setup_robot_for_mirroring`: no grant when the robot's permission, teams included, is
+    // already write or admin. mqc then grants the declared write itself, before the mirror.
+    for role in [Role::Write, Role::Admin] {
+        let desired = mirror_robot_in_team(role, true);
+        for actual in [None, Some(quay_org())] {
+            let plan = diff(&desired, actual.as_ref());
+            assert!(grants_writer(&plan), "{role:?}: {:?}", plan.changes);
+            let change = plan
+                .changes
+                .iter()
+                .find(|c| c.op == set("alpine", robot("writer"), Role::Write, None));
+            assert_eq!(change.map(|c| c.phase), Some(Phase::Permissions));
+        }
+    }
+    // A team with read, or a team the robot is not in: Quay grants it, mqc sends nothing.
+    for (role, in_team) in [(Role::Read, true), (Role::Admin, false)] {
+        let plan = diff(&mirror_robot_in_team(role, in_team), None);
+        assert!(
+            !grants_writer(&plan),
+            "{role:?} {in_team}: {:?}",
+            plan.changes
+        );
+    }
+}
+
+#[test]
+fn the_mirror_grant_follows_the_teams_as_read_when_the_file_does_not_declare_them() {
+    // Membership read from Quay (team declared without members).
+    let desired = org()
+        .robot("writer", "")
+        .team("devs", team(TeamRole::Member))
+        .repo(
+            "alpine",
+            repo()
+                .robots(&[("writer", Role::Write)])
+                .teams(&[("devs", Role::Admin)])
+                .mirror(mirror("writer")),
+        );
+    let actual = |members: &[&str]| {
+        quay_org()
+            .robot("writer", "")
+            .team("devs", team(TeamRole::Member).members(&[], members))
+            .repo("alpine", quay_repo())
+    };
+    assert!(grants_writer(&diff(&desired, Some(&actual(&["writer"])))));
+    assert!(!grants_writer(&diff(&desired, Some(&actual(&[])))));
+
+    // Team permissions not declared, and not read: only a robot known to be in no team is
+    // sure to get Quay's grant; otherwise mqc grants the write itself (one write, and Quay
+    // then sees it and adds nothing).
+    let desired = org().repo(
+        "alpine",
+        repo()
+            .robots(&[("writer", Role::Write)])
+            .mirror(mirror("writer")),
+    );
+    let mut unread = quay_repo();
+    unread.permissions.teams = None;
+    let with_team = |members: Option<&[&str]>| {
+        let mut devs = team(TeamRole::Member);
+        if let Some(members) = members {
+            devs = devs.members(&[], members);
+        }
+        quay_org()
+            .robot("writer", "")
+            .team("devs", devs)
+            .repo("alpine", unread.clone())
+    };
+    assert!(!grants_writer(&diff(&desired, Some(&with_team(Some(&[]))))));
+    assert!(grants_writer(&diff(
+        &desired,
+        Some(&with_team(Some(&["writer"])))
+    )));
+    assert!(grants_writer(&diff(&desired, Some(&with_team(None)))));
+}
+
+#[test]
+fn a_mirror_switching_to_a_robot_with_admin_through_a_team_gets_its_write_from_mqc() {
+    let desired = org()
+        .team("devs", team(TeamRole::Member).members(&[], &["new"]))
+        .repo(
+            "alpine",
+            repo()
+                .robots(&[])
+                .teams(&[("devs", Role::Admin)])
+                .mirror(mirror("new")),
+        );
+    let actual = quay_org()
+        .robot("new", "")
+        .robot("old", "")
+        .team("devs", team(TeamRole::Member).members(&[], &["new"]))
+        .repo(
+            "alpine",
+            quay_repo()
+                .robots(&[("old", Role::Write)])
+                .teams(&[("devs", Role::Admin)])
+                .mirror(mirror("old"))
+                .state(RepoState::Mirror),
+        );
+    let plan = diff(&desired, Some(&actual));
+    assert!(ops(&plan).contains(&set("alpine", robot("new"), Role::Write, None)));
+}

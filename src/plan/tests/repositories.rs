@@ -57,6 +57,7 @@ fn an_undeclared_repository_is_only_reported_whatever_the_options() {
         prune_robots: true,
         prune_teams: true,
         sync_now: true,
+        resend_mirror_credentials: true,
         token_user: Some(ME.into()),
     };
     let plan = diff_with(&org(), Some(&actual), &everything);

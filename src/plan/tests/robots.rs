@@ -173,3 +173,63 @@ fn a_pruned_robot_takes_its_memberships_and_permissions_with_it() {
         ]
     );
 }
+
+#[test]
+fn prune_keeps_a_robot_a_disabled_mirror_names_and_says_why() {
+    // Quay has no mirror delete: a repository that no longer mirrors keeps its (disabled)
+    // configuration, even in state NORMAL, and Quay refuses to delete its robot.
+    let mut disabled = mirror("puller");
+    disabled.is_enabled = false;
+    let desired = org().robot("keep", "").repo("alpine", repo());
+    let actual = quay_org()
+        .robot("keep", "")
+        .robot("puller", "")
+        .robot("stray", "")
+        .repo("alpine", quay_repo().mirror(disabled.clone()))
+        .repo("other", quay_repo().mirror(disabled));
+    let plan = diff_with(&desired, Some(&actual), &prune_robots());
+    assert_eq!(
+        ops(&plan),
+        vec![Op::DeleteRobot {
+            robot: "stray".into()
+        }]
+    );
+    assert_eq!(
+        plan.notices,
+        vec![
+            Notice::Unmanaged {
+                object: ObjectRef::Repository("other".into())
+            },
+            Notice::RobotUsedByMirror {
+                robot: "puller".into(),
+                repositories: vec!["alpine".into(), "other".into()]
+            },
+        ]
+    );
+    // Without prune it is only unmanaged.
+    let plan = diff(&desired, Some(&actual));
+    assert!(plan.notices.contains(&Notice::Unmanaged {
+        object: ObjectRef::Robot("puller".into())
+    }));
+    assert!(!plan
+        .notices
+        .iter()
+        .any(|n| matches!(n, Notice::RobotUsedByMirror { .. })));
+}
+
+#[test]
+fn the_robots_the_file_keeps_are_declared_or_used_by_it() {
+    let desired = org()
+        .robot("declared", "")
+        .team("devs", team(TeamRole::Member).members(&[], &["member"]))
+        .repo(
+            "alpine",
+            repo()
+                .robots(&[("granted", Role::Read)])
+                .mirror(mirror("puller")),
+        );
+    let kept: Vec<String> = crate::plan::robots_the_file_keeps(&desired)
+        .into_iter()
+        .collect();
+    assert_eq!(kept, ["declared", "granted", "member", "puller"]);
+}

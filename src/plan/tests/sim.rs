@@ -1,6 +1,6 @@
 //! A tiny simulated Quay, test code only: applies a plan to an actual organization the way
 //! Quay would — side effects included (the creator's `owners` membership and repository
-//! `admin`, the mirror robot's `write`, `MIRROR` state on mirror creation, invitations with
+//! `admin`, the mirror robot's `write` (unless a team gives it `write` or `admin`), `MIRROR` state on mirror creation, invitations with
 //! mailing on, memberships and permissions dropped with their robot or team) — and refuses what
 //! Quay refuses, plus anything a correct plan never asks for (creating what exists, removing
 //! what is absent, a `from` that is not the current value). A refusal fails the property.
@@ -349,7 +349,7 @@ impl SimQuay {
                 }
                 r.mirror = Some((**mirror).clone());
                 r.state = RepoState::Mirror;
-                grant_mirror_write(r, &mirror.robot);
+                grant_mirror_write(org, repository, &mirror.robot);
             }
             Op::UpdateMirror {
                 repository,
@@ -364,7 +364,7 @@ impl SimQuay {
                 check_from(current, from.as_ref())?;
                 *current = to.as_ref().clone();
                 if to.robot != from.robot {
-                    grant_mirror_write(r, &to.robot);
+                    grant_mirror_write(org, repository, &to.robot);
                 }
             }
             Op::SyncMirrorNow { repository } => {
@@ -372,6 +372,11 @@ impl SimQuay {
                 match &r.mirror {
                     Some(m) if m.is_enabled => {}
                     _ => return Err("no enabled mirror to sync".into()),
+                }
+            }
+            Op::ResendMirrorCredentials { repository, .. } => {
+                if repo(org, repository)?.mirror.is_none() {
+                    return Err("no mirror config (404)".into());
                 }
             }
             Op::CreateNotification {
@@ -438,12 +443,31 @@ fn grantee_name(grantee: &Grantee) -> &str {
     }
 }
 
-/// Quay gives a mirror's robot `write` unless it has `write` or `admin` (a `read` is raised).
-fn grant_mirror_write(repository: &mut Repository, robot: &str) {
-    let robots = repository
+/// Quay gives a mirror's robot `write` unless it has `write` or `admin` on the repository,
+/// itself or through a team it is a member of (a `read` is raised).
+fn grant_mirror_write(org: &mut Organization, repository: &str, robot: &str) {
+    let Some(r) = org.repositories.get(repository) else {
+        return;
+    };
+    let via_team = r
         .permissions
-        .robots
-        .get_or_insert_with(BTreeMap::new);
-    let role = robots.entry(robot.to_string()).or_insert(Role::Write);
-    *role = (*role).max(Role::Write);
+        .teams
+        .iter()
+        .flatten()
+        .filter(|(team, _)| {
+            org.teams
+                .get(*team)
+                .and_then(|t| t.members.as_ref())
+                .is_some_and(|m| m.robots.contains(robot))
+        })
+        .map(|(_, role)| *role)
+        .max();
+    let Some(r) = org.repositories.get_mut(repository) else {
+        return;
+    };
+    let robots = r.permissions.robots.get_or_insert_with(BTreeMap::new);
+    let effective = robots.get(robot).copied().max(via_team);
+    if effective.is_none_or(|role| role == Role::Read) {
+        robots.insert(robot.to_string(), Role::Write);
+    }
 }

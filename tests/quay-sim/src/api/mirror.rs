@@ -254,8 +254,11 @@ fn rule_values(root_rule: &Value) -> Result<Vec<String>, String> {
     Ok(values)
 }
 
-/// Checks the mirror robot (`_setup_robot_for_mirroring`) and grants it `write` unless it
-/// already has write or admin.
+/// Checks the mirror robot (`_setup_robot_for_mirroring`) and grants it `write` unless one of
+/// its permissions on the repository is already write or admin: its own, or that of a team it
+/// is a member of (`get_user_repository_permissions` unions both; a team's organization role
+/// does not count). Quay tests the first row of that unordered union; with several rows the
+/// sim takes the strongest, as quay-observed.md describes the rule.
 fn setup_robot(
     state: &State,
     repo: &mut Repository,
@@ -268,7 +271,12 @@ fn setup_robot(
     if robot.split_once('+').map(|(ns, _)| ns) != Some(namespace) {
         return Err(Reply::message(400, "Invalid robot"));
     }
-    let current = repo.user_permissions.get(robot).copied();
+    let via_team = state.organizations.get(namespace).and_then(|org| {
+        org.teams_of(robot)
+            .filter_map(|(team, _)| repo.team_permissions.get(team).copied())
+            .max()
+    });
+    let current = repo.user_permissions.get(robot).copied().max(via_team);
     if current.is_none() || current == Some(RepoRole::Read) {
         repo.user_permissions
             .insert(robot.to_string(), RepoRole::Write);

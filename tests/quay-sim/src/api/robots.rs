@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{avatar, Cx};
-use crate::config::{QuayVersion, Scope};
+use crate::config::Scope;
 use crate::model::{Robot, State};
 use crate::names::namespace_name_problem;
 use crate::reply::Reply;
@@ -149,7 +149,8 @@ pub fn create(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
     )
 }
 
-/// `DELETE …/robots/{robot}`: refused while a mirror uses the robot (3.18+; 3.12 deletes).
+/// `DELETE …/robots/{robot}`: refused while a mirror configuration names the robot, enabled
+/// or not, on every version (quay-observed.md: 3.12.21 refuses it too).
 pub fn delete(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
     if !cx.is_org_admin(state, org) {
         return cx.deny();
@@ -160,9 +161,7 @@ pub fn delete(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
     if !organization.robots.contains_key(short) {
         return Reply::message(400, ROBOT_NOT_FOUND);
     }
-    if state.version >= QuayVersion::V3_18
-        && organization.robot_used_by_mirror(&format!("{org}+{short}"))
-    {
+    if organization.robot_used_by_mirror(&format!("{org}+{short}")) {
         return cx.invalid("Robot is being used by a mirror");
     }
     state.remove_robot(org, short);

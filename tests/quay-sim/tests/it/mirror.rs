@@ -84,6 +84,76 @@ async fn an_admin_robot_keeps_admin_and_a_reader_is_upgraded() {
     );
 }
 
+/// quay-observed.md (HEAD, December 2026): the mirror robot gets `write` only when its
+/// permission on the repository, teams included, is none or `read`.
+#[tokio::test]
+async fn no_write_for_a_robot_a_team_gives_write_or_admin() {
+    const PERMISSION: &str =
+        "/api/v1/repository/exampleorg/nested/demorepo/permissions/user/exampleorg+writer";
+    for (team_role, granted) in [
+        (None, true),
+        (Some("read"), true),
+        (Some("write"), false),
+        (Some("admin"), false),
+    ] {
+        for version in [QuayVersion::V3_12, QuayVersion::Head] {
+            let (sim, api) = setup(version).await;
+            let team = api
+                .put(
+                    "/api/v1/organization/exampleorg/team/maintainers",
+                    json!({"role": "member"}),
+                )
+                .await;
+            assert_eq!(team.status, 200);
+            let member = api
+                .put(
+                    "/api/v1/organization/exampleorg/team/maintainers/members/exampleorg+writer",
+                    json!({}),
+                )
+                .await;
+            assert_eq!(member.status, 200);
+            if let Some(role) = team_role {
+                let put = api
+                    .put(
+                        "/api/v1/repository/exampleorg/nested/demorepo/permissions/team/maintainers",
+                        json!({"role": role}),
+                    )
+                    .await;
+                assert_eq!(put.status, 200);
+            }
+            assert_eq!(api.post(MIRROR, body(version)).await.status, 201);
+            let state = sim.state();
+            let direct = &state["organizations"]["exampleorg"]["repositories"]["nested/demorepo"]
+                ["user_permissions"]["exampleorg+writer"];
+            if granted {
+                assert_eq!(direct, "write", "{team_role:?} {version:?}");
+            } else {
+                assert!(direct.is_null(), "{team_role:?} {version:?}: {direct}");
+                assert_eq!(api.get(PERMISSION).await.status, 400);
+            }
+        }
+    }
+    // The team's organization role does not count: an org-admin team without a permission on
+    // the repository still leaves the grant.
+    let (sim, api) = setup(QuayVersion::Head).await;
+    api.put(
+        "/api/v1/organization/exampleorg/team/admins",
+        json!({"role": "admin"}),
+    )
+    .await;
+    api.put(
+        "/api/v1/organization/exampleorg/team/admins/members/exampleorg+writer",
+        json!({}),
+    )
+    .await;
+    assert_eq!(api.post(MIRROR, body(QuayVersion::Head)).await.status, 201);
+    assert_eq!(
+        sim.state()["organizations"]["exampleorg"]["repositories"]["nested/demorepo"]
+            ["user_permissions"]["exampleorg+writer"],
+        "write"
+    );
+}
+
 #[tokio::test]
 async fn create_errors() {
     let (sim, api) = setup(QuayVersion::Head).await;
