@@ -4,8 +4,11 @@
 //! client's limiter. Changes that must not overlap (the mirror steps of one repository, the sync
 //! steps of one team) run one after another in plan order. A failure only skips what depends on
 //! it: when a change that creates an object fails, later changes of that target that need the
-//! object are skipped; everything else carries on. Deciding what a failure means
-//! ([`after_failure`]) is kept apart from doing the work (the [`ChangeRunner`]).
+//! object are skipped; everything else carries on. Within one declared list (a repository's
+//! user, robot or team permissions, a team's users or robots), removals run only after that
+//! list's grants, and only when every one of them applied ([`ListRef`]): a failed grant
+//! cancels them. Deciding what a failure means ([`after_failure`]) is kept apart from doing the
+//! work (the [`ChangeRunner`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,7 +20,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::plan::{Change, ObjectRef, Op, Phase, Target, TargetPlan};
+use crate::plan::{Change, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan};
 
 pub mod execute;
 
@@ -109,15 +112,113 @@ pub fn after_failure(op: &Op) -> Consequence {
     }
 }
 
+/// What makes changes of one phase run one after another.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SequenceKey {
+    /// The steps of one object: a repository's mirror steps, a team's sync steps.
+    Object(ObjectRef),
+    /// A list whose removals wait for its grants (see [`gates`]).
+    List(ListRef),
+}
+
 /// Changes that share a sequence key run one after another in plan order; `None` means the
 /// change is independent of every other change of its phase. The phase is the change's, not
 /// the op's default: the planner moves a team's user-member changes into the team-sync phase
-/// when they must follow the disabling of that team's LDAP sync.
-fn sequence_key(change: &Change) -> Option<ObjectRef> {
+/// when they must follow the disabling of that team's LDAP sync. There, a list's changes are
+/// already in their team's sequence; elsewhere a gated list is a sequence of its own, so only
+/// the lists that both grant and remove lose their concurrency.
+fn sequence_key(change: &Change, gates: &Gates) -> Option<SequenceKey> {
     match change.phase {
-        Phase::Mirrors | Phase::TeamSync => Some(change.op.object()),
-        _ => None,
+        Phase::Mirrors | Phase::TeamSync => Some(SequenceKey::Object(change.op.object())),
+        _ if gates.is_empty() => None,
+        _ => {
+            let (list, _) = change.op.list_entry()?;
+            gates.contains_key(&list).then_some(SequenceKey::List(list))
+        }
     }
+}
+
+/// Per target: each list whose removals must wait for grants, with the last phase a grant of
+/// that list is planned in. Lists that only grant or only remove need no gate.
+type Gates = BTreeMap<ListRef, Phase>;
+
+fn gates(plan: &TargetPlan) -> Gates {
+    let removing: BTreeSet<ListRef> = plan
+        .changes
+        .iter()
+        .filter_map(|change| match change.op.list_entry() {
+            Some((list, ListEntry::Removal)) => Some(list),
+            _ => None,
+        })
+        .collect();
+    let mut gates = Gates::new();
+    if removing.is_empty() {
+        return gates;
+    }
+    for change in &plan.changes {
+        if let Some((list, ListEntry::Grant)) = change.op.list_entry() {
+            if removing.contains(&list) {
+                let last = gates.entry(list).or_insert(change.phase);
+                *last = (*last).max(change.phase);
+            }
+        }
+    }
+    gates
+}
+
+/// Why a removal must not run: a grant of its list did not apply (`cancelled`: found in earlier
+/// phases or earlier in this sequence), or, which the planner never does, is planned in a later
+/// phase; a removal never goes before its list's grants.
+fn removal_blocked(
+    change: &Change,
+    gates: &Gates,
+    cancelled: &BTreeMap<ListRef, String>,
+    cancelled_here: &[(ListRef, String)],
+) -> Option<String> {
+    if gates.is_empty() {
+        return None;
+    }
+    let Some((list, ListEntry::Removal)) = change.op.list_entry() else {
+        return None;
+    };
+    let &last_grant = gates.get(&list)?;
+    if last_grant > change.phase {
+        return Some(format!(
+            "not removed: a grant of the same list is planned later (phase {last_grant}), and \
+             removals wait for their list's grants"
+        ));
+    }
+    cancelled_here
+        .iter()
+        .find(|(cancelled, _)| *cancelled == list)
+        .map(|(_, reason)| reason.clone())
+        .or_else(|| cancelled.get(&list).cloned())
+}
+
+/// When a grant of a gated list did not apply: the list it cancels the removals of, and why.
+fn cancels(
+    organization: &str,
+    change: &Change,
+    outcome: &ChangeOutcome,
+    gates: &Gates,
+) -> Option<(ListRef, String)> {
+    if gates.is_empty() {
+        return None;
+    }
+    let what = match outcome {
+        ChangeOutcome::Applied => return None,
+        ChangeOutcome::Failed { .. } => "failed",
+        ChangeOutcome::Skipped { .. } => "was skipped",
+        ChangeOutcome::NotStarted => "was not started",
+    };
+    let Some((list, ListEntry::Grant)) = change.op.list_entry() else {
+        return None;
+    };
+    if !gates.contains_key(&list) {
+        return None;
+    }
+    let grant = change.op.describe_grant(organization)?;
+    Some((list, format!("not removed because {grant} {what}")))
 }
 
 impl fmt::Display for ChangeOutcome {
@@ -139,6 +240,8 @@ pub const DEFAULT_CONCURRENCY: usize = 256;
 #[derive(Default)]
 struct TargetState {
     missing: BTreeMap<ObjectRef, String>,
+    /// Lists whose removals are cancelled, with the reason (see [`cancels`]).
+    cancelled: BTreeMap<ListRef, String>,
     outcomes: Vec<Option<ChangeOutcome>>,
 }
 
@@ -156,12 +259,14 @@ pub async fn apply<R: ChangeRunner>(
         .iter()
         .map(|p| TargetState {
             missing: BTreeMap::new(),
+            cancelled: BTreeMap::new(),
             outcomes: vec![None; p.changes.len()],
         })
         .collect();
+    let gates: Vec<Gates> = plans.iter().map(gates).collect();
 
     for phase in Phase::ALL {
-        let (order, sequences) = phase_sequences(plans, phase);
+        let (order, sequences) = phase_sequences(plans, &gates, phase);
         if sequences.is_empty() {
             continue;
         }
@@ -177,14 +282,21 @@ pub async fn apply<R: ChangeRunner>(
 
         // Dependencies are settled at the start of a phase: within one phase no change needs an
         // object created by another change of the same phase.
+        // Likewise the lists cancelled by grants of earlier phases; a grant of this phase
+        // cancels the removals of its list within its own sequence.
         let missing: Vec<BTreeMap<ObjectRef, String>> =
             states.iter().map(|s| s.missing.clone()).collect();
+        let cancelled: Vec<BTreeMap<ListRef, String>> =
+            states.iter().map(|s| s.cancelled.clone()).collect();
         let mut finished = futures::stream::iter(sequences.into_iter().map(|sequence| {
             let missing = &missing;
+            let cancelled = &cancelled;
+            let gates = &gates;
             let sequence = &order[sequence];
             async move {
                 let mut out = Vec::with_capacity(sequence.len());
                 let mut stop_sequence: Option<String> = None;
+                let mut cancelled_here: Vec<(ListRef, String)> = Vec::new();
                 for &(t, c) in sequence {
                     let plan = &plans[t];
                     let change = &plan.changes[c];
@@ -196,6 +308,10 @@ pub async fn apply<R: ChangeRunner>(
                         ChangeOutcome::Skipped { reason }
                     } else if stop.is_raised() {
                         ChangeOutcome::NotStarted
+                    } else if let Some(reason) =
+                        removal_blocked(change, &gates[t], &cancelled[t], &cancelled_here)
+                    {
+                        ChangeOutcome::Skipped { reason }
                     } else {
                         match runner.run(&plan.target, &change.op).await {
                             Ok(()) => ChangeOutcome::Applied,
@@ -208,6 +324,11 @@ pub async fn apply<R: ChangeRunner>(
                             }
                         }
                     };
+                    if let Some(cancel) =
+                        cancels(&plan.target.organization, change, &outcome, &gates[t])
+                    {
+                        cancelled_here.push(cancel);
+                    }
                     progress.change_finished(&plan.target, change, &outcome);
                     out.push((t, c, outcome));
                 }
@@ -220,9 +341,15 @@ pub async fn apply<R: ChangeRunner>(
         // permissions phase alone has ~45,000 changes at N = 1000.
         while let Some(done) = finished.next().await {
             for (t, c, outcome) in done {
+                let change = &plans[t].changes[c];
+                if let Some((list, reason)) =
+                    cancels(&plans[t].target.organization, change, &outcome, &gates[t])
+                {
+                    states[t].cancelled.entry(list).or_insert(reason);
+                }
                 if let ChangeOutcome::Failed { error } = &outcome {
                     if let Consequence::ObjectMissing(object) =
-                        after_failure(&plans[t].changes[c].op)
+                        after_failure(&change.op)
                     {
                         states[t].missing.insert(
                             object.clone(),
@@ -250,12 +377,18 @@ pub async fn apply<R: ChangeRunner>(
 
 /// The changes of one phase, as (target index, change index) pairs in `order`, and the
 /// sequences they form as ranges of `order`. Changes sharing a sequence key are one sequence,
-/// in plan order; every other change is a sequence of its own. Flat vectors rather than a
-/// vector per sequence: most sequences hold a single change.
-fn phase_sequences(plans: &[TargetPlan], phase: Phase) -> (Vec<(usize, usize)>, Vec<Range<usize>>) {
-    let mut keyed: BTreeMap<(usize, ObjectRef), usize> = BTreeMap::new();
-    // (sequence id, target, change); ids are given in order of first appearance.
-    let mut members: Vec<(usize, usize, usize)> = Vec::new();
+/// in plan order (a gated list's removals after its grants, whatever the plan order); every
+/// other change is a sequence of its own. Flat vectors rather than a vector per sequence: most
+/// sequences hold a single change.
+fn phase_sequences(
+    plans: &[TargetPlan],
+    gates: &[Gates],
+    phase: Phase,
+) -> (Vec<(usize, usize)>, Vec<Range<usize>>) {
+    let mut keyed: BTreeMap<(usize, SequenceKey), usize> = BTreeMap::new();
+    // (sequence id, removal of a gated list, target, change); ids are given in order of first
+    // appearance.
+    let mut members: Vec<(usize, bool, usize, usize)> = Vec::new();
     let mut next_id = 0;
     for (t, plan) in plans.iter().enumerate() {
         for (c, change) in plan.changes.iter().enumerate() {
@@ -263,26 +396,29 @@ fn phase_sequences(plans: &[TargetPlan], phase: Phase) -> (Vec<(usize, usize)>, 
                 continue;
             }
             let fresh = next_id;
-            let id = match sequence_key(change) {
+            let key = sequence_key(change, &gates[t]);
+            let removal_last = matches!(key, Some(SequenceKey::List(_)))
+                && change.op.kind() == crate::plan::ChangeKind::Remove;
+            let id = match key {
                 Some(key) => *keyed.entry((t, key)).or_insert(fresh),
                 None => fresh,
             };
             if id == fresh {
                 next_id += 1;
             }
-            members.push((id, t, c));
+            members.push((id, removal_last, t, c));
         }
     }
     // Stable: plan order is kept inside each sequence.
-    members.sort_by_key(|&(id, _, _)| id);
+    members.sort_by_key(|&(id, removal_last, _, _)| (id, removal_last));
     let mut sequences: Vec<Range<usize>> = Vec::with_capacity(next_id);
-    for (i, &(id, _, _)) in members.iter().enumerate() {
+    for (i, &(id, _, _, _)) in members.iter().enumerate() {
         match sequences.last_mut() {
             Some(last) if i > 0 && members[i - 1].0 == id => last.end = i + 1,
             _ => sequences.push(i..i + 1),
         }
     }
-    let order = members.into_iter().map(|(_, t, c)| (t, c)).collect();
+    let order = members.into_iter().map(|(_, _, t, c)| (t, c)).collect();
     (order, sequences)
 }
 

@@ -5,6 +5,7 @@
 //! typed [`Change`]s per [`Target`], each in a [`Phase`]; `apply` runs them phase by phase.
 
 mod diff;
+mod lists;
 mod safety;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -19,6 +20,7 @@ use crate::model::{
 };
 
 pub use diff::plan_target;
+pub use lists::{ListEntry, ListKind, ListRef};
 pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
