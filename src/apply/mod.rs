@@ -348,9 +348,7 @@ pub async fn apply<R: ChangeRunner>(
                     states[t].cancelled.entry(list).or_insert(reason);
                 }
                 if let ChangeOutcome::Failed { error } = &outcome {
-                    if let Consequence::ObjectMissing(object) =
-                        after_failure(&change.op)
-                    {
+                    if let Consequence::ObjectMissing(object) = after_failure(&change.op) {
                         states[t].missing.insert(
                             object.clone(),
                             format!("{} could not be created: {error}", describe(&object)),

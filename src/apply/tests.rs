@@ -410,12 +410,16 @@ fn a_failed_grant_cancels_the_removals_of_its_list() {
     );
     let ran = runner.ran();
     assert_eq!(ran.len(), 1, "{ran:?}");
-    assert!(!ran.iter().any(|r| r.contains("RevokePermission")), "{ran:?}");
+    assert!(
+        !ran.iter().any(|r| r.contains("RevokePermission")),
+        "{ran:?}"
+    );
 }
 
 #[test]
 fn a_failed_member_add_cancels_the_member_removals_of_its_team() {
-    let member = |op: fn(String, Member) -> Op, name: &str| op("devs".into(), Member::User(name.into()));
+    let member =
+        |op: fn(String, Member) -> Op, name: &str| op("devs".into(), Member::User(name.into()));
     let add = |team, member| Op::AddTeamMember { team, member };
     let remove = |team, member| Op::RemoveTeamMember { team, member };
     let plans = [plan(
@@ -489,7 +493,8 @@ fn a_failed_grant_leaves_other_lists_and_other_objects_alone() {
             ],
         ),
     ];
-    let runner = FakeRunner::new(&["acme:SetPermission { repository: \"app\", grantee: User(\"alcie\")"]);
+    let runner =
+        FakeRunner::new(&["acme:SetPermission { repository: \"app\", grantee: User(\"alcie\")"]);
     let results = run(&plans, &runner);
     assert_eq!(
         statuses(&results[0]),
