@@ -21,7 +21,9 @@ use crate::model::{
 
 pub use diff::plan_target;
 pub use lists::{ListEntry, ListKind, ListRef};
-pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
+pub use safety::{
+    allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation, OVERRIDE_FLAG,
+};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
