@@ -20,7 +20,9 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::plan::{Change, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan};
+use crate::plan::{
+    Change, ChangeKind, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan,
+};
 
 pub mod execute;
 
@@ -129,7 +131,7 @@ enum SequenceKey {
 /// the lists that both grant and remove lose their concurrency.
 fn sequence_key(change: &Change, gates: &Gates) -> Option<SequenceKey> {
     match change.phase {
-        Phase::Mirrors | Phase::TeamSync => Some(SequenceKey::Object(change.op.object())),
+        phase if sequenced_by_object(phase) => Some(SequenceKey::Object(change.op.object())),
         _ if gates.is_empty() => None,
         _ => {
             let (list, _) = change.op.list_entry()?;
@@ -138,14 +140,20 @@ fn sequence_key(change: &Change, gates: &Gates) -> Option<SequenceKey> {
     }
 }
 
-/// Per target: each list whose removals must wait for grants, with the last phase a grant of
-/// that list is planned in. Lists that only grant or only remove need no gate.
-type Gates = BTreeMap<ListRef, Phase>;
+/// The phases whose changes of one object run one after another, in plan order.
+fn sequenced_by_object(phase: Phase) -> bool {
+    matches!(phase, Phase::Mirrors | Phase::TeamSync)
+}
+
+/// Per target: each list whose removals must wait for grants, with the phase and plan index of
+/// the last grant of that list. Lists that only grant or only remove need no gate.
+type Gates = BTreeMap<ListRef, (Phase, usize)>;
 
 fn gates(plan: &TargetPlan) -> Gates {
     let removing: BTreeSet<ListRef> = plan
         .changes
         .iter()
+        .filter(|change| change.op.kind() == ChangeKind::Remove)
         .filter_map(|change| match change.op.list_entry() {
             Some((list, ListEntry::Removal)) => Some(list),
             _ => None,
@@ -155,22 +163,24 @@ fn gates(plan: &TargetPlan) -> Gates {
     if removing.is_empty() {
         return gates;
     }
-    for change in &plan.changes {
+    for (c, change) in plan.changes.iter().enumerate() {
         if let Some((list, ListEntry::Grant)) = change.op.list_entry() {
             if removing.contains(&list) {
-                let last = gates.entry(list).or_insert(change.phase);
-                *last = (*last).max(change.phase);
+                let last = gates.entry(list).or_insert((change.phase, c));
+                *last = (*last).max((change.phase, c));
             }
         }
     }
     gates
 }
 
-/// Why a removal must not run: a grant of its list did not apply (`cancelled`: found in earlier
-/// phases or earlier in this sequence), or, which the planner never does, is planned in a later
-/// phase; a removal never goes before its list's grants.
+/// Why the removal `change` (index `c` in its plan) must not run: a grant of its list did not
+/// apply (`cancelled`: found in earlier phases or earlier in this sequence), or, which the
+/// planner never does, would run after it (a later phase, or later in an object's sequence); a
+/// removal never goes before its list's grants.
 fn removal_blocked(
     change: &Change,
+    c: usize,
     gates: &Gates,
     cancelled: &BTreeMap<ListRef, String>,
     cancelled_here: &[(ListRef, String)],
@@ -181,11 +191,13 @@ fn removal_blocked(
     let Some((list, ListEntry::Removal)) = change.op.list_entry() else {
         return None;
     };
-    let &last_grant = gates.get(&list)?;
-    if last_grant > change.phase {
+    let &(grant_phase, grant_index) = gates.get(&list)?;
+    let later_in_sequence =
+        grant_phase == change.phase && sequenced_by_object(grant_phase) && grant_index > c;
+    if grant_phase > change.phase || later_in_sequence {
         return Some(format!(
-            "not removed: a grant of the same list is planned later (phase {last_grant}), and \
-             removals wait for their list's grants"
+            "not removed: a grant of the same list is planned after it (phase {grant_phase}), \
+             and removals wait for their list's grants"
         ));
     }
     cancelled_here
@@ -309,7 +321,7 @@ pub async fn apply<R: ChangeRunner>(
                     } else if stop.is_raised() {
                         ChangeOutcome::NotStarted
                     } else if let Some(reason) =
-                        removal_blocked(change, &gates[t], &cancelled[t], &cancelled_here)
+                        removal_blocked(change, c, &gates[t], &cancelled[t], &cancelled_here)
                     {
                         ChangeOutcome::Skipped { reason }
                     } else {
@@ -375,7 +387,7 @@ pub async fn apply<R: ChangeRunner>(
 
 /// The changes of one phase, as (target index, change index) pairs in `order`, and the
 /// sequences they form as ranges of `order`. Changes sharing a sequence key are one sequence,
-/// in plan order (a gated list's removals after its grants, whatever the plan order); every
+/// in plan order (except that a list's own sequence puts its removals after its grants); every
 /// other change is a sequence of its own. Flat vectors rather than a vector per sequence: most
 /// sequences hold a single change.
 fn phase_sequences(
@@ -395,8 +407,8 @@ fn phase_sequences(
             }
             let fresh = next_id;
             let key = sequence_key(change, &gates[t]);
-            let removal_last = matches!(key, Some(SequenceKey::List(_)))
-                && change.op.kind() == crate::plan::ChangeKind::Remove;
+            let removal_last =
+                matches!(key, Some(SequenceKey::List(_))) && change.op.kind() == ChangeKind::Remove;
             let id = match key {
                 Some(key) => *keyed.entry((t, key)).or_insert(fresh),
                 None => fresh,

@@ -568,7 +568,7 @@ fn a_list_split_over_phases_still_waits_for_its_grants() {
     let runner = FakeRunner::new(&[]);
     let results = run(&[backwards], &runner);
     assert_eq!(statuses(&results[0]), ["skipped", "applied"]);
-    assert!(skip_reason(&results[0][0]).contains("planned later"));
+    assert!(skip_reason(&results[0][0]).contains("planned after it"));
     assert!(!runner.ran().iter().any(|r| r.contains("RemoveTeamMember")));
 }
 
@@ -595,8 +595,15 @@ fn in_a_sequenced_phase_a_failed_add_cancels_the_removal_that_follows() {
         change.phase = Phase::TeamSync;
     }
     let runner = FakeRunner::new(&["alcie"]);
-    let results = run(&[plan], &runner);
+    let results = run(&[plan.clone()], &runner);
     assert_eq!(statuses(&results[0]), ["applied", "failed", "skipped"]);
+
+    // Should a plan ever put the removal first in that sequence, it is not sent before the add.
+    plan.changes.swap(1, 2);
+    let runner = FakeRunner::new(&[]);
+    let results = run(&[plan], &runner);
+    assert_eq!(statuses(&results[0]), ["applied", "skipped", "applied"]);
+    assert!(skip_reason(&results[0][1]).contains("planned after it"));
 }
 
 #[test]
