@@ -123,15 +123,13 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
         } else {
             report::write_json(&mut stdout, &report).map_err(write_err)?;
         }
-        return Ok(
-            if report.totals.target_errors > 0 || report.totals.refused > 0 {
-                Outcome::Failed
-            } else if args.detailed_exitcode && report.has_pending_changes() {
-                Outcome::ChangesPending
-            } else {
-                Outcome::Success
-            },
-        );
+        return Ok(if report.totals.target_errors + report.totals.refused > 0 {
+            Outcome::Failed
+        } else if args.detailed_exitcode && report.has_pending_changes() {
+            Outcome::ChangesPending
+        } else {
+            Outcome::Success
+        });
     }
 
     // Only targets that were planned and passed the safety check are applied.
