@@ -210,6 +210,7 @@ pub async fn execute(
             let Some(password) = secrets.mirror_password(&key) else {
                 return Err(QuayError::MissingMirrorPassword {
                     endpoint: client.endpoint().clone(),
+                    via: client.via().cloned(),
                     organization: key.organization,
                     repository: key.repository,
                     username: key.username,

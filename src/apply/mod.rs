@@ -4,8 +4,11 @@
 //! client's limiter. Changes that must not overlap (the mirror steps of one repository, the sync
 //! steps of one team) run one after another in plan order. A failure only skips what depends on
 //! it: when a change that creates an object fails, later changes of that target that need the
-//! object are skipped; everything else carries on. Deciding what a failure means
-//! ([`after_failure`]) is kept apart from doing the work (the [`ChangeRunner`]).
+//! object are skipped; everything else carries on. Within one declared list (a repository's
+//! user, robot or team permissions, a team's users or robots), removals run only after that
+//! list's grants, and only when every one of them applied ([`ListRef`]): a failed grant
+//! cancels them. Deciding what a failure means ([`after_failure`]) is kept apart from doing the
+//! work (the [`ChangeRunner`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,7 +20,9 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::plan::{Change, ObjectRef, Op, Phase, Target, TargetPlan};
+use crate::plan::{
+    Change, ChangeKind, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan,
+};
 
 pub mod execute;
 
@@ -109,15 +114,123 @@ pub fn after_failure(op: &Op) -> Consequence {
     }
 }
 
+/// What makes changes of one phase run one after another.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SequenceKey {
+    /// The steps of one object: a repository's mirror steps, a team's sync steps.
+    Object(ObjectRef),
+    /// A list whose removals wait for its grants (see [`gates`]).
+    List(ListRef),
+}
+
 /// Changes that share a sequence key run one after another in plan order; `None` means the
 /// change is independent of every other change of its phase. The phase is the change's, not
 /// the op's default: the planner moves a team's user-member changes into the team-sync phase
-/// when they must follow the disabling of that team's LDAP sync.
-fn sequence_key(change: &Change) -> Option<ObjectRef> {
+/// when they must follow the disabling of that team's LDAP sync. There, a list's changes are
+/// already in their team's sequence; elsewhere a gated list is a sequence of its own, so only
+/// the lists that both grant and remove lose their concurrency.
+fn sequence_key(change: &Change, gates: &Gates) -> Option<SequenceKey> {
     match change.phase {
-        Phase::Mirrors | Phase::TeamSync => Some(change.op.object()),
-        _ => None,
+        phase if sequenced_by_object(phase) => Some(SequenceKey::Object(change.op.object())),
+        _ if gates.is_empty() => None,
+        _ => {
+            let (list, _) = change.op.list_entry()?;
+            gates.contains_key(&list).then_some(SequenceKey::List(list))
+        }
     }
+}
+
+/// The phases whose changes of one object run one after another, in plan order.
+fn sequenced_by_object(phase: Phase) -> bool {
+    matches!(phase, Phase::Mirrors | Phase::TeamSync)
+}
+
+/// Per target: each list whose removals must wait for grants, with the phase and plan index of
+/// the last grant of that list. Lists that only grant or only remove need no gate.
+type Gates = BTreeMap<ListRef, (Phase, usize)>;
+
+fn gates(plan: &TargetPlan) -> Gates {
+    let removing: BTreeSet<ListRef> = plan
+        .changes
+        .iter()
+        .filter(|change| change.op.kind() == ChangeKind::Remove)
+        .filter_map(|change| match change.op.list_entry() {
+            Some((list, ListEntry::Removal)) => Some(list),
+            _ => None,
+        })
+        .collect();
+    let mut gates = Gates::new();
+    if removing.is_empty() {
+        return gates;
+    }
+    for (c, change) in plan.changes.iter().enumerate() {
+        if let Some((list, ListEntry::Grant)) = change.op.list_entry() {
+            if removing.contains(&list) {
+                let last = gates.entry(list).or_insert((change.phase, c));
+                *last = (*last).max((change.phase, c));
+            }
+        }
+    }
+    gates
+}
+
+/// Why the removal `change` (index `c` in its plan) must not run: a grant of its list did not
+/// apply (`cancelled`: found in earlier phases or earlier in this sequence), or, which the
+/// planner never does, would run after it (a later phase, or later in an object's sequence); a
+/// removal never goes before its list's grants.
+fn removal_blocked(
+    change: &Change,
+    c: usize,
+    gates: &Gates,
+    cancelled: &BTreeMap<ListRef, String>,
+    cancelled_here: &[(ListRef, String)],
+) -> Option<String> {
+    if gates.is_empty() {
+        return None;
+    }
+    let Some((list, ListEntry::Removal)) = change.op.list_entry() else {
+        return None;
+    };
+    let &(grant_phase, grant_index) = gates.get(&list)?;
+    let later_in_sequence =
+        grant_phase == change.phase && sequenced_by_object(grant_phase) && grant_index > c;
+    if grant_phase > change.phase || later_in_sequence {
+        return Some(format!(
+            "not removed: a grant of the same list is planned after it (phase {grant_phase}), \
+             and removals wait for their list's grants"
+        ));
+    }
+    cancelled_here
+        .iter()
+        .find(|(cancelled, _)| *cancelled == list)
+        .map(|(_, reason)| reason.clone())
+        .or_else(|| cancelled.get(&list).cloned())
+}
+
+/// When a grant of a gated list did not apply: the list it cancels the removals of, and why.
+fn cancels(
+    organization: &str,
+    change: &Change,
+    outcome: &ChangeOutcome,
+    gates: &Gates,
+) -> Option<(ListRef, String)> {
+    if gates.is_empty() {
+        return None;
+    }
+    let what = match outcome {
+        ChangeOutcome::Applied => return None,
+        ChangeOutcome::Failed { .. } => "failed",
+        ChangeOutcome::Skipped { .. } => "was skipped",
+        ChangeOutcome::NotStarted => "was not started",
+    };
+    let Some((list, ListEntry::Grant)) = change.op.list_entry() else {
+        return None;
+    };
+    if !gates.contains_key(&list) {
+        return None;
+    }
+    let grant = change.op.describe_grant(organization)?;
+    Some((list, format!("not removed because {grant} {what}")))
 }
 
 impl fmt::Display for ChangeOutcome {
@@ -139,6 +252,8 @@ pub const DEFAULT_CONCURRENCY: usize = 256;
 #[derive(Default)]
 struct TargetState {
     missing: BTreeMap<ObjectRef, String>,
+    /// Lists whose removals are cancelled, with the reason (see [`cancels`]).
+    cancelled: BTreeMap<ListRef, String>,
     outcomes: Vec<Option<ChangeOutcome>>,
 }
 
@@ -156,12 +271,14 @@ pub async fn apply<R: ChangeRunner>(
         .iter()
         .map(|p| TargetState {
             missing: BTreeMap::new(),
+            cancelled: BTreeMap::new(),
             outcomes: vec![None; p.changes.len()],
         })
         .collect();
+    let gates: Vec<Gates> = plans.iter().map(gates).collect();
 
     for phase in Phase::ALL {
-        let (order, sequences) = phase_sequences(plans, phase);
+        let (order, sequences) = phase_sequences(plans, &gates, phase);
         if sequences.is_empty() {
             continue;
         }
@@ -177,14 +294,21 @@ pub async fn apply<R: ChangeRunner>(
 
         // Dependencies are settled at the start of a phase: within one phase no change needs an
         // object created by another change of the same phase.
+        // Likewise the lists cancelled by grants of earlier phases; a grant of this phase
+        // cancels the removals of its list within its own sequence.
         let missing: Vec<BTreeMap<ObjectRef, String>> =
             states.iter().map(|s| s.missing.clone()).collect();
+        let cancelled: Vec<BTreeMap<ListRef, String>> =
+            states.iter().map(|s| s.cancelled.clone()).collect();
         let mut finished = futures::stream::iter(sequences.into_iter().map(|sequence| {
             let missing = &missing;
+            let cancelled = &cancelled;
+            let gates = &gates;
             let sequence = &order[sequence];
             async move {
                 let mut out = Vec::with_capacity(sequence.len());
                 let mut stop_sequence: Option<String> = None;
+                let mut cancelled_here: Vec<(ListRef, String)> = Vec::new();
                 for &(t, c) in sequence {
                     let plan = &plans[t];
                     let change = &plan.changes[c];
@@ -196,6 +320,10 @@ pub async fn apply<R: ChangeRunner>(
                         ChangeOutcome::Skipped { reason }
                     } else if stop.is_raised() {
                         ChangeOutcome::NotStarted
+                    } else if let Some(reason) =
+                        removal_blocked(change, c, &gates[t], &cancelled[t], &cancelled_here)
+                    {
+                        ChangeOutcome::Skipped { reason }
                     } else {
                         match runner.run(&plan.target, &change.op).await {
                             Ok(()) => ChangeOutcome::Applied,
@@ -208,6 +336,11 @@ pub async fn apply<R: ChangeRunner>(
                             }
                         }
                     };
+                    if let Some(cancel) =
+                        cancels(&plan.target.organization, change, &outcome, &gates[t])
+                    {
+                        cancelled_here.push(cancel);
+                    }
                     progress.change_finished(&plan.target, change, &outcome);
                     out.push((t, c, outcome));
                 }
@@ -220,10 +353,14 @@ pub async fn apply<R: ChangeRunner>(
         // permissions phase alone has ~45,000 changes at N = 1000.
         while let Some(done) = finished.next().await {
             for (t, c, outcome) in done {
+                let change = &plans[t].changes[c];
+                if let Some((list, reason)) =
+                    cancels(&plans[t].target.organization, change, &outcome, &gates[t])
+                {
+                    states[t].cancelled.entry(list).or_insert(reason);
+                }
                 if let ChangeOutcome::Failed { error } = &outcome {
-                    if let Consequence::ObjectMissing(object) =
-                        after_failure(&plans[t].changes[c].op)
-                    {
+                    if let Consequence::ObjectMissing(object) = after_failure(&change.op) {
                         states[t].missing.insert(
                             object.clone(),
                             format!("{} could not be created: {error}", describe(&object)),
@@ -250,12 +387,18 @@ pub async fn apply<R: ChangeRunner>(
 
 /// The changes of one phase, as (target index, change index) pairs in `order`, and the
 /// sequences they form as ranges of `order`. Changes sharing a sequence key are one sequence,
-/// in plan order; every other change is a sequence of its own. Flat vectors rather than a
-/// vector per sequence: most sequences hold a single change.
-fn phase_sequences(plans: &[TargetPlan], phase: Phase) -> (Vec<(usize, usize)>, Vec<Range<usize>>) {
-    let mut keyed: BTreeMap<(usize, ObjectRef), usize> = BTreeMap::new();
-    // (sequence id, target, change); ids are given in order of first appearance.
-    let mut members: Vec<(usize, usize, usize)> = Vec::new();
+/// in plan order (except that a list's own sequence puts its removals after its grants); every
+/// other change is a sequence of its own. Flat vectors rather than a vector per sequence: most
+/// sequences hold a single change.
+fn phase_sequences(
+    plans: &[TargetPlan],
+    gates: &[Gates],
+    phase: Phase,
+) -> (Vec<(usize, usize)>, Vec<Range<usize>>) {
+    let mut keyed: BTreeMap<(usize, SequenceKey), usize> = BTreeMap::new();
+    // (sequence id, removal of a gated list, target, change); ids are given in order of first
+    // appearance.
+    let mut members: Vec<(usize, bool, usize, usize)> = Vec::new();
     let mut next_id = 0;
     for (t, plan) in plans.iter().enumerate() {
         for (c, change) in plan.changes.iter().enumerate() {
@@ -263,26 +406,29 @@ fn phase_sequences(plans: &[TargetPlan], phase: Phase) -> (Vec<(usize, usize)>, 
                 continue;
             }
             let fresh = next_id;
-            let id = match sequence_key(change) {
+            let key = sequence_key(change, &gates[t]);
+            let removal_last =
+                matches!(key, Some(SequenceKey::List(_))) && change.op.kind() == ChangeKind::Remove;
+            let id = match key {
                 Some(key) => *keyed.entry((t, key)).or_insert(fresh),
                 None => fresh,
             };
             if id == fresh {
                 next_id += 1;
             }
-            members.push((id, t, c));
+            members.push((id, removal_last, t, c));
         }
     }
     // Stable: plan order is kept inside each sequence.
-    members.sort_by_key(|&(id, _, _)| id);
+    members.sort_by_key(|&(id, removal_last, _, _)| (id, removal_last));
     let mut sequences: Vec<Range<usize>> = Vec::with_capacity(next_id);
-    for (i, &(id, _, _)) in members.iter().enumerate() {
+    for (i, &(id, _, _, _)) in members.iter().enumerate() {
         match sequences.last_mut() {
             Some(last) if i > 0 && members[i - 1].0 == id => last.end = i + 1,
             _ => sequences.push(i..i + 1),
         }
     }
-    let order = members.into_iter().map(|(_, t, c)| (t, c)).collect();
+    let order = members.into_iter().map(|(_, _, t, c)| (t, c)).collect();
     (order, sequences)
 }
 

@@ -338,7 +338,8 @@ fn phase_sequences_group_one_objects_steps_and_keep_plan_order() {
     ];
     // Mirror steps of one repository of one target form one sequence, in plan order; the same
     // repository name in another target is another sequence.
-    let (order, sequences) = phase_sequences(&plans, Phase::Mirrors);
+    let gates: Vec<Gates> = plans.iter().map(gates).collect();
+    let (order, sequences) = phase_sequences(&plans, &gates, Phase::Mirrors);
     let grouped: Vec<Vec<(usize, usize)>> = sequences
         .iter()
         .map(|r| order[r.clone()].to_vec())
@@ -352,8 +353,277 @@ fn phase_sequences_group_one_objects_steps_and_keep_plan_order() {
         ]
     );
     // Outside the sequenced phases every change stands alone.
-    let (order, sequences) = phase_sequences(&plans, Phase::Robots);
+    let (order, sequences) = phase_sequences(&plans, &gates, Phase::Robots);
     assert_eq!(order, vec![(0, 0)]);
     assert_eq!(sequences, vec![0..1]);
-    assert_eq!(phase_sequences(&plans, Phase::Teams), (vec![], vec![]));
+    assert_eq!(
+        phase_sequences(&plans, &gates, Phase::Teams),
+        (vec![], vec![])
+    );
+}
+
+fn grant(repository: &str, grantee: Grantee, role: Role, from: Option<Role>) -> Op {
+    Op::SetPermission {
+        repository: repository.into(),
+        grantee,
+        role,
+        from,
+    }
+}
+
+fn revoke(repository: &str, grantee: Grantee, role: Role) -> Op {
+    Op::RevokePermission {
+        repository: repository.into(),
+        grantee,
+        role,
+    }
+}
+
+fn user(name: &str) -> Grantee {
+    Grantee::User(name.into())
+}
+
+fn skip_reason(outcome: &ChangeOutcome) -> &str {
+    match outcome {
+        ChangeOutcome::Skipped { reason } => reason,
+        other => panic!("expected a skip, got {other:?}"),
+    }
+}
+
+/// Issue 11, item 2: `alice` misspelled `alcie` plans a grant of `alcie` and a revoke of
+/// `alice`. Quay refuses the grant; the revoke must not be sent, or nobody keeps access.
+#[test]
+fn a_failed_grant_cancels_the_removals_of_its_list() {
+    let plans = [plan(
+        "acme",
+        vec![
+            grant("app", user("alcie"), Role::Admin, None),
+            revoke("app", user("alice"), Role::Admin),
+        ],
+    )];
+    let runner = FakeRunner::new(&["alcie"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
+    assert_eq!(
+        skip_reason(&results[0][1]),
+        "not removed because granting user alcie admin on acme/app failed"
+    );
+    let ran = runner.ran();
+    assert_eq!(ran.len(), 1, "{ran:?}");
+    assert!(
+        !ran.iter().any(|r| r.contains("RevokePermission")),
+        "{ran:?}"
+    );
+}
+
+#[test]
+fn a_failed_member_add_cancels_the_member_removals_of_its_team() {
+    let member =
+        |op: fn(String, Member) -> Op, name: &str| op("devs".into(), Member::User(name.into()));
+    let add = |team, member| Op::AddTeamMember { team, member };
+    let remove = |team, member| Op::RemoveTeamMember { team, member };
+    let plans = [plan(
+        "acme",
+        vec![
+            member(add, "alcie"),
+            member(add, "bob"),
+            member(remove, "alice"),
+            member(remove, "carol"),
+        ],
+    )];
+    let runner = FakeRunner::new(&["alcie"]);
+    let results = run(&plans, &runner);
+    assert_eq!(
+        statuses(&results[0]),
+        ["failed", "applied", "skipped", "skipped"]
+    );
+    assert_eq!(
+        skip_reason(&results[0][3]),
+        "not removed because adding user alcie to team devs failed"
+    );
+    assert!(!runner.ran().iter().any(|r| r.contains("RemoveTeamMember")));
+}
+
+#[test]
+fn removals_of_a_list_wait_for_its_grants_whatever_the_plan_order() {
+    // Not the planner's order: the executor still sends the grant first, then the removal.
+    let plans = [plan(
+        "acme",
+        vec![
+            revoke("app", user("alice"), Role::Admin),
+            grant("app", user("bob"), Role::Admin, None),
+        ],
+    )];
+    let runner = FakeRunner::new(&[]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["applied", "applied"]);
+    let ran = runner.ran();
+    assert!(ran[0].contains("SetPermission"), "{ran:?}");
+    assert!(ran[1].contains("RevokePermission"), "{ran:?}");
+
+    let runner = FakeRunner::new(&["bob"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["skipped", "failed"]);
+    assert_eq!(runner.ran().len(), 1);
+}
+
+#[test]
+fn a_failed_grant_leaves_other_lists_and_other_objects_alone() {
+    let plans = [
+        plan(
+            "acme",
+            vec![
+                grant("app", user("alcie"), Role::Read, None),
+                grant("app", user("dave"), Role::Read, None),
+                revoke("app", user("alice"), Role::Read),
+                // Another list of the same repository.
+                revoke("app", Grantee::Robot("old".into()), Role::Read),
+                revoke("app", Grantee::Team("old".into()), Role::Read),
+                // The same list of another repository.
+                grant("web", user("erin"), Role::Read, None),
+                revoke("web", user("alice"), Role::Read),
+            ],
+        ),
+        // The same list in another organization.
+        plan(
+            "other",
+            vec![
+                grant("app", user("alcie"), Role::Read, None),
+                revoke("app", user("alice"), Role::Read),
+            ],
+        ),
+    ];
+    let runner =
+        FakeRunner::new(&["acme:SetPermission { repository: \"app\", grantee: User(\"alcie\")"]);
+    let results = run(&plans, &runner);
+    assert_eq!(
+        statuses(&results[0]),
+        ["failed", "applied", "skipped", "applied", "applied", "applied", "applied"]
+    );
+    assert_eq!(statuses(&results[1]), ["applied", "applied"]);
+}
+
+#[test]
+fn a_failed_role_change_counts_as_a_failed_grant() {
+    let plans = [plan(
+        "acme",
+        vec![
+            grant("app", user("bob"), Role::Admin, Some(Role::Read)),
+            revoke("app", user("alice"), Role::Admin),
+        ],
+    )];
+    let runner = FakeRunner::new(&["bob"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
+    assert_eq!(
+        skip_reason(&results[0][1]),
+        "not removed because changing user bob on acme/app from read to admin failed"
+    );
+}
+
+#[test]
+fn a_grant_skipped_for_a_missing_team_cancels_the_removals_of_its_list() {
+    let plans = [plan(
+        "acme",
+        vec![
+            Op::CreateTeam {
+                team: "devs2".into(),
+                role: TeamRole::Member,
+                description: String::new(),
+            },
+            grant("app", Grantee::Team("devs2".into()), Role::Write, None),
+            revoke("app", Grantee::Team("devs".into()), Role::Write),
+        ],
+    )];
+    let runner = FakeRunner::new(&["CreateTeam"]);
+    let results = run(&plans, &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped", "skipped"]);
+    assert_eq!(
+        skip_reason(&results[0][2]),
+        "not removed because granting team devs2 write on acme/app was skipped"
+    );
+    assert_eq!(runner.ran().len(), 1);
+}
+
+#[test]
+fn a_list_split_over_phases_still_waits_for_its_grants() {
+    let add = Op::AddTeamMember {
+        team: "devs".into(),
+        member: Member::User("alcie".into()),
+    };
+    let remove = Op::RemoveTeamMember {
+        team: "devs".into(),
+        member: Member::User("alice".into()),
+    };
+    // Grant in an earlier phase than the removal: its failure is remembered.
+    let mut split = plan("acme", vec![add.clone(), remove.clone()]);
+    split.changes[1].phase = Phase::TeamSync;
+    let runner = FakeRunner::new(&["alcie"]);
+    let results = run(&[split], &runner);
+    assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
+
+    // A grant planned in a later phase than the removal: the removal is not sent first.
+    let mut backwards = plan("acme", vec![remove, add]);
+    backwards.changes[1].phase = Phase::TeamSync;
+    let runner = FakeRunner::new(&[]);
+    let results = run(&[backwards], &runner);
+    assert_eq!(statuses(&results[0]), ["skipped", "applied"]);
+    assert!(skip_reason(&results[0][0]).contains("planned after it"));
+    assert!(!runner.ran().iter().any(|r| r.contains("RemoveTeamMember")));
+}
+
+#[test]
+fn in_a_sequenced_phase_a_failed_add_cancels_the_removal_that_follows() {
+    // Ending a team's LDAP sync: disable, then the user changes, in one sequence.
+    let mut plan = plan(
+        "acme",
+        vec![
+            Op::DisableTeamSync {
+                team: "devs".into(),
+            },
+            Op::AddTeamMember {
+                team: "devs".into(),
+                member: Member::User("alcie".into()),
+            },
+            Op::RemoveTeamMember {
+                team: "devs".into(),
+                member: Member::User("alice".into()),
+            },
+        ],
+    );
+    for change in &mut plan.changes {
+        change.phase = Phase::TeamSync;
+    }
+    let runner = FakeRunner::new(&["alcie"]);
+    let results = run(&[plan.clone()], &runner);
+    assert_eq!(statuses(&results[0]), ["applied", "failed", "skipped"]);
+
+    // Should a plan ever put the removal first in that sequence, it is not sent before the add.
+    plan.changes.swap(1, 2);
+    let runner = FakeRunner::new(&[]);
+    let results = run(&[plan], &runner);
+    assert_eq!(statuses(&results[0]), ["applied", "skipped", "applied"]);
+    assert!(skip_reason(&results[0][1]).contains("planned after it"));
+}
+
+#[test]
+fn only_lists_that_grant_and_remove_are_sequenced() {
+    let plans = vec![plan(
+        "acme",
+        vec![
+            grant("app", user("a"), Role::Read, None),
+            grant("app", user("b"), Role::Read, None),
+            revoke("app", user("c"), Role::Read),
+            grant("web", user("a"), Role::Read, None),
+            grant("web", user("b"), Role::Read, None),
+            revoke("lib", user("c"), Role::Read),
+        ],
+    )];
+    let gates: Vec<Gates> = plans.iter().map(gates).collect();
+    let (order, sequences) = phase_sequences(&plans, &gates, Phase::Permissions);
+    let grouped: Vec<Vec<usize>> = sequences
+        .iter()
+        .map(|r| order[r.clone()].iter().map(|&(_, c)| c).collect())
+        .collect();
+    assert_eq!(grouped, vec![vec![0, 1, 2], vec![3], vec![4], vec![5]]);
 }

@@ -60,6 +60,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                     target: target.clone(),
                     source: desired.source.clone(),
                     error: None,
+                    refused: None,
                     plan: None,
                     results: None,
                     requests: Default::default(),
@@ -104,9 +105,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                 };
                 let plan = plan::plan_target(target.clone(), desired, actual.as_ref(), &options);
                 if !args.force {
-                    if let Err(violation) = plan::check_safety(&plan, actual.as_ref()) {
-                        report.error = Some(violation.message);
-                    }
+                    report.refused = plan::check_safety(&plan, actual.as_ref()).err();
                 }
                 report.plan = Some(plan);
                 report
@@ -129,7 +128,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
         } else {
             report::write_json(&mut stdout, &report).map_err(write_err)?;
         }
-        return Ok(if report.totals.target_errors > 0 {
+        return Ok(if report.totals.target_errors + report.totals.refused > 0 {
             Outcome::Failed
         } else if args.detailed_exitcode && report.has_pending_changes() {
             Outcome::ChangesPending
@@ -141,7 +140,9 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
     // Only targets that were planned and passed the safety check are applied.
     let runnable: Vec<usize> = (0..reports.len())
         .filter(|&i| {
-            reports[i].error.is_none() && reports[i].plan.as_ref().is_some_and(|p| !p.is_empty())
+            reports[i].error.is_none()
+                && reports[i].refused.is_none()
+                && reports[i].plan.as_ref().is_some_and(|p| !p.is_empty())
         })
         .collect();
     if human {

@@ -5,6 +5,7 @@
 //! typed [`Change`]s per [`Target`], each in a [`Phase`]; `apply` runs them phase by phase.
 
 mod diff;
+mod lists;
 mod safety;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -19,7 +20,10 @@ use crate::model::{
 };
 
 pub use diff::{plan_target, robots_the_file_keeps};
-pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
+pub use lists::{ListEntry, ListKind, ListRef};
+pub use safety::{
+    allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation, OVERRIDE_FLAG,
+};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 use super::{Op, TargetPlan};
 use crate::model::Organization;
 
@@ -15,9 +17,12 @@ const MIN_ALLOWED: usize = 5;
 const MAX_SHARE_PERCENT: usize = 30;
 /// How many names a violation lists per kind before "and N more".
 const LISTED: usize = 10;
+/// The flag that lets a refused plan through.
+pub const OVERRIDE_FLAG: &str = "--force";
 
 /// A kind of object the threshold guards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum GuardedKind {
     /// Repository permissions of every repository of the organization together.
     Permissions,
@@ -76,7 +81,7 @@ impl fmt::Display for GuardedKind {
 }
 
 /// One kind whose removals pass the threshold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Excess {
     pub kind: GuardedKind,
     /// How many the plan removes.
@@ -90,7 +95,7 @@ pub struct Excess {
 }
 
 /// Why a target's plan was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SafetyViolation {
     /// The whole explanation, ready to print.
     pub message: String,
@@ -184,7 +189,7 @@ fn message(plan: &TargetPlan, excess: &[Excess]) -> String {
     );
     for excess in excess {
         text.push_str(&format!(
-            "\n  - {} of {} {} (at most {} without --force): {}",
+            "\n  - {} of {} {} (at most {} without {OVERRIDE_FLAG}): {}",
             excess.removals,
             excess.existing,
             excess.kind,
@@ -201,8 +206,8 @@ fn message(plan: &TargetPlan, excess: &[Excess]) -> String {
             text.push_str(&format!(", and {} more", excess.removed.len() - LISTED));
         }
     }
-    text.push_str(
-        "\nCheck the organization file; if these removals are intended, re-run with --force.",
-    );
+    text.push_str(&format!(
+        "\nCheck the organization file; if these removals are intended, re-run with {OVERRIDE_FLAG}."
+    ));
     text
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use super::{RunReport, TargetReport, Totals};
 use crate::apply::ChangeOutcome;
 use crate::model::{url_for_display, Endpoint, Mirror};
-use crate::plan::{ChangeKind, Notice, ObjectRef, Op};
+use crate::plan::{ChangeKind, Notice, ObjectRef, Op, SafetyViolation, OVERRIDE_FLAG};
 
 fn symbol(kind: ChangeKind) -> char {
     match kind {
@@ -310,6 +310,13 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             if let Some(error) = &target.error {
                 writeln!(out, "    ✗ {error}")?;
             }
+            if let Some(violation) = &target.refused {
+                writeln!(
+                    out,
+                    "    ✗ {}",
+                    refusal(violation, "nothing will be changed")
+                )?;
+            }
             let mut phase = None;
             for change in &plan.changes {
                 if phase != Some(change.phase) {
@@ -353,7 +360,35 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             t.target_errors
         )?;
     }
+    if t.refused > 0 {
+        writeln!(
+            out,
+            "{} target(s) refused by the safety threshold: their changes are not counted above \
+             and are not applied without {OVERRIDE_FLAG}; see above.",
+            t.refused
+        )?;
+    }
     Ok(())
+}
+
+/// One line for a plan the safety threshold refused: the figures of every kind over it, and
+/// what overrides it.
+fn refusal(violation: &SafetyViolation, consequence: &str) -> String {
+    let kinds: Vec<String> = violation
+        .excess
+        .iter()
+        .map(|e| {
+            format!(
+                "{} of {} {} to remove (at most {} allowed)",
+                e.removals, e.existing, e.kind, e.allowed
+            )
+        })
+        .collect();
+    format!(
+        "refused by the safety threshold: {}; {consequence}; if these removals are intended, \
+         re-run with {OVERRIDE_FLAG}",
+        kinds.join(", ")
+    )
 }
 
 fn totals_line(t: &Totals) -> String {
@@ -363,6 +398,9 @@ fn totals_line(t: &Totals) -> String {
     );
     if t.skipped > 0 {
         line.push_str(&format!(", {} skipped", t.skipped));
+    }
+    if t.refused > 0 {
+        line.push_str(&format!(", {} target(s) refused", t.refused));
     }
     if t.not_started > 0 {
         line.push_str(&format!(", {} not started", t.not_started));
@@ -382,6 +420,10 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
         let org = &target.target.organization;
         if let Some(error) = &target.error {
             failures.push(format!("{}: {error}", target.target));
+        }
+        if let Some(violation) = &target.refused {
+            let line = refusal(violation, "nothing was changed");
+            failures.push(format!("{}: {line}", target.target));
         }
         for (change, outcome) in target.outcomes() {
             match outcome {
@@ -409,11 +451,22 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
     writeln!(out, "Summary:")?;
     for target in &report.targets {
         let status = if target.has_failures() { "✗" } else { "✓" };
+        // The target's own line says "refused" in front instead of counting itself.
+        let (refused, totals) = match target.refused {
+            Some(_) => (
+                "refused, ",
+                Totals {
+                    refused: 0,
+                    ..target.totals()
+                },
+            ),
+            None => ("", target.totals()),
+        };
         writeln!(
             out,
-            "  {status} {}: {}",
+            "  {status} {}: {refused}{}",
             target.target,
-            totals_line(&target.totals())
+            totals_line(&totals)
         )?;
     }
     writeln!(out, "Total: {}", totals_line(&report.totals))?;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::ChangeOutcome;
-use crate::plan::{Change, ChangeKind, Target, TargetPlan};
+use crate::plan::{Change, ChangeKind, SafetyViolation, Target, TargetPlan, OVERRIDE_FLAG};
 
 pub use human::{describe_notice, describe_op};
 pub use progress::{BarProgress, LineProgress};
@@ -31,8 +31,11 @@ pub struct TargetReport {
     pub target: Target,
     /// The organization file it comes from.
     pub source: PathBuf,
-    /// Why the target could not be planned or applied at all (unreadable, bad token, unsafe plan).
+    /// Why the target could not be planned or applied at all (unreadable, bad token).
     pub error: Option<String>,
+    /// The plan passes the safety threshold: it is shown but not applied, and none of its
+    /// changes counts as created, updated or removed.
+    pub refused: Option<SafetyViolation>,
     pub plan: Option<TargetPlan>,
     /// After `apply`: one outcome per planned change, in plan order.
     pub results: Option<Vec<ChangeOutcome>>,
@@ -52,6 +55,8 @@ pub struct Totals {
     pub not_started: usize,
     /// Targets that could not be planned or applied at all.
     pub target_errors: usize,
+    /// Targets whose plan the safety threshold refused (not counted in `target_errors`).
+    pub refused: usize,
     pub reads: u64,
     pub writes: u64,
 }
@@ -62,6 +67,7 @@ impl TargetReport {
             reads: self.requests.reads,
             writes: self.requests.writes,
             target_errors: usize::from(self.error.is_some()),
+            refused: usize::from(self.refused.is_some()),
             ..Totals::default()
         };
         let Some(plan) = &self.plan else {
@@ -69,6 +75,9 @@ impl TargetReport {
         };
         totals.unchanged = plan.unchanged;
         totals.unmanaged = plan.unmanaged();
+        if self.refused.is_some() {
+            return totals;
+        }
         let count = |totals: &mut Totals, kind: ChangeKind| match kind {
             ChangeKind::Create => totals.create += 1,
             ChangeKind::Update => totals.update += 1,
@@ -97,7 +106,7 @@ impl TargetReport {
     /// True when something this target needed did not happen.
     pub fn has_failures(&self) -> bool {
         let t = self.totals();
-        t.target_errors + t.failed + t.skipped + t.not_started > 0
+        t.target_errors + t.refused + t.failed + t.skipped + t.not_started > 0
     }
 
     pub fn has_pending_changes(&self) -> bool {
@@ -122,11 +131,22 @@ impl Serialize for TargetReport {
             #[serde(flatten)]
             outcome: &'a ChangeOutcome,
         }
+        /// Why the plan was not applied: the figures per kind over the threshold, and the flag
+        /// that overrides it.
+        #[derive(Serialize)]
+        struct Refusal<'a> {
+            by: &'static str,
+            #[serde(rename = "override")]
+            override_flag: &'static str,
+            kinds: &'a [crate::plan::Excess],
+            message: &'a str,
+        }
         #[derive(Serialize)]
         struct View<'a> {
             target: &'a Target,
             source: &'a PathBuf,
             error: &'a Option<String>,
+            refused: Option<Refusal<'a>>,
             plan: &'a Option<TargetPlan>,
             results: Option<Vec<Entry<'a>>>,
             requests: RequestCount,
@@ -135,6 +155,12 @@ impl Serialize for TargetReport {
             target: &self.target,
             source: &self.source,
             error: &self.error,
+            refused: self.refused.as_ref().map(|violation| Refusal {
+                by: "safety_threshold",
+                override_flag: OVERRIDE_FLAG,
+                kinds: &violation.excess,
+                message: &violation.message,
+            }),
             plan: &self.plan,
             results: self.results.as_ref().map(|_| {
                 self.outcomes()
@@ -158,6 +184,7 @@ impl std::ops::AddAssign for Totals {
         self.skipped += o.skipped;
         self.not_started += o.not_started;
         self.target_errors += o.target_errors;
+        self.refused += o.refused;
         self.reads += o.reads;
         self.writes += o.writes;
     }

@@ -11,6 +11,7 @@ fn target_report(ops: Vec<Op>, notices: Vec<Notice>) -> TargetReport {
         },
         source: "yaml-files/exampleorg.yaml".into(),
         error: None,
+        refused: None,
         plan: Some(TargetPlan {
             target: Target {
                 endpoint: Endpoint::parse("quay.example.com").unwrap(),
@@ -200,4 +201,51 @@ fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
     }
     assert!(human.contains("http_proxy password changed"), "{human}");
     assert!(json.contains("u:[redacted]@proxy:3128"), "{json}");
+}
+
+#[test]
+fn a_refused_plan_counts_nothing_as_done_and_fails_the_target() {
+    let mut target = target_report(
+        vec![Op::RevokePermission {
+            repository: "alpine".into(),
+            grantee: Grantee::User("bob".into()),
+            role: Role::Read,
+        }],
+        vec![],
+    );
+    let violation = crate::plan::SafetyViolation {
+        message: "refusing".into(),
+        excess: vec![crate::plan::Excess {
+            kind: crate::plan::GuardedKind::Permissions,
+            removals: 6,
+            existing: 10,
+            allowed: 5,
+            removed: vec!["user bob on exampleorg/alpine".into()],
+        }],
+    };
+    target.refused = Some(violation);
+    let totals = target.totals();
+    assert_eq!(
+        (totals.remove, totals.refused, totals.target_errors),
+        (0, 1, 0)
+    );
+    assert_eq!(totals.unchanged, 4);
+    assert!(target.has_failures());
+    let report = RunReport::new("plan", true, vec![target]);
+    let text = render(&report);
+    assert!(
+        text.contains(
+            "    ✗ refused by the safety threshold: 6 of 10 repository permissions to remove (at \
+             most 5 allowed); nothing will be changed; if these removals are intended, re-run \
+             with --force\n"
+        ),
+        "{text}"
+    );
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["targets"][0]["refused"]["kinds"][0]["kind"],
+        "permissions"
+    );
+    assert_eq!(json["targets"][0]["refused"]["override"], "--force");
+    assert_eq!(json["totals"]["remove"], 0);
 }

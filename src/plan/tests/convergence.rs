@@ -15,7 +15,7 @@ use crate::model::{
     Mirror, Notification, NotificationEvent, NotificationMethod, Organization, Permissions, Proxy,
     RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
-use crate::plan::{plan_target, Op, PlanOptions};
+use crate::plan::{plan_target, ListEntry, Op, PlanOptions};
 
 const ROBOTS: [&str; 3] = ["r1", "r2", "r3"];
 const TEAMS: [&str; 3] = ["owners", "t1", "t2"];
@@ -331,5 +331,24 @@ proptest! {
         }
         let second = plan_target(target(), &desired, reordered.as_ref(), &options);
         prop_assert_eq!(first, second);
+    }
+
+    /// The executor runs a list's removals only after its grants (issue 11, item 2 b); the
+    /// planner keeps its side: every grant of a list comes before the list's removals, in
+    /// phase and in plan order.
+    #[test]
+    fn each_lists_grants_come_before_its_removals(
+        (desired, actual) in scenario(),
+        options in options(),
+    ) {
+        let plan = plan_target(target(), &desired, actual.as_ref(), &options);
+        for (i, removal) in plan.changes.iter().enumerate() {
+            let Some((list, ListEntry::Removal)) = removal.op.list_entry() else { continue };
+            for (j, grant) in plan.changes.iter().enumerate() {
+                if grant.op.list_entry() == Some((list.clone(), ListEntry::Grant)) {
+                    prop_assert!(j < i && grant.phase <= removal.phase, "{:#?}", plan.changes);
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! counts connections, injected latency/faults/throttling in front of the API, and the
 //! `/_sim/` control endpoints.
 
+use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +41,8 @@ pub struct Shared {
     state: Mutex<State>,
     pub counters: Counters,
     fault_rng: Mutex<Rng>,
+    /// Requests (method, decoded path) answered with Quay's 500 page (`POST /_sim/fail`).
+    failing: Mutex<BTreeSet<(String, String)>>,
     pub scheme: &'static str,
     pub addr: SocketAddr,
 }
@@ -59,6 +62,12 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Rng::new(self.config.seed);
         self.counters.reset();
+        self.failing().clear();
+    }
+
+    /// The requests that fail on purpose (see `QuaySim::fail_requests`).
+    pub fn failing(&self) -> MutexGuard<'_, BTreeSet<(String, String)>> {
+        self.failing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn draw(&self) -> (f64, u64) {
@@ -99,6 +108,7 @@ impl Server {
             state: Mutex::new(State::new(&config)),
             counters: Counters::default(),
             fault_rng: Mutex::new(Rng::new(config.seed)),
+            failing: Mutex::new(BTreeSet::new()),
             scheme: if tls.is_some() { "https" } else { "http" },
             addr,
             config,
@@ -272,6 +282,13 @@ impl Connection {
         if draw < shared.config.fault_rate + shared.config.throttle_rate {
             return Ok(to_response(Reply::nginx(429)));
         }
+        // After the random draw, so that a targeted failure leaves the fault sequence alone.
+        if shared
+            .failing()
+            .contains(&(method.to_string(), path.clone()))
+        {
+            return Ok(to_response(Reply::internal_error()));
+        }
 
         let base_url = base_url(shared, &req);
         let query = parse_query(req.uri().query().unwrap_or_default());
@@ -394,6 +411,24 @@ async fn control(shared: &Shared, req: Request<Incoming>) -> HttpResponse {
         (&Method::POST, "/_sim/reset-stats") => {
             shared.counters.reset();
             control_json(200, &json!({"reset": true}))
+        }
+        (&Method::POST, "/_sim/fail") => {
+            let request = serde_json::from_slice::<Value>(&body).ok();
+            let field = |name: &str| {
+                request
+                    .as_ref()
+                    .and_then(|r| r.get(name))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let (Some(method), Some(path)) = (field("method"), field("path")) else {
+                return control_json(
+                    400,
+                    &json!({"error": "use POST /_sim/fail with {\"method\": \"PUT\", \"path\": \"/api/v1/…\"}"}),
+                );
+            };
+            shared.failing().insert((method.to_uppercase(), path));
+            control_json(200, &json!({"failing": shared.failing().len()}))
         }
         (&Method::POST, "/_sim/gc") => {
             shared.state().reserved_names.clear();

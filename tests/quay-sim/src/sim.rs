@@ -102,6 +102,17 @@ impl QuaySim {
         self.shared.reset();
     }
 
+    /// Answers every later `method` request to `path` (as written in the URL, percent-decoded:
+    /// `/api/v1/repository/org/repo/permissions/user/dave`) with Quay's 500 page, before any
+    /// processing, so the state is unchanged; counted in the stats like any request. For a
+    /// write Quay itself fails (its database refusing it): unlike `fault_rate`, targeted and
+    /// not retried by clients. `reset` clears it (`POST /_sim/fail` does the same).
+    pub fn fail_requests(&self, method: &str, path: &str) {
+        self.shared
+            .failing()
+            .insert((method.to_uppercase(), path.to_string()));
+    }
+
     /// Frees the names of deleted organizations (`--quay-version head` keeps them reserved
     /// until Quay's namespace GC worker runs; this is that worker).
     pub fn run_namespace_gc(&self) {

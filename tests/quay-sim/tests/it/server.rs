@@ -210,6 +210,48 @@ async fn injected_faults_do_not_touch_the_state() {
 }
 
 #[tokio::test]
+async fn targeted_failures_answer_500_change_nothing_and_end_with_reset() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    let alice = "/api/v1/repository/exampleorg/nested/demorepo/permissions/user/alice";
+    let bob = "/api/v1/repository/exampleorg/nested/demorepo/permissions/user/bob";
+    sim.fail_requests("put", alice);
+    let client = reqwest::Client::new();
+    let fail = client
+        .post(format!("{}/_sim/fail", sim.base_url()))
+        .json(&json!({"method": "PUT", "path": bob}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fail.status(), 200);
+    let bad = client
+        .post(format!("{}/_sim/fail", sim.base_url()))
+        .json(&json!({"path": bob}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    sim.reset_stats();
+    for path in [alice, bob] {
+        let answer = api.put(path, json!({"role": "read"})).await;
+        answer.assert_html(500, "Internal Server Error");
+    }
+    // Only that method on that path: reads and other users still work.
+    assert_eq!(api.get(alice).await.status, 400);
+    let carol = "/api/v1/repository/exampleorg/nested/demorepo/permissions/user/carol";
+    assert_eq!(api.put(carol, json!({"role": "read"})).await.status, 200);
+    let permissions = &sim.state()["organizations"]["exampleorg"]["repositories"]
+        ["nested/demorepo"]["user_permissions"];
+    assert!(permissions.get("alice").is_none() && permissions.get("bob").is_none());
+    assert_eq!(sim.stats().writes, 3);
+
+    sim.reset();
+    seed_example(&api).await;
+    assert_eq!(api.put(alice, json!({"role": "read"})).await.status, 200);
+}
+
+#[tokio::test]
 async fn throttling_answers_nginx_429_without_retry_after() {
     let sim = sim_with(|c| c.throttle_rate = 1.0);
     let api = Api::new(&sim, ADMIN);
