@@ -26,6 +26,7 @@ const TOKEN: &str = "tok-3f9a-SECRET-never-shown";
 fn fast_retries() -> RetryPolicy {
     RetryPolicy {
         max_retries: 4,
+        max_refused_retries: 4,
         base: Duration::from_millis(1),
         cap: Duration::from_millis(2),
         retry_after_cap: Duration::from_secs(30),
@@ -42,6 +43,7 @@ fn client_with(uri: &str, retry: RetryPolicy, timeout: Duration) -> QuayClient {
         &ClientOptions {
             timeout,
             max_connections: 4,
+            ceiling: 10_000.0,
             tls: TlsVerify::Verify {
                 extra_ca_files: Vec::new(),
             },

@@ -523,11 +523,13 @@ mod bad_answers {
             &ClientOptions {
                 timeout: Duration::from_secs(5),
                 max_connections: 4,
+                ceiling: 10_000.0,
                 tls: TlsVerify::Verify {
                     extra_ca_files: Vec::new(),
                 },
                 retry: RetryPolicy {
                     max_retries: 1,
+                    max_refused_retries: 1,
                     base: Duration::from_millis(1),
                     cap: Duration::from_millis(1),
                     retry_after_cap: Duration::from_millis(1),

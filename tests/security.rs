@@ -485,6 +485,7 @@ fn bad_answer_client(uri: &str) -> mqc::quay::QuayClient {
         &ClientOptions {
             timeout: Duration::from_secs(5),
             max_connections: 4,
+            ceiling: 10_000.0,
             tls: TlsVerify::Verify {
                 extra_ca_files: Vec::new(),
             },

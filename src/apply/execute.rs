@@ -12,9 +12,9 @@ use time::OffsetDateTime;
 use crate::model::{url_for_display, Mirror, MirrorCredentialKey, Proxy, RepoState, Secrets};
 use crate::plan::{Grantee, Member, Op};
 use crate::quay::{
-    format_start_date, robot_full_name, Capabilities, MirrorCredentials, MirrorProxy,
-    MirrorRegistryConfig, MirrorRequest, MirrorRootRule, NotificationRequest, QuayClient,
-    QuayError, WebhookConfig, SKOPEO_TIMEOUT_SECONDS,
+    format_start_date, robot_full_name, Capabilities, MirrorCredentials, MirrorHandler,
+    MirrorProxy, MirrorRegistryConfig, MirrorRequest, MirrorRootRule, NotificationRequest, Orgs,
+    QuayClient, QuayError, Repos, Robots, Teams, WebhookConfig, SKOPEO_TIMEOUT_SECONDS,
 };
 use crate::state;
 
@@ -32,6 +32,7 @@ pub async fn execute(
             create_once(
                 || orgs.create(email.as_deref()),
                 || async { Ok(orgs.get().await?.is_some()) },
+                Orgs::is_duplicate,
             )
             .await
         }
@@ -42,6 +43,7 @@ pub async fn execute(
             create_once(
                 || robots.create(robot, description),
                 || async { Ok(robots.get(robot).await?.is_some()) },
+                Robots::is_duplicate,
             )
             .await
         }
@@ -77,6 +79,7 @@ pub async fn execute(
                             .any(|entry| entry.name.as_deref() == Some(name.as_str()))
                     }))
                 },
+                Teams::is_already_member,
             )
             .await
         }
@@ -96,6 +99,7 @@ pub async fn execute(
                         .and_then(|view| view.synced)
                         .is_some_and(|synced| synced.group_dn() == Some(group_dn.as_str())))
                 },
+                |_| false,
             )
             .await
         }
@@ -110,6 +114,7 @@ pub async fn execute(
             create_once(
                 || repos.create(repository, *visibility, description),
                 || async { Ok(repos.get(repository).await?.is_some()) },
+                Repos::is_duplicate,
             )
             .await
         }
@@ -175,6 +180,7 @@ pub async fn execute(
             create_once(
                 || handler.create(&request),
                 || async { Ok(handler.get().await?.is_some()) },
+                MirrorHandler::is_duplicate,
             )
             .await
         }
@@ -242,6 +248,8 @@ pub async fn execute(
                     let existing = state::notifications_from_list(&handler.list().await?);
                     Ok(existing.iter().any(|n| n.same_as(notification)))
                 },
+                // Quay creates a duplicate rather than refusing one: nothing to settle.
+                |_| false,
             )
             .await
         }
@@ -298,31 +306,51 @@ pub async fn delete_organization(
     }
 }
 
-/// Sends a create; after an ambiguous failure, checks with `exists` and sends it once more
-/// only if the object is still missing.
-async fn create_once<S, SF, E, EF>(send: S, exists: E) -> Result<(), QuayError>
+/// How many times a create is sent again after ambiguous failures, each after a check.
+const CREATE_RESENDS: usize = 3;
+
+/// Sends a create; after an ambiguous failure (a timeout, a dropped connection: the server
+/// may have acted), checks with `exists` and sends it again only if the object is still
+/// missing. A re-sent create that Quay answers with its "already exists" (`duplicate`) is
+/// settled as done: the plan saw the object absent, so it is the first attempt's, which the
+/// server finished after the check (a busy Quay queues requests for seconds).
+async fn create_once<S, SF, E, EF>(
+    send: S,
+    exists: E,
+    duplicate: fn(&QuayError) -> bool,
+) -> Result<(), QuayError>
 where
     S: Fn() -> SF,
     SF: Future<Output = Result<(), QuayError>>,
-    E: FnOnce() -> EF,
+    E: Fn() -> EF,
     EF: Future<Output = Result<bool, QuayError>>,
 {
-    match send().await {
-        Err(err) if err.is_ambiguous() => {
-            tracing::debug!(target: "mqc::apply", error = %err, "ambiguous create; checking whether it happened");
-            match exists().await {
-                Ok(true) => Ok(()),
-                Ok(false) => send().await,
-                // The create's own error says what was attempted and that it may have
-                // happened; the failed check would only say that a GET failed.
-                Err(check) => {
-                    tracing::debug!(target: "mqc::apply", error = %check, "the check failed too");
-                    Err(err)
-                }
+    let mut result = send().await;
+    for _ in 0..CREATE_RESENDS {
+        let err = match result {
+            Err(err) if err.is_ambiguous() => err,
+            other => return other,
+        };
+        tracing::debug!(target: "mqc::apply", error = %err, "ambiguous create; checking whether it happened");
+        match exists().await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            // The create's own error says what was attempted and that it may have
+            // happened; the failed check would only say that a GET failed.
+            Err(check) => {
+                tracing::debug!(target: "mqc::apply", error = %check, "the check failed too");
+                return Err(err);
             }
         }
-        other => other,
+        result = match send().await {
+            Err(again) if duplicate(&again) => {
+                tracing::debug!(target: "mqc::apply", "the first attempt finished after the check");
+                return Ok(());
+            }
+            other => other,
+        };
     }
+    result
 }
 
 fn member_name(org: &str, member: &Member) -> String {
@@ -429,6 +457,7 @@ mod tests {
             &ClientOptions {
                 timeout: Duration::from_secs(1),
                 max_connections: 1,
+                ceiling: 10_000.0,
                 tls: TlsVerify::Insecure,
                 retry: RetryPolicy::default(),
             },

@@ -11,10 +11,11 @@ use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::OnceCell;
 
 use super::error::{from_answer, QuayError, RequestContext};
 use super::identity::{Capabilities, Whoami};
+use super::pace::{Pace, PaceReport, Signal};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use crate::model::Endpoint;
 use crate::settings::{Settings, TlsVerify};
@@ -30,6 +31,8 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Requests in flight (and so connections) per endpoint at most.
     pub max_connections: usize,
+    /// `--max-requests-per-second`: the most an endpoint's own pace ever rises to.
+    pub ceiling: f64,
     pub tls: TlsVerify,
     pub retry: RetryPolicy,
 }
@@ -39,6 +42,7 @@ impl ClientOptions {
         ClientOptions {
             timeout: settings.timeout,
             max_connections: settings.max_connections_per_endpoint,
+            ceiling: f64::from(settings.max_requests_per_second.get()),
             tls: settings.tls.clone(),
             retry: RetryPolicy::default(),
         }
@@ -76,7 +80,9 @@ struct Inner {
     http: reqwest::Client,
     timeout: Duration,
     retry: RetryPolicy,
-    connections: Semaphore,
+    /// This endpoint's own pace and concurrency, found from its answers (`pace.rs`), below
+    /// `--max-connections` and the global limiter.
+    pace: Pace,
     limiter: Arc<Limiter>,
     /// Only one request of this client waits on the limiter at a time (FIFO). Without it every
     /// waiter wakes at each free slot and all but one go back to sleep: measured 0.6 ms of CPU
@@ -284,7 +290,7 @@ impl QuayClient {
                 http,
                 timeout: options.timeout,
                 retry: options.retry,
-                connections: Semaphore::new(max_connections),
+                pace: Pace::new(options.ceiling, max_connections),
                 limiter,
                 limiter_turn: tokio::sync::Mutex::new(()),
                 reads: AtomicU64::new(0),
@@ -487,9 +493,32 @@ impl QuayClient {
         body: Option<&[u8]>,
         attempt: u32,
     ) -> Result<(u16, Option<Duration>, Vec<u8>), Broken> {
-        // The semaphore is never closed, so `acquire` cannot fail; without a permit the
-        // request still goes out rather than failing the run.
-        let _permit = self.inner.connections.acquire().await.ok();
+        let place = self.inner.pace.acquire().await;
+        let result = self.attempt_in_place(ctx, url, body, attempt).await;
+        let signal = match &result {
+            Ok((429, ..)) => Signal::Throttled,
+            Ok((503, ..)) => Signal::Unavailable,
+            Ok((.., latency)) => Signal::Answered(*latency),
+            Err(Broken::Timeout) => Signal::TimedOut,
+            Err(_) => Signal::Nothing,
+        };
+        self.inner.pace.release(place, signal);
+        result.map(|(status, retry_after, bytes, _)| (status, retry_after, bytes))
+    }
+
+    /// The endpoint's pace so far: how far its answers made mqc slow down.
+    pub fn pace(&self) -> PaceReport {
+        self.inner.pace.report()
+    }
+
+    /// [`QuayClient::attempt`] once it holds a place in the endpoint's pace.
+    async fn attempt_in_place(
+        &self,
+        ctx: &RequestContext,
+        url: &reqwest::Url,
+        body: Option<&[u8]>,
+        attempt: u32,
+    ) -> Result<(u16, Option<Duration>, Vec<u8>, Duration), Broken> {
         {
             let _turn = self.inner.limiter_turn.lock().await;
             wait_for_rate_limit(&self.inner.limiter).await;
@@ -531,7 +560,8 @@ impl QuayClient {
             Ok::<_, reqwest::Error>((status, retry_after, bytes.to_vec()))
         }
         .await;
-        let duration_ms = started.elapsed().as_millis() as u64;
+        let latency = started.elapsed();
+        let duration_ms = latency.as_millis() as u64;
         match &result {
             Ok((status, _, _)) => tracing::debug!(
                 target: "mqc::http",
@@ -550,7 +580,9 @@ impl QuayClient {
                 attempt = attempt + 1,
             ),
         }
-        result.map_err(|err| classify(&err))
+        result
+            .map(|(status, retry_after, bytes)| (status, retry_after, bytes, latency))
+            .map_err(|err| classify(&err))
     }
 }
 
@@ -624,6 +656,7 @@ mod tests {
         ClientOptions {
             timeout: Duration::from_secs(5),
             max_connections: 4,
+            ceiling: 10_000.0,
             tls,
             retry: RetryPolicy::default(),
         }

@@ -220,6 +220,12 @@ impl QuayClient {
 }
 
 impl MirrorHandler<'_> {
+    /// Whether a create failed because the repository has a mirror configuration already:
+    /// Quay answers 409 "Mirror configuration already exits" (sic).
+    pub fn is_duplicate(err: &QuayError) -> bool {
+        matches!(err, QuayError::Api { status: 409, .. })
+    }
+
     fn path(&self) -> String {
         format!("{}/mirror", paths::repo(self.org, self.repo))
     }

@@ -13,6 +13,7 @@ mod identity;
 mod mirror;
 mod notifications;
 mod orgs;
+mod pace;
 mod pages;
 mod paths;
 mod permissions;
@@ -32,6 +33,7 @@ pub use mirror::{
 };
 pub use notifications::{NotificationRequest, NotificationView, Notifications, WebhookConfig};
 pub use orgs::{OrgTeamView, OrgView, Orgs};
+pub use pace::PaceReport;
 pub use paths::{robot_full_name, robot_short_name};
 pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
 pub use repos::{RepoView, Repos};

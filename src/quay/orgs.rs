@@ -58,6 +58,13 @@ impl QuayClient {
 }
 
 impl Orgs<'_> {
+    /// Whether a create failed because the organization exists: Quay's answer, or the raw
+    /// database error it sometimes returns when two creates race (quay-observed.md).
+    pub fn is_duplicate(err: &QuayError) -> bool {
+        err.is_400_saying("A user or organization with this name already exists")
+            || err.is_400_saying("duplicate key value violates unique constraint")
+    }
+
     /// `None` when the organization does not exist (404).
     pub async fn get(&self) -> Result<Option<OrgView>, QuayError> {
         match self.client.send(Call::get(paths::org(self.org))).await {

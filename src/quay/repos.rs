@@ -74,6 +74,11 @@ impl QuayClient {
 }
 
 impl Repos<'_> {
+    /// Whether a create failed because the repository exists.
+    pub fn is_duplicate(err: &QuayError) -> bool {
+        err.is_400_saying("Repository already exists")
+    }
+
     /// Every repository of the organization, page by page (100 per page). Stops when Quay
     /// gives no `next_page`, and also when a page repeats: Quay silently restarts at page 1
     /// when it cannot decrypt a page token (quay-api.md §1.7).

@@ -19,6 +19,11 @@ use std::time::{Duration, SystemTime};
 pub struct RetryPolicy {
     /// Retries after the first attempt (default 4, so 5 attempts at most).
     pub max_retries: u32,
+    /// Retries after a 429 or 503, which the server refused without acting on (default 10):
+    /// enough to outlive a rate-limit window (nginx's burst of 25 at 5 r/s drains in 5 s; ten
+    /// full-jitter waits capped at 8 s span about 24 s on average), while the endpoint's pace
+    /// slows down (`pace.rs`).
+    pub max_refused_retries: u32,
     /// First backoff ceiling (default 250 ms); doubles with every retry.
     pub base: Duration,
     /// Largest backoff ceiling (default 8 s).
@@ -31,6 +36,7 @@ impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
             max_retries: 4,
+            max_refused_retries: 10,
             base: Duration::from_millis(250),
             cap: Duration::from_secs(8),
             retry_after_cap: Duration::from_secs(30),
@@ -96,7 +102,12 @@ pub fn decide(policy: &RetryPolicy, failure: Failure, idempotent: bool, attempt:
     if !idempotent && failure.leaves_outcome_open() {
         return Decision::Ambiguous;
     }
-    if attempt >= policy.max_retries {
+    let budget = if failure.certainly_not_processed() && failure != Failure::Connect {
+        policy.max_refused_retries
+    } else {
+        policy.max_retries
+    };
+    if attempt >= budget {
         return Decision::Fail;
     }
     Decision::Retry
@@ -140,6 +151,7 @@ mod tests {
 
     const POLICY: RetryPolicy = RetryPolicy {
         max_retries: 4,
+        max_refused_retries: 10,
         base: Duration::from_millis(250),
         cap: Duration::from_secs(8),
         retry_after_cap: Duration::from_secs(30),
@@ -151,11 +163,21 @@ mod tests {
     }
 
     #[test]
+    fn refusals_are_retried_long_enough_to_outlive_a_rate_limit_window() {
+        for failure in [Failure::Status(429), Failure::Status(503)] {
+            for idempotent in [true, false] {
+                assert_eq!(decide(&POLICY, failure, idempotent, 9), Decision::Retry);
+                assert_eq!(decide(&POLICY, failure, idempotent, 10), Decision::Fail);
+            }
+        }
+        // A connection that cannot be opened is not a refusal: the endpoint may be down.
+        assert_eq!(decide(&POLICY, Failure::Connect, true, 4), Decision::Fail);
+    }
+
+    #[test]
     fn transient_failures_of_idempotent_requests_are_retried() {
         for failure in [
-            Failure::Status(429),
             Failure::Status(502),
-            Failure::Status(503),
             Failure::Status(504),
             Failure::Timeout,
             Failure::Connect,
@@ -200,12 +222,8 @@ mod tests {
                 Decision::Retry,
                 "{failure:?}"
             );
-            assert_eq!(
-                decide(&POLICY, failure, false, 4),
-                Decision::Fail,
-                "{failure:?}"
-            );
         }
+        assert_eq!(decide(&POLICY, Failure::Connect, false, 4), Decision::Fail);
         for failure in [
             Failure::Status(502),
             Failure::Status(504),

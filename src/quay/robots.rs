@@ -39,6 +39,11 @@ impl QuayClient {
 }
 
 impl Robots<'_> {
+    /// Whether a create failed because the robot exists.
+    pub fn is_duplicate(err: &QuayError) -> bool {
+        err.is_400_saying("Existing robot with name")
+    }
+
     fn path(&self, short: &str) -> String {
         format!("{}/robots/{}", paths::org(self.org), paths::seg(short))
     }

@@ -97,6 +97,11 @@ impl QuayClient {
 }
 
 impl Teams<'_> {
+    /// Whether a member add failed because the member is in the team already.
+    pub fn is_already_member(err: &QuayError) -> bool {
+        err.is_400_saying("is already a member of team")
+    }
+
     fn path(&self, team: &str) -> String {
         format!("{}/team/{}", paths::org(self.org), paths::seg(team))
     }

@@ -43,6 +43,8 @@ pub struct Shared {
     fault_rng: Mutex<Rng>,
     /// Requests (method, decoded path) answered with Quay's 500 page (`POST /_sim/fail`).
     failing: Mutex<BTreeSet<(String, String)>>,
+    /// Requests held back before processing (`POST /_sim/hold`).
+    holds: Mutex<Vec<Hold>>,
     pub scheme: &'static str,
     pub addr: SocketAddr,
 }
@@ -63,6 +65,12 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner) = Rng::new(self.config.seed);
         self.counters.reset();
         self.failing().clear();
+        self.holds().clear();
+    }
+
+    /// The requests held back on purpose (see `QuaySim::hold_requests`).
+    pub fn holds(&self) -> MutexGuard<'_, Vec<Hold>> {
+        self.holds.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The requests that fail on purpose (see `QuaySim::fail_requests`).
@@ -76,6 +84,27 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         (rng.next_f64(), rng.below(4))
+    }
+}
+
+/// `POST /_sim/hold`: the first request with this method and path is processed only after
+/// `delay`, as when a busy Quay keeps it queued past the client's timeout; every later one
+/// waits for it in the same lane (as behind the first's database lock), then runs.
+pub struct Hold {
+    pub method: String,
+    pub path: String,
+    pub delay: std::time::Duration,
+    lane: Arc<tokio::sync::Mutex<bool>>,
+}
+
+impl Hold {
+    pub fn new(method: &str, path: &str, delay: std::time::Duration) -> Hold {
+        Hold {
+            method: method.to_uppercase(),
+            path: path.to_string(),
+            delay,
+            lane: Arc::new(tokio::sync::Mutex::new(false)),
+        }
     }
 }
 
@@ -109,6 +138,7 @@ impl Server {
             counters: Counters::default(),
             fault_rng: Mutex::new(Rng::new(config.seed)),
             failing: Mutex::new(BTreeSet::new()),
+            holds: Mutex::new(Vec::new()),
             scheme: if tls.is_some() { "https" } else { "http" },
             addr,
             config,
@@ -289,6 +319,23 @@ impl Connection {
         {
             return Ok(to_response(Reply::internal_error()));
         }
+        let hold = shared
+            .holds()
+            .iter()
+            .find(|h| h.method == method.as_str() && h.path == path)
+            .map(|h| (Arc::clone(&h.lane), h.delay));
+        // Held until this request's reply is built, so the next one in the lane sees its effect.
+        let _lane = match hold {
+            Some((lane, delay)) => {
+                let mut held_once = lane.lock_owned().await;
+                if !*held_once {
+                    *held_once = true;
+                    tokio::time::sleep(delay).await;
+                }
+                Some(held_once)
+            }
+            None => None,
+        };
 
         let base_url = base_url(shared, &req);
         let query = parse_query(req.uri().query().unwrap_or_default());
@@ -411,6 +458,28 @@ async fn control(shared: &Shared, req: Request<Incoming>) -> HttpResponse {
         (&Method::POST, "/_sim/reset-stats") => {
             shared.counters.reset();
             control_json(200, &json!({"reset": true}))
+        }
+        (&Method::POST, "/_sim/hold") => {
+            let rule = serde_json::from_slice::<Value>(&body).ok().and_then(|v| {
+                Some((
+                    v.get("method")?.as_str()?.to_string(),
+                    v.get("path")?.as_str()?.to_string(),
+                    v.get("ms")?.as_u64()?,
+                ))
+            });
+            let Some((method, path, ms)) = rule else {
+                return control_json(
+                    400,
+                    &json!({"error": "use POST /_sim/hold with {\"method\": \"POST\", \"path\": \"/api/v1/…\", \"ms\": N}"}),
+                );
+            };
+            let mut holds = shared.holds();
+            holds.push(Hold::new(
+                &method,
+                &path,
+                std::time::Duration::from_millis(ms),
+            ));
+            control_json(200, &json!({"holds": holds.len()}))
         }
         (&Method::POST, "/_sim/fail") => {
             let request = serde_json::from_slice::<Value>(&body).ok();

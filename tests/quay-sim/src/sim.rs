@@ -113,6 +113,15 @@ impl QuaySim {
             .insert((method.to_uppercase(), path.to_string()));
     }
 
+    /// Holds back the first request with this method and (decoded) path for `delay` before
+    /// processing it, and makes later ones wait for it: a create that a busy Quay finishes
+    /// after the client gave up on it (see `POST /_sim/hold`).
+    pub fn hold_requests(&self, method: &str, path: &str, delay: std::time::Duration) {
+        self.shared
+            .holds()
+            .push(crate::server::Hold::new(method, path, delay));
+    }
+
     /// Frees the names of deleted organizations (`--quay-version head` keeps them reserved
     /// until Quay's namespace GC worker runs; this is that worker).
     pub fn run_namespace_gc(&self) {
