@@ -28,7 +28,7 @@ mod snapshot;
 mod stats;
 mod tls;
 
-pub use config::{Config, QuayVersion, Scope, TokenSpec, DEFAULT_TOKEN, SUPERUSER};
+pub use config::{Config, Feature, QuayVersion, Scope, TokenSpec, DEFAULT_TOKEN, SUPERUSER};
 pub use model::{RepoRole, TeamRole};
 pub use server::Server;
 pub use sim::{QuaySim, SimError, Visibility};
