@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::error::{from_answer, QuayError, RequestContext};
-use super::identity::{Capabilities, Whoami};
+use super::identity::{Capabilities, Features, Whoami};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use crate::model::Endpoint;
 use crate::settings::{Settings, TlsVerify};
@@ -83,7 +83,10 @@ struct Inner {
     writes: AtomicU64,
     retries: AtomicU64,
     capabilities: OnceCell<Capabilities>,
+    features: OnceCell<Features>,
     whoami: OnceCell<Whoami>,
+    /// Whether each user name asked about exists (`GET /api/v1/users/{name}`), asked once.
+    users: std::sync::Mutex<std::collections::HashMap<String, Arc<OnceCell<bool>>>>,
     /// Set by [`QuayClient::halt`]: no request leaves after it.
     halted: AtomicBool,
 }
@@ -114,6 +117,9 @@ pub(crate) struct Call {
     query: Vec<(&'static str, String)>,
     body: Option<Result<Vec<u8>, String>>,
     idempotent: bool,
+    /// Sent without the token (`GET /config`): Quay then skips the token check, which costs
+    /// it a bcrypt per request.
+    anonymous: bool,
     /// Secrets the body carries: Quay may quote them back in an error message (jsonschema
     /// errors quote the offending value), so they are cut out of every error of this call.
     secrets: Vec<SecretString>,
@@ -131,8 +137,15 @@ impl Call {
             query: Vec::new(),
             body: None,
             idempotent,
+            anonymous: false,
             secrets: Vec::new(),
         }
+    }
+
+    /// Sends the request without the token.
+    pub(crate) fn anonymous(mut self) -> Call {
+        self.anonymous = true;
+        self
     }
 
     pub(crate) fn get(path: String) -> Call {
@@ -274,7 +287,9 @@ impl QuayClient {
                 writes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 capabilities: OnceCell::new(),
+                features: OnceCell::new(),
                 whoami: OnceCell::new(),
+                users: Default::default(),
                 halted: AtomicBool::new(false),
             }),
         })
@@ -316,6 +331,32 @@ impl QuayClient {
             .get_or_try_init(|| super::identity::fetch_capabilities(self))
             .await
             .cloned()
+    }
+
+    /// Which features mqc depends on this Quay has: `GET /config` (no token, Quay 3.12+),
+    /// else the discovery document; asked once per client.
+    pub async fn features(&self) -> Result<Features, QuayError> {
+        self.inner
+            .features
+            .get_or_try_init(|| super::identity::fetch_features(self))
+            .await
+            .cloned()
+    }
+
+    /// Whether a user of this name exists (`GET /api/v1/users/{name}`), asked once per name
+    /// and client. Robots and organizations are not users (Quay answers 404 for them too).
+    pub async fn user_exists(&self, name: &str) -> Result<bool, QuayError> {
+        let cell = {
+            let mut users = self
+                .inner
+                .users
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(users.entry(name.to_string()).or_default())
+        };
+        cell.get_or_try_init(|| super::identity::fetch_user_exists(self, name))
+            .await
+            .copied()
     }
 
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
@@ -372,7 +413,7 @@ impl QuayClient {
         let mut attempt: u32 = 0;
         loop {
             let (failure, retry_after, error) = match self
-                .attempt(&ctx, &url, body.map(Vec::as_slice), attempt)
+                .attempt(&ctx, &url, body.map(Vec::as_slice), call.anonymous, attempt)
                 .await
             {
                 Ok((status, retry_after, bytes)) => {
@@ -447,6 +488,7 @@ impl QuayClient {
         ctx: &RequestContext,
         url: &reqwest::Url,
         body: Option<&[u8]>,
+        anonymous: bool,
         attempt: u32,
     ) -> Result<(u16, Option<Duration>, Vec<u8>), Broken> {
         // The semaphore is never closed, so `acquire` cannot fail; without a permit the
@@ -466,8 +508,10 @@ impl QuayClient {
             .inner
             .http
             .request(ctx.method.clone(), url.clone())
-            .header(AUTHORIZATION, self.inner.authorization.clone())
             .timeout(self.inner.timeout);
+        if !anonymous {
+            request = request.header(AUTHORIZATION, self.inner.authorization.clone());
+        }
         if let Some(bytes) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
