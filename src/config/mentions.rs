@@ -80,24 +80,38 @@ mod tests {
 
     #[test]
     fn users_are_placed_where_first_named() {
-        let text = "quay_endpoint: q\nquay_organization: o\nrepositories:\n  - name: app\n    \
-                    mirror: true\n    mirror_params: {src_registry: r, src_image: i, \
-                    src_image_tags: [latest], robot_username: bot, sync_interval: 60}\n    \
-                    permissions:\n      users:\n        - name: alice\n          role: read\n\
-                    robots:\n  - name: bot\nteams:\n  - name: devs\n    group_dn: cn=devs\n    \
-                    members:\n      users: [bob, alice]\n";
+        let text = r#"quay_endpoint: q
+quay_organization: oo
+repositories:
+  - name: app
+    mirror: true
+    mirror_params: {src_registry: r, src_image: i, src_image_tags: [latest], robot_username: bot, sync_interval: 60}
+    permissions:
+      users:
+        - name: alice
+          role: read
+robots:
+  - name: bot
+teams:
+  - name: devs
+    members:
+      users: [bob, alice]
+  - name: synced
+    group_dn: cn=devs
+"#;
         let (org, findings) = load_text(Path::new("o.yaml"), text);
         assert!(findings.iter().all(|f| !f.is_error()), "{findings:#?}");
         let mentions = org.unwrap().mentions;
         let alice = &mentions.users["alice"];
-        assert_eq!((alice.line, alice.column), (10, 17));
+        assert_eq!((alice.line, alice.column), (9, 17));
         assert_eq!(alice.key, "repositories[0].permissions.users[0].name");
         let bob = &mentions.users["bob"];
-        assert_eq!((bob.line, bob.column), (18, 15));
+        assert_eq!((bob.line, bob.column), (16, 15));
         assert_eq!(bob.key, "teams[0].members.users[0]");
-        assert_eq!(mentions.group_dns["devs"].key, "teams[0].group_dn");
-        assert_eq!(mentions.group_dns["devs"].line, 16);
+        assert_eq!(mentions.group_dns["synced"].key, "teams[1].group_dn");
+        assert_eq!(mentions.group_dns["synced"].line, 18);
         assert_eq!(mentions.mirrors["app"].key, "repositories[0].mirror");
         assert_eq!(mentions.mirrors["app"].line, 5);
+        assert!(!mentions.group_dns.contains_key("devs"));
     }
 }

@@ -5,6 +5,7 @@
 //! typed [`Change`]s per [`Target`], each in a [`Phase`]; `apply` runs them phase by phase.
 
 mod diff;
+mod problems;
 mod safety;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -19,6 +20,16 @@ use crate::model::{
 };
 
 pub use diff::plan_target;
+pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
+
+/// `desired` without the mirrors the endpoint cannot have: what the state reader needs to
+/// read (no mirror configuration is read where mirroring is off).
+pub fn without_unavailable_mirrors<'a>(
+    desired: &'a Organization,
+    limits: &ServerLimits,
+) -> std::borrow::Cow<'a, Organization> {
+    problems::without_mirrors(desired, limits, &mut Vec::new())
+}
 pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
@@ -429,6 +440,8 @@ pub struct PlanOptions {
     /// The user the endpoint's token belongs to. Quay grants it `admin` on every repository it
     /// creates; mqc leaves that permission alone unless the file names this user.
     pub token_user: Option<String>,
+    /// What the endpoint lacks (features, users the file names): planned as [`Problem`]s.
+    pub limits: ServerLimits,
 }
 
 /// The plan for one target.
@@ -440,6 +453,10 @@ pub struct TargetPlan {
     pub notices: Vec<Notice>,
     /// Declared objects (and attributes) found already as declared.
     pub unchanged: usize,
+    /// Plan-time errors: what the file declares that this target cannot apply (the report
+    /// serializes them, each with its message).
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
 }
 
 impl TargetPlan {
@@ -449,6 +466,11 @@ impl TargetPlan {
 
     pub fn count(&self, kind: ChangeKind) -> usize {
         self.changes.iter().filter(|c| c.op.kind() == kind).count()
+    }
+
+    /// True when a problem forbids every change of this target (the plan then has none).
+    pub fn is_blocked(&self) -> bool {
+        self.problems.iter().any(Problem::blocks_target)
     }
 
     pub fn unmanaged(&self) -> usize {

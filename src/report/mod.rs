@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::ChangeOutcome;
-use crate::plan::{Change, ChangeKind, Target, TargetPlan};
+use crate::plan::{Change, ChangeKind, Problem, Target, TargetPlan};
 
-pub use human::{describe_notice, describe_op};
+pub use human::{describe_notice, describe_op, describe_problem};
 pub use progress::{BarProgress, LineProgress};
 
 /// Requests sent to Quay on behalf of one target.
@@ -52,6 +52,8 @@ pub struct Totals {
     pub not_started: usize,
     /// Targets that could not be planned or applied at all.
     pub target_errors: usize,
+    /// Plan-time errors: declarations a target cannot apply (`plan::Problem`).
+    pub problems: usize,
     pub reads: u64,
     pub writes: u64,
 }
@@ -69,6 +71,7 @@ impl TargetReport {
         };
         totals.unchanged = plan.unchanged;
         totals.unmanaged = plan.unmanaged();
+        totals.problems = plan.problems.len();
         let count = |totals: &mut Totals, kind: ChangeKind| match kind {
             ChangeKind::Create => totals.create += 1,
             ChangeKind::Update => totals.update += 1,
@@ -97,7 +100,7 @@ impl TargetReport {
     /// True when something this target needed did not happen.
     pub fn has_failures(&self) -> bool {
         let t = self.totals();
-        t.target_errors + t.failed + t.skipped + t.not_started > 0
+        t.target_errors + t.problems + t.failed + t.skipped + t.not_started > 0
     }
 
     pub fn has_pending_changes(&self) -> bool {
@@ -123,10 +126,18 @@ impl Serialize for TargetReport {
             outcome: &'a ChangeOutcome,
         }
         #[derive(Serialize)]
+        struct ProblemEntry<'a> {
+            #[serde(flatten)]
+            problem: &'a Problem,
+            message: String,
+        }
+        #[derive(Serialize)]
         struct View<'a> {
             target: &'a Target,
             source: &'a PathBuf,
             error: &'a Option<String>,
+            /// Plan-time errors, each with the message the human report shows.
+            problems: Vec<ProblemEntry<'a>>,
             plan: &'a Option<TargetPlan>,
             results: Option<Vec<Entry<'a>>>,
             requests: RequestCount,
@@ -135,6 +146,15 @@ impl Serialize for TargetReport {
             target: &self.target,
             source: &self.source,
             error: &self.error,
+            problems: self
+                .plan
+                .iter()
+                .flat_map(|plan| &plan.problems)
+                .map(|problem| ProblemEntry {
+                    problem,
+                    message: describe_problem(&self.target, &self.source, problem),
+                })
+                .collect(),
             plan: &self.plan,
             results: self.results.as_ref().map(|_| {
                 self.outcomes()
@@ -158,6 +178,7 @@ impl std::ops::AddAssign for Totals {
         self.skipped += o.skipped;
         self.not_started += o.not_started;
         self.target_errors += o.target_errors;
+        self.problems += o.problems;
         self.reads += o.reads;
         self.writes += o.writes;
     }

@@ -262,6 +262,7 @@ fn options() -> impl Strategy<Value = PlanOptions> {
                 prune_teams,
                 sync_now,
                 token_user,
+                ..PlanOptions::default()
             },
         )
 }

@@ -58,6 +58,7 @@ fn an_undeclared_repository_is_only_reported_whatever_the_options() {
         prune_teams: true,
         sync_now: true,
         token_user: Some(ME.into()),
+        ..PlanOptions::default()
     };
     let plan = diff_with(&org(), Some(&actual), &everything);
     assert!(plan.is_empty());
