@@ -354,3 +354,46 @@ fn team_roles_and_declared_users_without_problems_keep_exit_zero() {
     assert!(!sim.stats().by_route.contains_key("GET /config"));
     assert_eq!(sim.stats().by_route["GET /api/v1/users/{user}"], 1);
 }
+
+#[test]
+fn the_examples_on_quays_without_team_syncing_write_nothing_the_second_time() {
+    for version in [quay_sim::QuayVersion::V3_12, quay_sim::QuayVersion::Head] {
+        let config = || Config {
+            version,
+            ldap: false,
+            ..base_config()
+        };
+        let (quay1, quay2) = (sim_with(config()), sim_with(config()));
+        let fixture = Fixture::examples(&quay1, &quay2);
+        let first = fixture.mqc(&["create"]);
+        first.expect_code(1);
+        for sim in [&quay1, &quay2] {
+            assert!(
+                !sim.stats().by_route.keys().any(|r| r.contains("/syncing")),
+                "{version:?}: {}",
+                first.stdout
+            );
+        }
+        quay1.reset_stats();
+        quay2.reset_stats();
+        let second = fixture.mqc(&["--output", "json", "create"]);
+        second.expect_code(1);
+        assert_eq!(
+            quay1.stats().writes + quay2.stats().writes,
+            0,
+            "{version:?}"
+        );
+        // The only errors: the example's LDAP group, which this Quay cannot sync.
+        let report = second.json();
+        let problems: Vec<&serde_json::Value> = report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|t| t["problems"].as_array().unwrap())
+            .collect();
+        assert_eq!(problems.len(), 1, "{version:?}: {problems:?}");
+        assert_eq!(problems[0]["field"], "group_dn");
+        assert_eq!(problems[0]["object"]["name"], "maintainers");
+        assert_eq!(report["totals"]["failed"], 0);
+    }
+}
