@@ -21,6 +21,7 @@ use crate::model::{
 
 pub use diff::plan_target;
 pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
+pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// `desired` without the mirrors the endpoint cannot have: what the state reader needs to
 /// read (no mirror configuration is read where mirroring is off).
@@ -30,7 +31,6 @@ pub fn without_unavailable_mirrors<'a>(
 ) -> std::borrow::Cow<'a, Organization> {
     problems::without_mirrors(desired, limits, &mut Vec::new())
 }
-pub use safety::{allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation};
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -288,7 +288,7 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             format!(
                 "user `{user}`{key} does not exist on {endpoint}{hint} Correct the name in the \
                  file (on a Quay with LDAP or OIDC login a user exists only after signing in \
-                 once); nothing is applied to organization {org} on {endpoint} until then"
+                 once, or being added once in Quay's web UI); nothing is applied to organization {org} on {endpoint} until then"
             )
         }
         ProblemKind::FeatureMissing {

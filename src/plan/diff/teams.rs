@@ -52,7 +52,11 @@ pub(super) fn plan(
         members(planner, name, want, have, options, deleted_robots);
         // Rule: a group the endpoint cannot sync from is a problem, not a change; the team
         // and its robots are still managed, its users still belong to the declared group.
-        match problems::team_sync(&options.limits, name).filter(|_| want.group_dn.is_some()) {
+        let unsyncable = want
+            .group_dn
+            .as_ref()
+            .and_then(|_| problems::team_sync(&options.limits, name));
+        match unsyncable {
             Some(problem) => planner.problem(problem),
             None => sync(planner, name, want.group_dn.as_deref(), have_group),
         }
