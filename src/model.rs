@@ -104,6 +104,29 @@ pub struct DesiredOrganization {
     /// `quay_endpoint` first, then each `replicate_to` entry, without duplicates.
     pub endpoints: Vec<Endpoint>,
     pub organization: Organization,
+    /// Where the file states what only a Quay can refuse (for plan-time errors).
+    pub mentions: Mentions,
+}
+
+/// A place in an organization file: 1-based line and column, and the key path there
+/// (`repositories[0].permissions.users[0].name`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Mention {
+    pub line: usize,
+    pub column: usize,
+    pub key: String,
+}
+
+/// Where a file first names each thing a Quay may not have: known only to `config`, carried
+/// beside the model so that errors found at plan time can point into the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// First mention of each user name (team `members.users`, repository `permissions.users`).
+    pub users: BTreeMap<String, Mention>,
+    /// `group_dn` of each team, by team name.
+    pub group_dns: BTreeMap<String, Mention>,
+    /// `mirror` of each repository, by repository name.
+    pub mirrors: BTreeMap<String, Mention>,
 }
 
 /// One Quay organization: what a file declares, or what a Quay holds.

@@ -106,8 +106,9 @@ fn routes(stats: &[Stats]) -> String {
 fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
     let bench = Bench::new();
 
-    // Cold: one write per object, one sync-now per new mirror; reads: the token check and the
-    // discovery document per endpoint, and one 404 per target.
+    // Cold: one write per object, one sync-now per new mirror; reads: the token check, the
+    // features (`/config`) and the discovery document per endpoint, one 404 per target, and
+    // one user check per distinct user name per endpoint.
     let cold = bench.create();
     let targets = workload::targets(N).len() as u64;
     assert_eq!(targets, 15, "10 organizations, the 5 on A replicated to C");

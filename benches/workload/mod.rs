@@ -277,8 +277,48 @@ pub fn warm_reads_per_target() -> u64 {
     3 + TEAMS.len() as u64 + 2 * REPOSITORIES as u64 + 2 * MIRRORED as u64
 }
 
-/// Reads once per endpoint and run: `GET /user/` (token check and the token's user).
-pub const READS_PER_ENDPOINT: u64 = 1;
+/// Reads once per endpoint and run: `GET /user/` (token check and the token's user) and
+/// `GET /config` (the features; read because the files declare mirrors and LDAP groups).
+pub const READS_PER_ENDPOINT: u64 = 2;
+
+/// The users organization `i` names: its repository user permissions and team members (the
+/// LDAP-synced team names none). A converged organization shows all of them in its state.
+pub fn named_users(i: usize) -> std::collections::BTreeSet<String> {
+    let repository_users = (0..REPOSITORIES).map(|r| repo_user(i, r).0);
+    let members = (0..TEAMS.len()).flat_map(|t| team_users(i, t));
+    repository_users.chain(members).collect()
+}
+
+/// `GET /api/v1/users/{name}` on a cold run: before the first write to a target, each user its
+/// file names that its (absent) organization does not show is looked up, once per distinct
+/// name, endpoint and run.
+pub fn user_checks_cold(n: usize) -> u64 {
+    let mut checked = std::collections::BTreeSet::new();
+    for target in targets(n) {
+        for user in named_users(target.org) {
+            checked.insert((target.endpoint, user));
+        }
+    }
+    checked.len() as u64
+}
+
+/// The same on a drift run: a user a drift hides from its organization (a declared member
+/// removed, and named nowhere else in that organization) is looked up again; every other
+/// named user is shown by Quay, a changed role included.
+pub fn user_checks_drift(drifts: &[Drift]) -> u64 {
+    let mut checked = std::collections::BTreeSet::new();
+    for drift in drifts.iter().filter(|d| d.kind == DriftKind::MemberRemoved) {
+        let i = drift.target.org;
+        let removed = team_users(i, 0).remove(0);
+        let still_shown = (0..REPOSITORIES).any(|r| repo_user(i, r).0 == removed)
+            || team_users(i, 0).iter().skip(1).any(|u| *u == removed)
+            || (1..TEAMS.len()).any(|t| team_users(i, t).contains(&removed));
+        if !still_shown {
+            checked.insert((drift.target.endpoint, removed));
+        }
+    }
+    checked.len() as u64
+}
 
 /// Expected request counts of a run, summed over the emulators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -287,14 +327,14 @@ pub struct Expected {
     pub writes: u64,
 }
 
-/// Cold run: per endpoint `GET /user/` and `GET /discovery` (the mirror schema of that Quay
-/// version, needed before the first mirror POST); per target the 404 of
-/// `GET /organization/{org}`; and the writes.
+/// Cold run: per endpoint `GET /user/`, `GET /config` and `GET /discovery` (the mirror schema
+/// of that Quay version, needed before the first mirror POST); per target the 404 of
+/// `GET /organization/{org}`; the user checks; and the writes.
 pub fn expected_cold(n: usize) -> Expected {
     let targets = targets(n).len() as u64;
     let endpoints = endpoints_used(n);
     Expected {
-        reads: endpoints * (READS_PER_ENDPOINT + 1) + targets,
+        reads: endpoints * (READS_PER_ENDPOINT + 1) + targets + user_checks_cold(n),
         writes: targets * cold_writes_per_target(),
     }
 }
@@ -308,8 +348,8 @@ pub fn expected_warm(n: usize) -> Expected {
     }
 }
 
-/// Drift run: the warm reads, `GET /discovery` on each endpoint where a mirror is updated, and
-/// exactly the writes that undo each drift.
+/// Drift run: the warm reads, `GET /discovery` on each endpoint where a mirror is updated, the
+/// user checks of the users a drift hid, and exactly the writes that undo each drift.
 pub fn expected_drift(n: usize, drifts: &[Drift]) -> Expected {
     let warm = expected_warm(n);
     let mut mirror_endpoints: Vec<usize> = drifts
@@ -320,7 +360,7 @@ pub fn expected_drift(n: usize, drifts: &[Drift]) -> Expected {
     mirror_endpoints.sort_unstable();
     mirror_endpoints.dedup();
     Expected {
-        reads: warm.reads + mirror_endpoints.len() as u64,
+        reads: warm.reads + mirror_endpoints.len() as u64 + user_checks_drift(drifts),
         writes: drifts.iter().map(|d| d.kind.fix_writes()).sum(),
     }
 }

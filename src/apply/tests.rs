@@ -49,6 +49,7 @@ fn plan(org: &str, ops: Vec<Op>) -> TargetPlan {
         changes: ops.into_iter().map(Change::new).collect(),
         notices: vec![],
         unchanged: 0,
+        problems: vec![],
     }
 }
 

@@ -8,13 +8,13 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::session::{self, counting};
-use super::Outcome;
+use super::{limits, Outcome};
 use crate::apply::{self, ChangeRunner, NoProgress, Progress, StopFlag};
 use crate::cli::{CreateArgs, OutputFormat, PlanArgs, PruneKind};
 use crate::config::SecretsUsed;
 use crate::error::Error;
 use crate::model::{Endpoint, Secrets};
-use crate::plan::{self, Op, PlanOptions, Target};
+use crate::plan::{self, Op, PlanOptions, ServerLimits, Target};
 use crate::quay::{QuayClient, RequestCounter};
 use crate::report::{self, BarProgress, LineProgress, RunReport, TargetReport};
 use crate::settings::Settings;
@@ -76,23 +76,40 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                         return report;
                     }
                 };
+                let mentions = &desired.mentions;
                 let desired = &desired.organization;
                 let prune_robots = args.prune.contains(&PruneKind::Robots);
-                let mut scope = ReadScope::for_desired(desired);
-                if prune_robots {
-                    scope = scope.pruning_robots(plan::robots_the_file_keeps(desired));
-                }
-                let (actual, requests) = counting(state::read_organization(
-                    client,
-                    &target.organization,
-                    &scope,
-                ))
+                // What the endpoint lacks, then the state (without what it cannot have),
+                // then the users the file names that the state does not show.
+                let (read, requests) = counting(async {
+                    let lacks = limits::lacking_features(client, desired).await?;
+                    let limits = ServerLimits {
+                        lacks,
+                        ..ServerLimits::default()
+                    };
+                    let readable = plan::without_unavailable_mirrors(desired, &limits);
+                    let mut scope = ReadScope::for_desired(&readable);
+                    if prune_robots {
+                        scope = scope.pruning_robots(plan::robots_the_file_keeps(desired));
+                    }
+                    let actual = state::read_organization(client, &target.organization, &scope)
+                        .await
+                        .map_err(|err| format!("cannot read the organization: {err}"))?;
+                    let unknown_users =
+                        limits::unknown_users(client, desired, actual.as_ref(), &who.username)
+                            .await?;
+                    let limits = ServerLimits {
+                        unknown_users,
+                        ..limits
+                    };
+                    Ok::<_, String>((actual, limits))
+                })
                 .await;
                 report.requests = requests;
-                let actual = match actual {
-                    Ok(actual) => actual,
+                let (actual, limits) = match read {
+                    Ok(read) => read,
                     Err(err) => {
-                        report.error = Some(format!("cannot read the organization: {err}"));
+                        report.error = Some(err);
                         return report;
                     }
                 };
@@ -102,8 +119,13 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
                     sync_now: args.sync_now,
                     resend_mirror_credentials: args.resend_mirror_credentials,
                     token_user: Some(who.username.clone()),
+                    limits,
                 };
-                let plan = plan::plan_target(target.clone(), desired, actual.as_ref(), &options);
+                let mut plan =
+                    plan::plan_target(target.clone(), desired, actual.as_ref(), &options);
+                for problem in &mut plan.problems {
+                    problem.locate(mentions);
+                }
                 if !args.force {
                     report.refused = plan::check_safety(&plan, actual.as_ref()).err();
                 }
@@ -128,13 +150,15 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
         } else {
             report::write_json(&mut stdout, &report).map_err(write_err)?;
         }
-        return Ok(if report.totals.target_errors + report.totals.refused > 0 {
-            Outcome::Failed
-        } else if args.detailed_exitcode && report.has_pending_changes() {
-            Outcome::ChangesPending
-        } else {
-            Outcome::Success
-        });
+        return Ok(
+            if report.totals.target_errors + report.totals.refused + report.totals.problems > 0 {
+                Outcome::Failed
+            } else if args.detailed_exitcode && report.has_pending_changes() {
+                Outcome::ChangesPending
+            } else {
+                Outcome::Success
+            },
+        );
     }
 
     // Only targets that were planned and passed the safety check are applied.

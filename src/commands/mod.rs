@@ -5,6 +5,7 @@ mod completion;
 mod create;
 mod delete;
 mod export;
+mod limits;
 pub mod login;
 pub(crate) mod session;
 

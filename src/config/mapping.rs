@@ -77,6 +77,7 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
             teams,
             repositories,
         },
+        mentions: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod file;
 pub mod finding;
 pub mod login;
 pub mod mapping;
+mod mentions;
 pub mod names;
 pub mod validate;
 mod write;
@@ -180,7 +181,9 @@ fn analyze(path: &Path, text: &str) -> Analysis {
     // A file without errors has an identity (a valid organization name and endpoint).
     let organization = match &identity {
         Some(identity) if !findings.iter().any(Finding::is_error) => {
-            Some(mapping::to_model(&decoded.file, identity))
+            let mut organization = mapping::to_model(&decoded.file, identity);
+            organization.mentions = mentions::mentions(&decoded.file, &decoded.index);
+            Some(organization)
         }
         _ => None,
     };

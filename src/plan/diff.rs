@@ -12,6 +12,7 @@ mod teams;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::problems::{self, Problem};
 pub use robots::robots_the_file_keeps;
 
 use super::{Actual, Change, Notice, Op, Phase, PlanOptions, Target, TargetPlan};
@@ -28,6 +29,16 @@ pub fn plan_target(
     options: &PlanOptions,
 ) -> TargetPlan {
     let mut planner = Planner::default();
+    // Rule: a user the file names that the endpoint does not have leaves the whole target
+    // alone: applying the rest could revoke the real user while the misspelt one is refused.
+    if !options.limits.unknown_users.is_empty() {
+        planner.problems = problems::unknown_users(&options.limits, actual);
+        return planner.finish(target);
+    }
+    // Rule: what needs a feature the endpoint lacks is left out (a problem each); the rest of
+    // the target is planned as usual.
+    let desired = problems::without_mirrors(desired, &options.limits, &mut planner.problems);
+    let desired = desired.as_ref();
     let actual: Cow<'_, Organization> = match actual {
         Some(actual) => {
             organization(&mut planner, desired, actual);
@@ -46,6 +57,7 @@ pub fn plan_target(
     let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
     let removed = Removed { robots, teams };
     repositories::plan(&mut planner, desired, &actual, options, &removed);
+    problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)
 }
 
@@ -101,6 +113,7 @@ struct Planner {
     changes: Vec<Change>,
     notices: Vec<Notice>,
     unchanged: usize,
+    problems: Vec<Problem>,
 }
 
 impl Planner {
@@ -122,15 +135,22 @@ impl Planner {
         self.unchanged += count;
     }
 
+    fn problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
     fn finish(mut self, target: Target) -> TargetPlan {
         order::sort(&mut self.changes);
         self.notices.sort();
         self.notices.dedup();
+        self.problems.sort();
+        self.problems.dedup();
         TargetPlan {
             target,
             changes: self.changes,
             notices: self.notices,
             unchanged: self.unchanged,
+            problems: self.problems,
         }
     }
 }

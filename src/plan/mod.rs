@@ -6,6 +6,7 @@
 
 mod diff;
 mod lists;
+mod problems;
 mod safety;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -21,9 +22,19 @@ use crate::model::{
 
 pub use diff::{plan_target, robots_the_file_keeps};
 pub use lists::{ListEntry, ListKind, ListRef};
+pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
 pub use safety::{
     allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation, OVERRIDE_FLAG,
 };
+
+/// `desired` without the mirrors the endpoint cannot have: what the state reader needs to
+/// read (no mirror configuration is read where mirroring is off).
+pub fn without_unavailable_mirrors<'a>(
+    desired: &'a Organization,
+    limits: &ServerLimits,
+) -> std::borrow::Cow<'a, Organization> {
+    problems::without_mirrors(desired, limits, &mut Vec::new())
+}
 
 /// One organization on one endpoint: the unit mqc reads, plans and applies.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -453,6 +464,8 @@ pub struct PlanOptions {
     /// The user the endpoint's token belongs to. Quay grants it `admin` on every repository it
     /// creates; mqc leaves that permission alone unless the file names this user.
     pub token_user: Option<String>,
+    /// What the endpoint lacks (features, users the file names): planned as [`Problem`]s.
+    pub limits: ServerLimits,
 }
 
 /// The plan for one target.
@@ -464,6 +477,10 @@ pub struct TargetPlan {
     pub notices: Vec<Notice>,
     /// Declared objects (and attributes) found already as declared.
     pub unchanged: usize,
+    /// Plan-time errors: what the file declares that this target cannot apply (the report
+    /// serializes them, each with its message).
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
 }
 
 impl TargetPlan {
@@ -473,6 +490,11 @@ impl TargetPlan {
 
     pub fn count(&self, kind: ChangeKind) -> usize {
         self.changes.iter().filter(|c| c.op.kind() == kind).count()
+    }
+
+    /// True when a problem forbids every change of this target (the plan then has none).
+    pub fn is_blocked(&self) -> bool {
+        self.problems.iter().any(Problem::blocks_target)
     }
 
     pub fn unmanaged(&self) -> usize {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tokio::sync::OnceCell;
 
 use super::error::{from_answer, QuayError, RequestContext};
-use super::identity::{Capabilities, Whoami};
+use super::identity::{Capabilities, Features, Whoami};
 use super::pace::{Pace, PaceReport, Signal};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use crate::model::Endpoint;
@@ -92,7 +92,10 @@ struct Inner {
     writes: AtomicU64,
     retries: AtomicU64,
     capabilities: OnceCell<Capabilities>,
+    features: OnceCell<Features>,
     whoami: OnceCell<Whoami>,
+    /// Whether each user name asked about exists (`GET /api/v1/users/{name}`), asked once.
+    users: std::sync::Mutex<std::collections::HashMap<String, Arc<OnceCell<bool>>>>,
     /// Set by [`QuayClient::halt`]: no request leaves after it.
     halted: AtomicBool,
 }
@@ -123,6 +126,9 @@ pub(crate) struct Call {
     query: Vec<(&'static str, String)>,
     body: Option<Result<Vec<u8>, String>>,
     idempotent: bool,
+    /// Sent without the token (`GET /config`): Quay then skips the token check, which costs
+    /// it a bcrypt per request.
+    anonymous: bool,
     /// Secrets the body carries: Quay may quote them back in an error message (jsonschema
     /// errors quote the offending value), so they are cut out of every error of this call.
     secrets: Vec<SecretString>,
@@ -140,8 +146,15 @@ impl Call {
             query: Vec::new(),
             body: None,
             idempotent,
+            anonymous: false,
             secrets: Vec::new(),
         }
+    }
+
+    /// Sends the request without the token.
+    pub(crate) fn anonymous(mut self) -> Call {
+        self.anonymous = true;
+        self
     }
 
     pub(crate) fn get(path: String) -> Call {
@@ -297,7 +310,9 @@ impl QuayClient {
                 writes: AtomicU64::new(0),
                 retries: AtomicU64::new(0),
                 capabilities: OnceCell::new(),
+                features: OnceCell::new(),
                 whoami: OnceCell::new(),
+                users: Default::default(),
                 halted: AtomicBool::new(false),
             }),
         })
@@ -360,6 +375,32 @@ impl QuayClient {
             .cloned()
     }
 
+    /// Which features mqc depends on this Quay has: `GET /config` (no token, Quay 3.12+),
+    /// else the discovery document; asked once per client.
+    pub async fn features(&self) -> Result<Features, QuayError> {
+        self.inner
+            .features
+            .get_or_try_init(|| super::identity::fetch_features(self))
+            .await
+            .cloned()
+    }
+
+    /// Whether a user of this name exists (`GET /api/v1/users/{name}`), asked once per name
+    /// and client. Robots and organizations are not users (Quay answers 404 for them too).
+    pub async fn user_exists(&self, name: &str) -> Result<bool, QuayError> {
+        let cell = {
+            let mut users = self
+                .inner
+                .users
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(users.entry(name.to_string()).or_default())
+        };
+        cell.get_or_try_init(|| super::identity::fetch_user_exists(self, name))
+            .await
+            .copied()
+    }
+
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {
@@ -416,7 +457,7 @@ impl QuayClient {
         let mut attempt: u32 = 0;
         loop {
             let (failure, retry_after, error) = match self
-                .attempt(&ctx, &url, body.map(Vec::as_slice), attempt)
+                .attempt(&ctx, &url, body.map(Vec::as_slice), call.anonymous, attempt)
                 .await
             {
                 Ok((status, retry_after, bytes)) => {
@@ -491,10 +532,13 @@ impl QuayClient {
         ctx: &RequestContext,
         url: &reqwest::Url,
         body: Option<&[u8]>,
+        anonymous: bool,
         attempt: u32,
     ) -> Result<(u16, Option<Duration>, Vec<u8>), Broken> {
         let place = self.inner.pace.acquire().await;
-        let result = self.attempt_in_place(ctx, url, body, attempt).await;
+        let result = self
+            .attempt_in_place(ctx, url, body, anonymous, attempt)
+            .await;
         let signal = match &result {
             Ok((429, ..)) => Signal::Throttled,
             Ok((503, ..)) => Signal::Unavailable,
@@ -517,6 +561,7 @@ impl QuayClient {
         ctx: &RequestContext,
         url: &reqwest::Url,
         body: Option<&[u8]>,
+        anonymous: bool,
         attempt: u32,
     ) -> Result<(u16, Option<Duration>, Vec<u8>, Duration), Broken> {
         {
@@ -533,8 +578,10 @@ impl QuayClient {
             .inner
             .http
             .request(ctx.method.clone(), url.clone())
-            .header(AUTHORIZATION, self.inner.authorization.clone())
             .timeout(self.inner.timeout);
+        if !anonymous {
+            request = request.header(AUTHORIZATION, self.inner.authorization.clone());
+        }
         if let Some(bytes) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")

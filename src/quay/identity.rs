@@ -1,4 +1,5 @@
-//! Who the token is (`GET /api/v1/user/`) and what the server supports (`GET /api/v1/discovery`).
+//! Who the token is (`GET /api/v1/user/`), what the server supports (`GET /config`,
+//! `GET /api/v1/discovery`) and whether a user exists (`GET /api/v1/users/{name}`).
 
 use std::collections::BTreeMap;
 
@@ -119,9 +120,108 @@ pub(crate) async fn fetch_capabilities(client: &QuayClient) -> Result<Capabiliti
     Ok(Capabilities::from_discovery(&doc))
 }
 
+/// The features of one Quay that decide whether a declaration can be applied there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Features {
+    /// `FEATURE_REPO_MIRROR`: repository mirroring (and the `MIRROR` state).
+    pub repo_mirror: bool,
+    /// `FEATURE_TEAM_SYNCING`: teams can be synced from a directory group.
+    pub team_syncing: bool,
+    /// `AUTHENTICATION_TYPE` (`Database`, `LDAP`, `OIDC`, …), when the server shows it (only
+    /// `GET /config` does). A team syncs from an LDAP group (`group_dn`) only with `LDAP`.
+    pub authentication: Option<String>,
+}
+
+/// The parts of `GET /config` mqc looks at (`endpoints/web.py`).
+#[derive(Deserialize)]
+struct FrontendConfig {
+    /// Every `FEATURE_*` flag without the prefix.
+    features: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    config: BTreeMap<String, serde_json::Value>,
+}
+
+impl FrontendConfig {
+    /// `None` when the answer has no `features` map (not Quay's `/config`).
+    fn features(&self) -> Option<Features> {
+        let flags = self.features.as_ref()?;
+        // Quay's flags are Python values: a string is true only when it says "true"
+        // (`features/__init__.py`); a flag missing from the map keeps Quay's default, off.
+        let on = |name: &str| match flags.get(name) {
+            Some(serde_json::Value::Bool(value)) => *value,
+            Some(serde_json::Value::String(value)) => value.eq_ignore_ascii_case("true"),
+            Some(serde_json::Value::Number(value)) => value.as_f64().is_some_and(|v| v != 0.0),
+            _ => false,
+        };
+        Some(Features {
+            repo_mirror: on("REPO_MIRROR"),
+            team_syncing: on("TEAM_SYNCING"),
+            authentication: self
+                .config
+                .get("AUTHENTICATION_TYPE")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string),
+        })
+    }
+}
+
+/// `GET /config` without the token (Quay 3.12+); when the server has no such answer (older
+/// Quay, a proxy in front), the routes of the discovery document tell the same two features.
+pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, QuayError> {
+    let answer = client.send(Call::get("/config".into()).anonymous()).await;
+    let config = match answer {
+        Err(err @ QuayError::Interrupted { .. }) => return Err(err),
+        Err(_) => None,
+        Ok(answer) => answer.json::<FrontendConfig>().ok(),
+    };
+    if let Some(features) = config.as_ref().and_then(FrontendConfig::features) {
+        return Ok(features);
+    }
+    let capabilities = client.capabilities().await?;
+    Ok(Features {
+        repo_mirror: capabilities.repo_mirror,
+        team_syncing: capabilities.team_syncing,
+        authentication: None,
+    })
+}
+
+pub(crate) async fn fetch_user_exists(client: &QuayClient, name: &str) -> Result<bool, QuayError> {
+    let path = format!("/api/v1/users/{}", super::paths::seg(name));
+    match client.send(Call::get(path)).await {
+        Ok(_) => Ok(true),
+        Err(err) if err.is_not_found() => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frontend(json: &str) -> Option<Features> {
+        serde_json::from_str::<FrontendConfig>(json)
+            .unwrap()
+            .features()
+    }
+
+    #[test]
+    fn config_flags_are_python_values() {
+        let features = frontend(
+            r#"{"features": {"REPO_MIRROR": "True", "TEAM_SYNCING": false, "MAILING": true},
+                "config": {"AUTHENTICATION_TYPE": "LDAP"}}"#,
+        );
+        assert_eq!(
+            features,
+            Some(Features {
+                repo_mirror: true,
+                team_syncing: false,
+                authentication: Some("LDAP".into()),
+            })
+        );
+        let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
+        assert!(!off.repo_mirror && off.team_syncing && off.authentication.is_none());
+        assert_eq!(frontend(r#"{"config": {}}"#), None, "not Quay's /config");
+    }
 
     fn discovery(json: &str) -> Capabilities {
         let doc: Discovery = serde_json::from_str(json).unwrap();

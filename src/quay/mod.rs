@@ -26,7 +26,7 @@ mod teams;
 pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};
-pub use identity::{Capabilities, Whoami, WhoamiOrganization};
+pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
 pub use mirror::{
     format_start_date, MirrorConfigView, MirrorCredentials, MirrorHandler, MirrorProxy,
     MirrorRegistryConfig, MirrorRequest, MirrorRootRule, MirrorView, SKOPEO_TIMEOUT_SECONDS,

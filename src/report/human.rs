@@ -2,11 +2,15 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
 
 use super::{RunReport, TargetReport, Totals};
 use crate::apply::ChangeOutcome;
 use crate::model::{url_for_display, Endpoint, Mirror};
-use crate::plan::{ChangeKind, Notice, ObjectRef, Op, SafetyViolation, OVERRIDE_FLAG};
+use crate::plan::{
+    ChangeKind, Feature, Lack, Notice, ObjectRef, Op, Problem, ProblemKind, SafetyViolation,
+    Target, OVERRIDE_FLAG,
+};
 
 fn symbol(kind: ChangeKind) -> char {
     match kind {
@@ -284,6 +288,68 @@ pub fn describe_notice(org: &str, notice: &Notice) -> String {
     }
 }
 
+/// The message of a plan-time error: where the file states it, what the endpoint lacks, and
+/// what to do.
+pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> String {
+    let (endpoint, org) = (&target.endpoint, &target.organization);
+    let place = match &problem.at {
+        Some(at) => format!("{}:{}:{}: ", source.display(), at.line, at.column),
+        None => format!("{}: ", source.display()),
+    };
+    let text = match &problem.kind {
+        ProblemKind::UnknownUser { user, did_you_mean } => {
+            let key = problem
+                .at
+                .as_ref()
+                .map(|at| format!(" (`{}`)", at.key))
+                .unwrap_or_default();
+            let hint = match did_you_mean {
+                Some(name) => format!("; did you mean `{name}`?"),
+                None => ".".to_string(),
+            };
+            format!(
+                "user `{user}`{key} does not exist on {endpoint}{hint} Correct the name in the \
+                 file (on a Quay with LDAP or OIDC login a user exists only after signing in \
+                 once, or being added once in Quay's web UI); nothing is applied to organization {org} on {endpoint} until then"
+            )
+        }
+        ProblemKind::FeatureMissing {
+            feature,
+            lack,
+            object,
+            field,
+        } => {
+            let what = match object {
+                ObjectRef::Team(team) => format!("team `{team}`"),
+                ObjectRef::Repository(repository) => format!("repository `{org}/{repository}`"),
+                ObjectRef::Robot(robot) => format!("robot `{org}+{robot}`"),
+                ObjectRef::Organization => format!("organization `{org}`"),
+            };
+            let (name, remedy) = match feature {
+                Feature::TeamSyncing => ("team syncing", "remove `group_dn` from the file"),
+                Feature::RepoMirror => ("repository mirroring", "set `mirror: false` in the file"),
+            };
+            let missing = match lack {
+                Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
+                Lack::Authentication(kind) => format!(
+                    "{name} from an LDAP group needs LDAP authentication, and {endpoint} uses \
+                     {kind}"
+                ),
+            };
+            let cannot = match *field {
+                "state" => format!("the mirror state of {what} cannot be changed"),
+                field => format!("`{field}` of {what} cannot be applied"),
+            };
+            let enable = match lack {
+                Lack::Disabled => format!("enable {} on that Quay or {remedy}", feature.flag()),
+                Lack::Authentication(_) => remedy.to_string(),
+            };
+            format!("{missing}: {cannot}; {enable} (the rest of organization {org} is applied)")
+        }
+    };
+    format!("{place}{text}")
+}
+
 fn by_endpoint(report: &RunReport) -> BTreeMap<&Endpoint, Vec<&TargetReport>> {
     let mut map: BTreeMap<&Endpoint, Vec<&TargetReport>> = BTreeMap::new();
     for target in &report.targets {
@@ -302,7 +368,7 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
                 writeln!(out, "  {org} ({}): ✗ {error}", target.source.display())?;
                 continue;
             };
-            if plan.changes.is_empty() && plan.notices.is_empty() {
+            if plan.changes.is_empty() && plan.notices.is_empty() && plan.problems.is_empty() {
                 writeln!(out, "  {org}: in sync")?;
                 continue;
             }
@@ -316,6 +382,10 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
                     "    ✗ {}",
                     refusal(violation, "nothing will be changed")
                 )?;
+            }
+            for problem in &plan.problems {
+                let message = describe_problem(&target.target, &target.source, problem);
+                writeln!(out, "    ✗ error: {message}")?;
             }
             let mut phase = None;
             for change in &plan.changes {
@@ -340,7 +410,7 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             "\nPlan: {} to create, {} to update, {} to remove, {} unchanged, {} unmanaged.",
             t.create, t.update, t.remove, t.unchanged, t.unmanaged
         )?;
-    } else if t.target_errors == 0 {
+    } else if t.target_errors == 0 && t.problems == 0 {
         writeln!(
             out,
             "\nNo changes: everything is in sync ({} unchanged, {} unmanaged).",
@@ -366,6 +436,13 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             "{} target(s) refused by the safety threshold: their changes are not counted above \
              and are not applied without {OVERRIDE_FLAG}; see above.",
             t.refused
+        )?;
+    }
+    if t.problems > 0 {
+        writeln!(
+            out,
+            "{} error(s) in the plan: what they concern is not applied; see above.",
+            t.problems
         )?;
     }
     Ok(())
@@ -424,6 +501,10 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
         if let Some(violation) = &target.refused {
             let line = refusal(violation, "nothing was changed");
             failures.push(format!("{}: {line}", target.target));
+        }
+        for problem in target.plan.iter().flat_map(|p| &p.problems) {
+            let message = describe_problem(&target.target, &target.source, problem);
+            failures.push(format!("{}: {message}", target.target));
         }
         for (change, outcome) in target.outcomes() {
             match outcome {

@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::ChangeOutcome;
-use crate::plan::{Change, ChangeKind, SafetyViolation, Target, TargetPlan, OVERRIDE_FLAG};
+use crate::plan::{
+    Change, ChangeKind, Problem, SafetyViolation, Target, TargetPlan, OVERRIDE_FLAG,
+};
 
-pub use human::{describe_notice, describe_op};
+pub use human::{describe_notice, describe_op, describe_problem};
 pub use progress::{BarProgress, LineProgress};
 
 /// Requests sent to Quay on behalf of one target.
@@ -57,6 +59,8 @@ pub struct Totals {
     pub target_errors: usize,
     /// Targets whose plan the safety threshold refused (not counted in `target_errors`).
     pub refused: usize,
+    /// Plan-time errors: declarations a target cannot apply (`plan::Problem`).
+    pub problems: usize,
     pub reads: u64,
     pub writes: u64,
 }
@@ -75,6 +79,7 @@ impl TargetReport {
         };
         totals.unchanged = plan.unchanged;
         totals.unmanaged = plan.unmanaged();
+        totals.problems = plan.problems.len();
         if self.refused.is_some() {
             return totals;
         }
@@ -106,7 +111,7 @@ impl TargetReport {
     /// True when something this target needed did not happen.
     pub fn has_failures(&self) -> bool {
         let t = self.totals();
-        t.target_errors + t.refused + t.failed + t.skipped + t.not_started > 0
+        t.target_errors + t.refused + t.problems + t.failed + t.skipped + t.not_started > 0
     }
 
     pub fn has_pending_changes(&self) -> bool {
@@ -142,11 +147,19 @@ impl Serialize for TargetReport {
             message: &'a str,
         }
         #[derive(Serialize)]
+        struct ProblemEntry<'a> {
+            #[serde(flatten)]
+            problem: &'a Problem,
+            message: String,
+        }
+        #[derive(Serialize)]
         struct View<'a> {
             target: &'a Target,
             source: &'a PathBuf,
             error: &'a Option<String>,
             refused: Option<Refusal<'a>>,
+            /// Plan-time errors, each with the message the human report shows.
+            problems: Vec<ProblemEntry<'a>>,
             plan: &'a Option<TargetPlan>,
             results: Option<Vec<Entry<'a>>>,
             requests: RequestCount,
@@ -161,6 +174,15 @@ impl Serialize for TargetReport {
                 kinds: &violation.excess,
                 message: &violation.message,
             }),
+            problems: self
+                .plan
+                .iter()
+                .flat_map(|plan| &plan.problems)
+                .map(|problem| ProblemEntry {
+                    problem,
+                    message: describe_problem(&self.target, &self.source, problem),
+                })
+                .collect(),
             plan: &self.plan,
             results: self.results.as_ref().map(|_| {
                 self.outcomes()
@@ -185,6 +207,7 @@ impl std::ops::AddAssign for Totals {
         self.not_started += o.not_started;
         self.target_errors += o.target_errors;
         self.refused += o.refused;
+        self.problems += o.problems;
         self.reads += o.reads;
         self.writes += o.writes;
     }

@@ -20,6 +20,7 @@ fn target_report(ops: Vec<Op>, notices: Vec<Notice>) -> TargetReport {
             changes: ops.into_iter().map(Change::new).collect(),
             notices,
             unchanged: 4,
+            problems: Vec::new(),
         }),
         results: None,
         requests: RequestCount {
@@ -248,4 +249,80 @@ fn a_refused_plan_counts_nothing_as_done_and_fails_the_target() {
     );
     assert_eq!(json["targets"][0]["refused"]["override"], "--force");
     assert_eq!(json["totals"]["remove"], 0);
+}
+
+#[test]
+fn plan_time_errors_are_shown_with_their_place_and_fail_the_run() {
+    use crate::model::Mention;
+    use crate::plan::{Feature, Lack, Problem, ProblemKind};
+
+    let mut target = target_report(vec![], vec![]);
+    let plan = target.plan.as_mut().unwrap();
+    plan.problems = vec![
+        Problem {
+            kind: ProblemKind::UnknownUser {
+                user: "alcie".into(),
+                did_you_mean: Some("alice".into()),
+            },
+            at: Some(Mention {
+                line: 9,
+                column: 17,
+                key: "repositories[0].permissions.users[0].name".into(),
+            }),
+        },
+        Problem {
+            kind: ProblemKind::FeatureMissing {
+                feature: Feature::TeamSyncing,
+                lack: Lack::Disabled,
+                object: ObjectRef::Team("readers".into()),
+                field: "group_dn",
+            },
+            at: None,
+        },
+    ];
+    let report = RunReport::new("plan", true, vec![target]);
+    assert_eq!(report.totals.problems, 2);
+    assert!(report.has_failures());
+    let text = render(&report);
+    assert!(!text.contains("in sync"), "{text}");
+    assert!(
+        text.contains(
+            "    ✗ error: yaml-files/exampleorg.yaml:9:17: user `alcie` \
+             (`repositories[0].permissions.users[0].name`) does not exist on \
+             https://quay.example.com; did you mean `alice`? Correct the name in the file"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "    ✗ error: yaml-files/exampleorg.yaml: team syncing is not enabled on \
+             https://quay.example.com: `group_dn` of team `readers` cannot be applied; enable \
+             FEATURE_TEAM_SYNCING on that Quay or remove `group_dn` from the file"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("2 error(s) in the plan"), "{text}");
+
+    let mut out = Vec::new();
+    write_json(&mut out, &report).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let problems = &json["targets"][0]["problems"];
+    assert_eq!(problems[0]["problem"], "unknown_user");
+    assert_eq!(problems[0]["user"], "alcie");
+    assert_eq!(problems[0]["did_you_mean"], "alice");
+    assert_eq!(problems[0]["at"]["line"], 9);
+    assert_eq!(problems[0]["at"]["column"], 17);
+    assert!(problems[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `alice`?"));
+    assert_eq!(problems[1]["problem"], "feature_missing");
+    assert_eq!(problems[1]["feature"], "TEAM_SYNCING");
+    assert_eq!(problems[1]["lack"], "disabled");
+    assert_eq!(
+        problems[1]["object"],
+        serde_json::json!({"kind": "team", "name": "readers"})
+    );
+    assert_eq!(problems[1]["field"], "group_dn");
+    assert_eq!(json["totals"]["problems"], 2);
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use super::Planner;
 use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
+use crate::plan::problems;
 use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
 
 /// Plans the teams; returns the teams this plan deletes.
@@ -49,7 +50,16 @@ pub(super) fn plan(
         }
         let have_group = have.and_then(|have| have.group_dn.as_deref());
         members(planner, name, want, have, options, deleted_robots);
-        sync(planner, name, want.group_dn.as_deref(), have_group);
+        // Rule: a group the endpoint cannot sync from is a problem, not a change; the team
+        // and its robots are still managed, its users still belong to the declared group.
+        let unsyncable = want
+            .group_dn
+            .as_ref()
+            .and_then(|_| problems::team_sync(&options.limits, name));
+        match unsyncable {
+            Some(problem) => planner.problem(problem),
+            None => sync(planner, name, want.group_dn.as_deref(), have_group),
+        }
     }
 
     let granted: BTreeSet<&str> = desired

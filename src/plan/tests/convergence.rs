@@ -263,6 +263,7 @@ fn options() -> impl Strategy<Value = PlanOptions> {
                 sync_now,
                 resend_mirror_credentials: resend,
                 token_user,
+                ..PlanOptions::default()
             },
         )
 }

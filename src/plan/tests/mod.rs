@@ -9,6 +9,7 @@ mod notifications;
 mod ordering;
 mod organization;
 mod permissions;
+mod problems;
 mod repositories;
 mod robots;
 mod safety;

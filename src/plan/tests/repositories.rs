@@ -59,6 +59,7 @@ fn an_undeclared_repository_is_only_reported_whatever_the_options() {
         sync_now: true,
         resend_mirror_credentials: true,
         token_user: Some(ME.into()),
+        ..PlanOptions::default()
     };
     let plan = diff_with(&org(), Some(&actual), &everything);
     assert!(plan.is_empty());

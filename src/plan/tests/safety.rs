@@ -10,6 +10,7 @@ fn plan_of(ops: Vec<Op>) -> TargetPlan {
         changes: ops.into_iter().map(Change::new).collect(),
         notices: Vec::new(),
         unchanged: 0,
+        problems: Vec::new(),
     }
 }
 

@@ -60,6 +60,43 @@ impl FromStr for QuayVersion {
     }
 }
 
+/// A Quay feature flag that `--disable-feature` can turn off (Quay's `FEATURE_*` name without
+/// the prefix). Every feature mqc uses is on unless disabled, except team syncing, which also
+/// needs `--ldap` (Quay registers it only with LDAP authentication configured).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Feature {
+    /// `FEATURE_REPO_MIRROR`: the mirror routes and the `MIRROR` repository state.
+    RepoMirror,
+    /// `FEATURE_TEAM_SYNCING`: the team `syncing` route.
+    TeamSyncing,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 2] = [Feature::RepoMirror, Feature::TeamSyncing];
+
+    /// Quay's flag name without `FEATURE_`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::RepoMirror => "REPO_MIRROR",
+            Feature::TeamSyncing => "TEAM_SYNCING",
+        }
+    }
+}
+
+impl FromStr for Feature {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.trim();
+        let name = name.strip_prefix("FEATURE_").unwrap_or(name);
+        Feature::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR or TEAM_SYNCING")
+            })
+    }
+}
+
 /// An OAuth scope a Quay token may carry (quay-api.md §1.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Scope {
@@ -224,6 +261,8 @@ pub struct Config {
     pub mailing: bool,
     /// `FEATURE_SPARSE_INDEX`: a non-empty mirror `architecture_filter` is accepted (3.17+).
     pub sparse_index: bool,
+    /// Features switched off (`--disable-feature`); their routes are not registered.
+    pub disabled_features: BTreeSet<Feature>,
     pub version: QuayVersion,
 }
 
@@ -243,12 +282,23 @@ impl Default for Config {
             ldap: false,
             mailing: false,
             sparse_index: false,
+            disabled_features: BTreeSet::new(),
             version: QuayVersion::default(),
         }
     }
 }
 
 impl Config {
+    /// `FEATURE_REPO_MIRROR`: on unless disabled.
+    pub fn repo_mirror(&self) -> bool {
+        !self.disabled_features.contains(&Feature::RepoMirror)
+    }
+
+    /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.
+    pub fn team_syncing(&self) -> bool {
+        self.ldap && !self.disabled_features.contains(&Feature::TeamSyncing)
+    }
+
     /// Every user the instance starts with, `admin` first, without duplicates.
     pub fn all_users(&self) -> Vec<String> {
         let mut users = vec![SUPERUSER.to_string()];
@@ -286,5 +336,27 @@ mod tests {
         assert!(QuayVersion::V3_18 < QuayVersion::Head);
         assert_eq!("3.17".parse::<QuayVersion>().unwrap(), QuayVersion::V3_17);
         assert!("3.13".parse::<QuayVersion>().is_err());
+    }
+
+    #[test]
+    fn feature_names_are_quays() {
+        assert_eq!("REPO_MIRROR".parse::<Feature>(), Ok(Feature::RepoMirror));
+        assert_eq!(
+            "FEATURE_TEAM_SYNCING".parse::<Feature>(),
+            Ok(Feature::TeamSyncing)
+        );
+        assert!("MIRROR".parse::<Feature>().is_err());
+        let mut config = Config {
+            ldap: true,
+            ..Config::default()
+        };
+        assert!(config.repo_mirror() && config.team_syncing());
+        config.disabled_features.insert(Feature::RepoMirror);
+        config.disabled_features.insert(Feature::TeamSyncing);
+        assert!(!config.repo_mirror() && !config.team_syncing());
+        assert!(
+            !Config::default().team_syncing(),
+            "team syncing needs --ldap"
+        );
     }
 }

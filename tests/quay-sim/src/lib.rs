@@ -30,7 +30,8 @@ mod stats;
 mod tls;
 
 pub use config::{
-    Capacity, Config, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN, SUPERUSER,
+    Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN,
+    SUPERUSER,
 };
 pub use model::{RepoRole, TeamRole};
 pub use server::Server;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use quay_sim::{Capacity, Config, QuayVersion, RateLimitSpec, Server, TokenSpec};
+use quay_sim::{Capacity, Config, Feature, QuayVersion, RateLimitSpec, Server, TokenSpec};
 
 /// A stateful emulator of the Quay REST API v1 subset mqc uses.
 #[derive(Debug, Parser)]
@@ -62,6 +62,10 @@ struct Args {
     /// FEATURE_SPARSE_INDEX: mirror architecture filters accepted (3.17+).
     #[arg(long)]
     sparse_index: bool,
+    /// Turn a Quay feature off (Quay's flag name without `FEATURE_`: REPO_MIRROR,
+    /// TEAM_SYNCING). Repeatable.
+    #[arg(long = "disable-feature", value_name = "NAME", value_parser = |s: &str| s.parse::<Feature>())]
+    disabled_features: Vec<Feature>,
     /// Emulated Quay version: 3.12, 3.15, 3.17, 3.18 or head (the newest behaviour).
     #[arg(long, default_value = "head", value_parser = |s: &str| s.parse::<QuayVersion>())]
     quay_version: QuayVersion,
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         ldap: args.ldap,
         mailing: args.mailing,
         sparse_index: args.sparse_index,
+        disabled_features: args.disabled_features.into_iter().collect(),
         version: args.quay_version,
     };
     let server = match Server::start(config) {

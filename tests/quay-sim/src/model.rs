@@ -233,6 +233,10 @@ pub struct State {
     pub version: QuayVersion,
     pub mailing: bool,
     pub ldap: bool,
+    /// `FEATURE_TEAM_SYNCING` (`--ldap`, unless disabled).
+    pub team_syncing: bool,
+    /// `FEATURE_REPO_MIRROR` (on unless disabled).
+    pub repo_mirror: bool,
     pub sparse_index: bool,
     pub tokens: Vec<TokenSpec>,
     pub users: BTreeMap<String, User>,
@@ -251,6 +255,8 @@ impl State {
             version: config.version,
             mailing: config.mailing,
             ldap: config.ldap,
+            team_syncing: config.team_syncing(),
+            repo_mirror: config.repo_mirror(),
             sparse_index: config.sparse_index,
             tokens: config.tokens.clone(),
             users: BTreeMap::new(),

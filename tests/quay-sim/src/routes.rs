@@ -74,6 +74,30 @@ pub enum Route {
         name: String,
     },
     Discovery,
+    /// `GET /config` (a web route, not under `/api/v1`; `endpoints/web.py`): the frontend
+    /// configuration with every feature flag. No token needed.
+    WebConfig,
+}
+
+/// Which feature-gated routes are registered (Quay's `@show_if`: with the flag off the
+/// resource is never added, so its paths fall through to other routes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Registered {
+    /// `FEATURE_TEAM_SYNCING`: `…/team/{t}/syncing`.
+    pub team_syncing: bool,
+    /// `FEATURE_REPO_MIRROR`: `…/mirror`, `…/mirror/sync-now`, `…/mirror/sync-cancel` and
+    /// `…/changestate`.
+    pub repo_mirror: bool,
+}
+
+impl Default for Registered {
+    /// quay-sim without switches: mirroring on, team syncing off.
+    fn default() -> Self {
+        Registered {
+            team_syncing: false,
+            repo_mirror: true,
+        }
+    }
 }
 
 /// What a path resolves to before the method is looked at.
@@ -303,6 +327,7 @@ impl Route {
                 "/api/v1/discovery",
                 [(GET, "discovery", None)]
             ),
+            Route::WebConfig => route_info!("/config", "", [(GET, "config", None)]),
         }
     }
 
@@ -310,8 +335,8 @@ impl Route {
         self.info().operations.iter().any(|(m, _, _)| m == method)
     }
 
-    /// One route of each kind, for building the discovery document.
-    pub fn all(ldap: bool) -> Vec<Route> {
+    /// One route of each kind registered with `registered`, for the discovery document.
+    pub fn all(registered: Registered) -> Vec<Route> {
         let org = || "o".to_string();
         let repo = || RepoPath {
             namespace: "o".into(),
@@ -349,14 +374,10 @@ impl Route {
             Route::RepoList,
             Route::Repo(repo()),
             Route::RepoVisibility(repo()),
-            Route::RepoState(repo()),
             Route::RepoUserPermissions(repo()),
             Route::RepoUserPermission(repo(), "u".into()),
             Route::RepoTeamPermissions(repo()),
             Route::RepoTeamPermission(repo(), "t".into()),
-            Route::Mirror(repo()),
-            Route::MirrorSyncNow(repo()),
-            Route::MirrorSyncCancel(repo()),
             Route::Notifications(repo()),
             Route::Notification(repo(), "u".into()),
             Route::User,
@@ -365,7 +386,15 @@ impl Route {
             Route::SuperuserOrg { name: "o".into() },
             Route::Discovery,
         ];
-        if ldap {
+        if registered.repo_mirror {
+            routes.extend([
+                Route::RepoState(repo()),
+                Route::Mirror(repo()),
+                Route::MirrorSyncNow(repo()),
+                Route::MirrorSyncCancel(repo()),
+            ]);
+        }
+        if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
                 team: "t".into(),
@@ -375,13 +404,16 @@ impl Route {
     }
 }
 
-/// Resolves a percent-decoded path. `ldap` says whether the team-syncing route is registered.
-pub fn match_path(path: &str, ldap: bool) -> Matched {
+/// Resolves a percent-decoded path; `registered` says which feature-gated routes exist.
+pub fn match_path(path: &str, registered: Registered) -> Matched {
+    if path == "/config" {
+        return Matched::Route(Route::WebConfig);
+    }
     let Some(rest) = path.strip_prefix("/api/v1/") else {
         return Matched::NotFound;
     };
     if let Some(repo_rest) = rest.strip_prefix("repository/") {
-        return match_repository(repo_rest, path);
+        return match_repository(repo_rest, path, registered.repo_mirror);
     }
     let segments: Vec<&str> = rest.split('/').collect();
     let s = |x: &str| x.to_string();
@@ -422,7 +454,7 @@ pub fn match_path(path: &str, ldap: bool) -> Matched {
             })
         }
         ["organization", org, "team", team, "syncing"] if named(org) && named(team) => {
-            if ldap {
+            if registered.team_syncing {
                 ok(Route::TeamSyncing {
                     org: s(org),
                     team: s(team),
@@ -451,8 +483,10 @@ pub fn match_path(path: &str, ldap: bool) -> Matched {
     }
 }
 
-/// `rest` is the path after `/api/v1/repository/`.
-fn match_repository(rest: &str, full_path: &str) -> Matched {
+/// `rest` is the path after `/api/v1/repository/`. Without `repo_mirror` the mirror and
+/// state routes are not registered: their paths name a repository `…/mirror` instead
+/// (quay-api.md §1.1).
+fn match_repository(rest: &str, full_path: &str, repo_mirror: bool) -> Matched {
     // Fixed suffixes first, longest first, so `…/mirror/sync-now` is not a repo named
     // `…/mirror/sync-now` and `…/mirror` is not a repo whose last segment is `mirror`.
     type Build = fn(RepoPath) -> Route;
@@ -466,7 +500,16 @@ fn match_repository(rest: &str, full_path: &str) -> Matched {
         ("/permissions/team/", Route::RepoTeamPermissions),
         ("/notification/", Route::Notifications),
     ];
+    const MIRROR_ONLY: [&str; 4] = [
+        "/mirror/sync-now",
+        "/mirror/sync-cancel",
+        "/mirror",
+        "/changestate",
+    ];
     for (suffix, build) in SUFFIXES {
+        if !repo_mirror && MIRROR_ONLY.contains(&suffix) {
+            continue;
+        }
         if let Some(repo) = rest.strip_suffix(suffix) {
             if let Some(repo) = repo_path(repo) {
                 return Matched::Route(build(repo));
@@ -547,34 +590,46 @@ mod tests {
     #[test]
     fn nested_repositories_and_suffixes() {
         assert_eq!(
-            match_path("/api/v1/repository/org/nested/demorepo", false),
+            match_path(
+                "/api/v1/repository/org/nested/demorepo",
+                Registered::default()
+            ),
             Matched::Route(Route::Repo(repo("org", "nested/demorepo")))
         );
         assert_eq!(
-            match_path("/api/v1/repository/org/a/mirror", false),
+            match_path("/api/v1/repository/org/a/mirror", Registered::default()),
             Matched::Route(Route::Mirror(repo("org", "a")))
         );
         assert_eq!(
-            match_path("/api/v1/repository/org/a/b/permissions/user/org+bot", false),
+            match_path(
+                "/api/v1/repository/org/a/b/permissions/user/org+bot",
+                Registered::default()
+            ),
             Matched::Route(Route::RepoUserPermission(
                 repo("org", "a/b"),
                 "org+bot".into()
             ))
         );
         assert_eq!(
-            match_path("/api/v1/repository/org/a/permissions/user", false),
+            match_path(
+                "/api/v1/repository/org/a/permissions/user",
+                Registered::default()
+            ),
             Matched::AddSlash("/api/v1/repository/org/a/permissions/user/".into())
         );
         assert_eq!(
-            match_path("/api/v1/repository/org/a/", false),
+            match_path("/api/v1/repository/org/a/", Registered::default()),
             Matched::NotFound
         );
         assert_eq!(
-            match_path("/api/v1/repository/org", false),
+            match_path("/api/v1/repository/org", Registered::default()),
             Matched::NotFound
         );
         assert_eq!(
-            match_path("/api/v1/repository/org/a/mirror/sync-now", false),
+            match_path(
+                "/api/v1/repository/org/a/mirror/sync-now",
+                Registered::default()
+            ),
             Matched::Route(Route::MirrorSyncNow(repo("org", "a")))
         );
     }
@@ -582,19 +637,58 @@ mod tests {
     #[test]
     fn trailing_slashes() {
         assert_eq!(
-            match_path("/api/v1/organization", false),
+            match_path("/api/v1/organization", Registered::default()),
             Matched::AddSlash("/api/v1/organization/".into())
         );
         assert_eq!(
-            match_path("/api/v1/organization/x/", false),
+            match_path("/api/v1/organization/x/", Registered::default()),
             Matched::NotFound
         );
-        assert_eq!(match_path("/api/v1/repository/", false), Matched::NotFound);
-        assert_eq!(match_path("/api/v1/nothing", false), Matched::NotFound);
         assert_eq!(
-            match_path("/api/v1/organization/o/team/t/syncing", false),
+            match_path("/api/v1/repository/", Registered::default()),
+            Matched::NotFound
+        );
+        assert_eq!(
+            match_path("/api/v1/nothing", Registered::default()),
+            Matched::NotFound
+        );
+        assert_eq!(
+            match_path(
+                "/api/v1/organization/o/team/t/syncing",
+                Registered::default()
+            ),
             Matched::Route(Route::TeamSyncingAbsent)
         );
+    }
+
+    #[test]
+    fn feature_gated_routes_fall_through_when_off() {
+        let off = Registered {
+            team_syncing: false,
+            repo_mirror: false,
+        };
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/mirror", off),
+            Matched::Route(Route::Repo(repo("org", "a/mirror")))
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/mirror/sync-now", off),
+            Matched::Route(Route::Repo(repo("org", "a/mirror/sync-now")))
+        );
+        assert_eq!(
+            match_path("/api/v1/repository/org/a/changestate", off),
+            Matched::Route(Route::Repo(repo("org", "a/changestate")))
+        );
+        assert_eq!(match_path("/config", off), Matched::Route(Route::WebConfig));
+        let listed = |registered| {
+            Route::all(registered)
+                .iter()
+                .map(|r| r.info().template)
+                .collect::<Vec<_>>()
+        };
+        assert!(!listed(off).contains(&"/api/v1/repository/{repository}/mirror"));
+        assert!(listed(Registered::default()).contains(&"/api/v1/repository/{repository}/mirror"));
+        assert!(!listed(off).contains(&"/config"), "not an API route");
     }
 
     #[test]

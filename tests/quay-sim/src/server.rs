@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::model::State;
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::routes::{match_path, percent_decode, Matched};
+use crate::routes::{match_path, percent_decode, Matched, Registered};
 use crate::stats::Counters;
 use crate::{snapshot, tls};
 
@@ -279,7 +279,11 @@ impl Connection {
             shared.counters.connection_opened();
         }
         let path = percent_decode(&raw_path);
-        let matched = match_path(&path, shared.config.ldap);
+        let registered = Registered {
+            team_syncing: shared.config.team_syncing(),
+            repo_mirror: shared.config.repo_mirror(),
+        };
+        let matched = match_path(&path, registered);
         let method = req.method().clone();
         let route_key = match &matched {
             Matched::Route(route) => format!("{method} {}", route.info().template),

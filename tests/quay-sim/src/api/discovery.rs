@@ -9,7 +9,7 @@ use super::{mirror, notifications, organizations, permissions, repositories, rob
 use crate::config::Scope;
 use crate::model::State;
 use crate::reply::Reply;
-use crate::routes::Route;
+use crate::routes::{Registered, Route};
 use crate::schema::Schema;
 
 /// The request-body definition of an operation: Quay's schema name and the schema.
@@ -49,7 +49,11 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
     let internal = cx.req.query_bool("internal", false);
     let mut paths = Map::new();
     let mut definitions = Map::new();
-    for route in Route::all(state.ldap) {
+    let registered = Registered {
+        team_syncing: state.team_syncing,
+        repo_mirror: state.repo_mirror,
+    };
+    for route in Route::all(registered) {
         let info = route.info();
         if info.internal && !internal {
             continue;

@@ -3,6 +3,7 @@
 //! endpoint's own checks, each family in its own module.
 
 mod discovery;
+mod frontend;
 mod identity;
 mod mirror;
 mod notifications;
@@ -165,7 +166,9 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
         // The team-member route's 405 came back as werkzeug's HTML page on the real server
         // (quay-observed.md, team syncing off); other routes answer Flask-RESTful's [M].
         return match route {
-            Route::TeamMember { .. } | Route::TeamSyncingAbsent => Reply::html_method_not_allowed(),
+            Route::TeamMember { .. } | Route::TeamSyncingAbsent | Route::WebConfig => {
+                Reply::html_method_not_allowed()
+            }
             _ => Reply::method_not_allowed(),
         };
     }
@@ -248,6 +251,7 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
         Route::SuperuserOrgs => organizations::superuser_list(state, &cx),
         Route::SuperuserOrg { name } => organizations::superuser_delete(state, &cx, name),
         Route::Discovery => discovery::document(state, &cx),
+        Route::WebConfig => frontend::config(state, &cx),
     }
 }
 

@@ -182,7 +182,7 @@ pub fn members(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply 
         members.extend(team.invites.iter().map(|m| member_entry(m, true)));
     }
     let mut body = json!({"name": team_name, "members": members, "can_edit": is_admin});
-    if state.ldap {
+    if state.team_syncing {
         let superuser = caller.is_super();
         if superuser && is_admin {
             body["can_sync"] = json!({"service": "ldap", "base_dn": LDAP_BASE_DN});

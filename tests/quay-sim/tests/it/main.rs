@@ -3,6 +3,7 @@
 
 mod util;
 
+mod features;
 mod identity;
 mod mirror;
 mod notifications;

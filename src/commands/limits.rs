@@ -1,0 +1,82 @@
+//! What a target's Quay lacks, asked before planning: the features its declarations need
+//! (`GET /config`, once per endpoint and run, only where a file declares a `group_dn` or a
+//! mirror) and the users its file names that Quay does not show already
+//! (`GET /api/v1/users/{name}`, once per name, endpoint and run). The planner turns both into
+//! plan-time errors (`plan::Problem`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::Organization;
+use crate::plan::{self, Actual, Feature, Lack};
+use crate::quay::QuayClient;
+
+/// Whether planning `desired` depends on the endpoint's features at all.
+fn needs_features(desired: &Organization) -> bool {
+    desired.teams.values().any(|t| t.group_dn.is_some())
+        || desired.repositories.values().any(|r| r.mirror.is_some())
+}
+
+/// The features `desired` needs that the client's endpoint lacks.
+pub async fn lacking_features(
+    client: &QuayClient,
+    desired: &Organization,
+) -> Result<BTreeMap<Feature, Lack>, String> {
+    let mut lacks = BTreeMap::new();
+    if !needs_features(desired) {
+        return Ok(lacks);
+    }
+    let features = client.features().await.map_err(|err| {
+        format!(
+            "cannot read which features {} has: {err}",
+            client.endpoint()
+        )
+    })?;
+    if !features.repo_mirror {
+        lacks.insert(Feature::RepoMirror, Lack::Disabled);
+    }
+    // `group_dn` is LDAP's sync key; other authentications sync by other keys, or not at all
+    // ("Could not sync to group: Not supported" with Database), so it cannot be applied there.
+    match features.authentication {
+        _ if !features.team_syncing => {
+            lacks.insert(Feature::TeamSyncing, Lack::Disabled);
+        }
+        Some(kind) if !kind.eq_ignore_ascii_case("LDAP") => {
+            lacks.insert(Feature::TeamSyncing, Lack::Authentication(kind));
+        }
+        _ => {}
+    }
+    Ok(lacks)
+}
+
+/// The users `desired` would write that the endpoint does not have. Names the actual state
+/// shows exist; the others are asked about (the client asks each name once per run).
+pub async fn unknown_users(
+    client: &QuayClient,
+    desired: &Organization,
+    actual: Actual<'_>,
+    token_user: &str,
+) -> Result<BTreeSet<String>, String> {
+    let names = plan::users_to_check(desired, actual, Some(token_user));
+    let answers = futures::future::join_all(
+        names
+            .iter()
+            .map(|name| async move { (name, client.user_exists(name).await) }),
+    )
+    .await;
+    let mut unknown = BTreeSet::new();
+    for (name, answer) in answers {
+        match answer {
+            Ok(true) => {}
+            Ok(false) => {
+                unknown.insert(name.clone());
+            }
+            Err(err) => {
+                return Err(format!(
+                    "cannot check that user {name} exists on {} before writing: {err}",
+                    client.endpoint()
+                ))
+            }
+        }
+    }
+    Ok(unknown)
+}

@@ -1,0 +1,117 @@
+//! Where a file names the things only a Quay can refuse (users that may not exist there,
+//! features it may not have), so that plan-time errors can point into the file.
+
+use std::collections::BTreeMap;
+
+use super::decode::PosIndex;
+use super::file::OrganizationFile;
+use crate::model::{Mention, Mentions};
+
+/// The mentions of a decoded file. Each user is placed where the file names it first (by
+/// line and column), wherever that is.
+pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
+    let at = |key: String| {
+        index.at(&key).map(|pos| Mention {
+            line: pos.line,
+            column: pos.column,
+            key,
+        })
+    };
+    let mut users: BTreeMap<String, Mention> = BTreeMap::new();
+    let mut name_user = |name: &str, key: String| {
+        if let Some(mention) = at(key) {
+            let first = users
+                .entry(name.to_string())
+                .or_insert_with(|| mention.clone());
+            if (mention.line, mention.column) < (first.line, first.column) {
+                *first = mention;
+            }
+        }
+    };
+    for (t, team) in file.teams.iter().enumerate() {
+        let listed = team.members.as_ref().and_then(|m| m.users.as_ref());
+        for (u, user) in listed.into_iter().flatten().enumerate() {
+            name_user(user, format!("teams[{t}].members.users[{u}]"));
+        }
+    }
+    for (r, repository) in file.repositories.iter().enumerate() {
+        let listed = repository
+            .permissions
+            .as_ref()
+            .and_then(|p| p.users.as_ref());
+        for (u, user) in listed.into_iter().flatten().enumerate() {
+            name_user(
+                &user.name,
+                format!("repositories[{r}].permissions.users[{u}].name"),
+            );
+        }
+    }
+    let group_dns = file
+        .teams
+        .iter()
+        .enumerate()
+        .filter(|(_, team)| team.group_dn.is_some())
+        .filter_map(|(t, team)| Some((team.name.clone(), at(format!("teams[{t}].group_dn"))?)))
+        .collect();
+    let mirrors = file
+        .repositories
+        .iter()
+        .enumerate()
+        .filter(|(_, repository)| repository.mirror == Some(true))
+        .filter_map(|(r, repository)| {
+            Some((
+                repository.name.clone(),
+                at(format!("repositories[{r}].mirror"))?,
+            ))
+        })
+        .collect();
+    Mentions {
+        users,
+        group_dns,
+        mirrors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::load_text;
+
+    #[test]
+    fn users_are_placed_where_first_named() {
+        let text = r#"quay_endpoint: q
+quay_organization: oo
+repositories:
+  - name: app
+    mirror: true
+    mirror_params: {src_registry: r, src_image: i, src_image_tags: [latest], robot_username: bot, sync_interval: 60}
+    permissions:
+      users:
+        - name: alice
+          role: read
+robots:
+  - name: bot
+teams:
+  - name: devs
+    members:
+      users: [bob, alice]
+  - name: synced
+    group_dn: cn=devs
+"#;
+        let (org, findings) = load_text(Path::new("o.yaml"), text);
+        assert!(findings.iter().all(|f| !f.is_error()), "{findings:#?}");
+        let mentions = org.unwrap().mentions;
+        let alice = &mentions.users["alice"];
+        assert_eq!((alice.line, alice.column), (9, 17));
+        assert_eq!(alice.key, "repositories[0].permissions.users[0].name");
+        let bob = &mentions.users["bob"];
+        assert_eq!((bob.line, bob.column), (16, 15));
+        assert_eq!(bob.key, "teams[0].members.users[0]");
+        assert_eq!(mentions.group_dns["synced"].key, "teams[1].group_dn");
+        assert_eq!(mentions.group_dns["synced"].line, 18);
+        assert_eq!(mentions.mirrors["app"].key, "repositories[0].mirror");
+        assert_eq!(mentions.mirrors["app"].line, 5);
+        assert!(!mentions.group_dns.contains_key("devs"));
+    }
+}

@@ -1,0 +1,290 @@
+//! Plan-time errors: what a file declares that a target cannot apply, found before any write
+//! and reported in the plan ([`Problem`]).
+//!
+//! Two kinds, with different reach:
+//! - a user the file names does not exist on the endpoint: the whole target is left alone
+//!   (a misspelt user would otherwise be granted nothing while the real one is revoked);
+//! - the endpoint lacks a feature a declaration needs (team syncing, mirroring): only that
+//!   part is left out of the plan, everything else of the target still converges.
+//!
+//! The planner learns what the endpoint lacks from [`ServerLimits`] (read by the command, as
+//! every I/O is); this module stays pure.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{Actual, ObjectRef};
+use crate::model::{Mention, Mentions, Organization, RepoState};
+
+/// A Quay feature a declaration needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Feature {
+    /// `FEATURE_TEAM_SYNCING` (with LDAP authentication): a team's `group_dn`.
+    #[serde(rename = "TEAM_SYNCING")]
+    TeamSyncing,
+    /// `FEATURE_REPO_MIRROR`: a repository's mirror (and its `MIRROR` state).
+    #[serde(rename = "REPO_MIRROR")]
+    RepoMirror,
+}
+
+impl Feature {
+    /// Quay's flag.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Feature::TeamSyncing => "FEATURE_TEAM_SYNCING",
+            Feature::RepoMirror => "FEATURE_REPO_MIRROR",
+        }
+    }
+}
+
+/// Why a feature cannot be used on an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lack {
+    /// The feature flag is off.
+    Disabled,
+    /// The flag is on, but the server authenticates with this (`AUTHENTICATION_TYPE`), so a
+    /// team cannot sync from an LDAP group.
+    Authentication(String),
+}
+
+/// What the planner must know about the target's Quay besides its state. The default is a
+/// Quay that has every feature and every user the file names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Features this Quay lacks.
+    pub lacks: BTreeMap<Feature, Lack>,
+    /// Users the file names that do not exist on this Quay.
+    pub unknown_users: BTreeSet<String>,
+}
+
+/// One plan-time error.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    #[serde(flatten)]
+    pub kind: ProblemKind,
+    /// Where the file states it: filled in by [`Problem::locate`], since only the command
+    /// knows the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Mention>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file names a user the endpoint does not have; nothing of the target is applied.
+    UnknownUser {
+        user: String,
+        /// The closest name among the users Quay shows for the organization.
+        did_you_mean: Option<String>,
+    },
+    /// `field` of `object` needs a feature the endpoint lacks; it is left out of the plan.
+    FeatureMissing {
+        feature: Feature,
+        lack: Lack,
+        object: ObjectRef,
+        field: &'static str,
+    },
+}
+
+impl Problem {
+    fn new(kind: ProblemKind) -> Problem {
+        Problem { kind, at: None }
+    }
+
+    /// True when no change of the target may be applied at all.
+    pub fn blocks_target(&self) -> bool {
+        matches!(self.kind, ProblemKind::UnknownUser { .. })
+    }
+
+    /// Points the problem at the place its file states it.
+    pub fn locate(&mut self, mentions: &Mentions) {
+        let found = match &self.kind {
+            ProblemKind::UnknownUser { user, .. } => mentions.users.get(user),
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Team(team),
+                field: "group_dn",
+                ..
+            } => mentions.group_dns.get(team),
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Repository(repository),
+                field: "mirror",
+                ..
+            } => mentions.mirrors.get(repository),
+            ProblemKind::FeatureMissing { .. } => None,
+        };
+        self.at = found.cloned();
+    }
+}
+
+/// The users a plan for `desired` would add somewhere (team members of teams that are not
+/// synced from a group, repository user permissions) that `actual` does not already show
+/// (Quay shows only users that exist), the token user aside: the ones whose existence must be
+/// checked before anything is written.
+pub fn users_to_check(
+    desired: &Organization,
+    actual: Actual<'_>,
+    token_user: Option<&str>,
+) -> BTreeSet<String> {
+    let known = actual.map(known_users).unwrap_or_default();
+    let team_users = desired
+        .teams
+        .values()
+        .filter(|team| team.group_dn.is_none())
+        .filter_map(|team| team.members.as_ref())
+        .flat_map(|members| members.users.iter());
+    let permission_users = desired
+        .repositories
+        .values()
+        .filter_map(|repository| repository.permissions.users.as_ref())
+        .flat_map(|users| users.keys());
+    team_users
+        .chain(permission_users)
+        .filter(|user| !known.contains(user.as_str()) && Some(user.as_str()) != token_user)
+        .cloned()
+        .collect()
+}
+
+/// The user names Quay shows for an organization: team members (and invitees) and holders of
+/// repository user permissions, as far as they were read.
+fn known_users(actual: &Organization) -> BTreeSet<&str> {
+    let members = actual
+        .teams
+        .values()
+        .filter_map(|team| team.members.as_ref())
+        .flat_map(|m| m.users.iter().chain(&m.invited_users));
+    let holders = actual
+        .repositories
+        .values()
+        .filter_map(|repository| repository.permissions.users.as_ref())
+        .flat_map(|users| users.keys());
+    members.chain(holders).map(String::as_str).collect()
+}
+
+/// The closest known name to a misspelt one, when it is close enough to be a likely typo.
+fn did_you_mean<'a>(unknown: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    known
+        .into_iter()
+        .filter(|name| *name != unknown)
+        .map(|name| (strsim::osa_distance(unknown, name), name))
+        .filter(|(distance, name)| *distance <= 2.max(name.chars().count() / 3))
+        .min()
+        .map(|(_, name)| name.to_string())
+}
+
+/// One error per unknown user, each with the closest user Quay shows for the organization.
+pub(super) fn unknown_users(limits: &ServerLimits, actual: Actual<'_>) -> Vec<Problem> {
+    let known = actual.map(known_users).unwrap_or_default();
+    limits
+        .unknown_users
+        .iter()
+        .map(|user| {
+            Problem::new(ProblemKind::UnknownUser {
+                user: user.clone(),
+                did_you_mean: did_you_mean(user, known.iter().copied()),
+            })
+        })
+        .collect()
+}
+
+/// A `group_dn` that cannot be applied: the problem, when the endpoint cannot sync teams.
+pub(super) fn team_sync(limits: &ServerLimits, team: &str) -> Option<Problem> {
+    let lack = limits.lacks.get(&Feature::TeamSyncing)?;
+    Some(Problem::new(ProblemKind::FeatureMissing {
+        feature: Feature::TeamSyncing,
+        lack: lack.clone(),
+        object: ObjectRef::Team(team.to_string()),
+        field: "group_dn",
+    }))
+}
+
+/// `desired` without the mirrors the endpoint cannot have, and a problem for each. Planned
+/// against that, a repository keeps everything else (permissions without the mirror robot's
+/// implicit `write`, notifications), as for a repository that declares no mirror.
+pub fn without_mirrors<'a>(
+    desired: &'a Organization,
+    limits: &ServerLimits,
+    problems: &mut Vec<Problem>,
+) -> Cow<'a, Organization> {
+    let Some(lack) = limits.lacks.get(&Feature::RepoMirror) else {
+        return Cow::Borrowed(desired);
+    };
+    let mirrored: Vec<&String> = desired
+        .repositories
+        .iter()
+        .filter(|(_, repository)| repository.mirror.is_some())
+        .map(|(name, _)| name)
+        .collect();
+    if mirrored.is_empty() {
+        return Cow::Borrowed(desired);
+    }
+    let mut stripped = desired.clone();
+    for name in mirrored {
+        problems.push(mirror_problem(lack, name, "mirror"));
+        if let Some(repository) = stripped.repositories.get_mut(name) {
+            repository.mirror = None;
+            repository.state = RepoState::Normal;
+        }
+    }
+    Cow::Owned(stripped)
+}
+
+/// Leaves out the mirror-phase changes an endpoint without mirroring cannot take (the state
+/// route is absent too: a repository left in state `MIRROR` cannot go back to `NORMAL`), with
+/// a problem for each repository not reported yet.
+pub(super) fn drop_mirror_changes(
+    limits: &ServerLimits,
+    changes: &mut Vec<super::Change>,
+    problems: &mut Vec<Problem>,
+) {
+    let Some(lack) = limits.lacks.get(&Feature::RepoMirror) else {
+        return;
+    };
+    let mut dropped = BTreeSet::new();
+    changes.retain(|change| {
+        let mirror_phase = change.op.phase() == super::Phase::Mirrors;
+        if mirror_phase {
+            if let ObjectRef::Repository(name) = change.op.object() {
+                dropped.insert(name);
+            }
+        }
+        !mirror_phase
+    });
+    for repository in dropped {
+        let reported = problems.iter().any(|p| {
+            matches!(&p.kind, ProblemKind::FeatureMissing {
+                feature: Feature::RepoMirror,
+                object: ObjectRef::Repository(r),
+                ..
+            } if *r == repository)
+        });
+        if !reported {
+            problems.push(mirror_problem(lack, &repository, "state"));
+        }
+    }
+}
+
+fn mirror_problem(lack: &Lack, repository: &str, field: &'static str) -> Problem {
+    Problem::new(ProblemKind::FeatureMissing {
+        feature: Feature::RepoMirror,
+        lack: lack.clone(),
+        object: ObjectRef::Repository(repository.to_string()),
+        field,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_are_close_names_only() {
+        let known = ["alice", "bob", "carol"];
+        assert_eq!(did_you_mean("alcie", known), Some("alice".into()));
+        assert_eq!(did_you_mean("bobb", known), Some("bob".into()));
+        assert_eq!(did_you_mean("zed", known), None);
+        assert_eq!(did_you_mean("alice", ["alice"]), None, "never itself");
+    }
+}
