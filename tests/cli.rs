@@ -28,7 +28,7 @@ fn help_lists_every_global_option_with_its_default() {
         "--max-requests-per-second <N>",
         "[default: 50]",
         "--timeout <SECONDS>",
-        "[default: 5]",
+        "[default: 20]",
         "--log-level <LOG_LEVEL>",
         "[default: info]",
         "--verbosity <N>",

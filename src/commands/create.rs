@@ -144,7 +144,8 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
     let write_err = |e: std::io::Error| Error::other(format!("cannot write to stdout: {e}"));
 
     if dry_run {
-        let report = RunReport::new("plan", true, reports);
+        let mut report = RunReport::new("plan", true, reports);
+        report.endpoints = session::paces(&clients);
         if human {
             report::write_plan(&mut stdout, &report).map_err(write_err)?;
         } else {
@@ -210,6 +211,7 @@ async fn run_async(settings: &Settings, args: &PlanArgs, dry_run: bool) -> Resul
     }
 
     let mut report = RunReport::new("create", false, reports);
+    report.endpoints = session::paces(&clients);
     report.interrupted = stop.is_raised();
     if human {
         writeln!(stdout).map_err(write_err)?;

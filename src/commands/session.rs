@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
 use crate::quay::{endpoint_name, ClientOptions, Limiter, QuayClient, Whoami};
-use crate::report::RequestCount;
+use crate::report::{EndpointPace, RequestCount};
 use crate::settings::{Settings, TlsVerify};
 
 /// The organization files, filtered to the organizations asked for. Prints the findings;
@@ -183,6 +183,17 @@ pub fn clients<'a>(
         );
     }
     clients
+}
+
+/// How each endpoint's answers paced it, for the report.
+pub fn paces(clients: &BTreeMap<Endpoint, Result<QuayClient, String>>) -> Vec<EndpointPace> {
+    clients
+        .iter()
+        .filter_map(|(endpoint, client)| {
+            let client = client.as_ref().ok()?;
+            Some(EndpointPace::new(endpoint.clone(), client.pace()))
+        })
+        .collect()
 }
 
 /// Checks each endpoint's token once (`GET /api/v1/user/`), concurrently. Endpoints whose token

@@ -24,6 +24,9 @@ use crate::settings::{Settings, TlsVerify};
 /// endpoint, so `--max-requests-per-second` bounds the whole run.
 pub type Limiter = governor::DefaultDirectRateLimiter;
 
+/// The longest wait for a TCP (and TLS) connection to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How the clients talk to Quay.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -261,7 +264,9 @@ impl QuayClient {
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .pool_max_idle_per_host(max_connections)
-            .connect_timeout(options.timeout)
+            // Opening a connection takes milliseconds on a healthy endpoint; a dead one should
+            // not hold a request for the whole answer timeout.
+            .connect_timeout(options.timeout.min(CONNECT_TIMEOUT))
             .user_agent(concat!("mqc/", env!("CARGO_PKG_VERSION")))
             // Quay answers a missing trailing slash with a 308; following it would hide a
             // wrong path (and double the requests), so a redirect is reported instead.

@@ -445,7 +445,48 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
             t.problems
         )?;
     }
+    // `create` prints its preview with this function too; its summary says it once at the end.
+    if report.command == "plan" {
+        for pace in report.endpoints.iter().filter(|p| p.slowed) {
+            writeln!(out, "{}", pace_line(pace))?;
+        }
+    }
     Ok(())
+}
+
+/// `quay.example.com: slowed to 4.8 req/s after 12 × 429`: what an endpoint's answers made
+/// mqc do, so that a slow run explains itself.
+fn pace_line(pace: &super::EndpointPace) -> String {
+    let mut causes = Vec::new();
+    for (count, what) in [
+        (pace.throttled, "429"),
+        (pace.unavailable, "503"),
+        (pace.timed_out, "timeouts"),
+    ] {
+        if count > 0 {
+            causes.push(if what == "timeouts" {
+                format!("{count} timeout(s)")
+            } else {
+                format!("{count} × {what}")
+            });
+        }
+    }
+    let mut line = format!(
+        "{}: slowed to {} req/s after {}",
+        pace.endpoint,
+        pace.lowest_rate,
+        causes.join(", ")
+    );
+    if pace.rate > pace.lowest_rate {
+        line.push_str(&format!(" (back to {} req/s at the end)", pace.rate));
+    }
+    if pace.timed_out + pace.unavailable > 0 {
+        line.push_str(&format!(
+            "; at most {} request(s) at once",
+            pace.lowest_concurrency
+        ));
+    }
+    line
 }
 
 /// One line for a plan the safety threshold refused: the figures of every kind over it, and
@@ -551,6 +592,9 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
         )?;
     }
     writeln!(out, "Total: {}", totals_line(&report.totals))?;
+    for pace in report.endpoints.iter().filter(|p| p.slowed) {
+        writeln!(out, "{}", pace_line(pace))?;
+    }
     if report.interrupted {
         writeln!(
             out,

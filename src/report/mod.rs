@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::ChangeOutcome;
+use crate::model::Endpoint;
 use crate::plan::{
     Change, ChangeKind, Problem, SafetyViolation, Target, TargetPlan, OVERRIDE_FLAG,
 };
+use crate::quay::PaceReport;
 
 pub use human::{describe_notice, describe_op, describe_problem};
 pub use progress::{BarProgress, LineProgress};
@@ -221,6 +223,44 @@ pub struct RunReport {
     pub interrupted: bool,
     pub targets: Vec<TargetReport>,
     pub totals: Totals,
+    /// How each endpoint was paced: where its answers (429, 503, timeouts) slowed mqc down.
+    pub endpoints: Vec<EndpointPace>,
+}
+
+/// One endpoint's pace over the run (`quay::PaceReport`), as the files name the endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndpointPace {
+    pub endpoint: Endpoint,
+    /// Whether its answers made mqc slow down at all.
+    pub slowed: bool,
+    /// Requests per second at the end of the run, and the lowest reached.
+    pub rate: f64,
+    pub lowest_rate: f64,
+    /// The lowest number of requests in flight it was allowed.
+    pub lowest_concurrency: usize,
+    pub throttled: u64,
+    pub unavailable: u64,
+    pub timed_out: u64,
+}
+
+impl EndpointPace {
+    pub fn new(endpoint: Endpoint, pace: PaceReport) -> EndpointPace {
+        EndpointPace {
+            endpoint,
+            slowed: pace.slowed(),
+            rate: round1(pace.rate),
+            lowest_rate: round1(pace.lowest_rate),
+            lowest_concurrency: pace.lowest_concurrency,
+            throttled: pace.throttled,
+            unavailable: pace.unavailable,
+            timed_out: pace.timed_out,
+        }
+    }
+}
+
+/// One decimal: a pace is an estimate, not a measurement to the microsecond.
+fn round1(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
 }
 
 impl RunReport {
@@ -235,6 +275,7 @@ impl RunReport {
             interrupted: false,
             targets,
             totals,
+            endpoints: Vec::new(),
         }
     }
 

@@ -326,3 +326,45 @@ fn plan_time_errors_are_shown_with_their_place_and_fail_the_run() {
     assert_eq!(problems[1]["field"], "group_dn");
     assert_eq!(json["totals"]["problems"], 2);
 }
+
+#[test]
+fn an_endpoint_that_was_slowed_down_says_so_in_the_summary() {
+    let mut report = RunReport::new("create", false, vec![target_report(vec![], vec![])]);
+    let endpoint = crate::model::Endpoint::parse("quay.example.com").unwrap();
+    report.endpoints = vec![
+        super::EndpointPace::new(
+            endpoint.clone(),
+            crate::quay::PaceReport {
+                lowest_rate: 4.8,
+                rate: 6.25,
+                lowest_concurrency: 16,
+                throttled: 12,
+                unavailable: 0,
+                timed_out: 0,
+            },
+        ),
+        super::EndpointPace::new(
+            crate::model::Endpoint::parse("quay-dr.example.com").unwrap(),
+            crate::quay::PaceReport {
+                lowest_rate: 50.0,
+                rate: 50.0,
+                lowest_concurrency: 16,
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut out = Vec::new();
+    write_summary(&mut out, &report).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.ends_with(
+            "https://quay.example.com: slowed to 4.8 req/s after 12 × 429 (back to 6.3 req/s at \
+             the end)\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("quay-dr"), "{text}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["endpoints"][0]["throttled"], 12);
+    assert_eq!(json["endpoints"][1]["slowed"], false);
+}

@@ -301,7 +301,7 @@ impl Connection {
             tokio::time::sleep(shared.config.latency).await;
         }
         if !admitted {
-            shared.counters.rate_limited();
+            shared.counters.rate_limited(method.as_str());
             return Ok(to_response(Reply::nginx(429)));
         }
         let (draw, kind) = shared.draw();

@@ -19,9 +19,12 @@ pub struct Stats {
     pub max_in_flight: u64,
     /// Peak number of open TCP connections that carried at least one API request.
     pub max_connections: u64,
-    /// With `--rate-limit`: requests refused with 429 by the emulated nginx.
+    /// With `--rate-limit`: requests refused with 429 by the emulated nginx, and how many of
+    /// them were writes (counted in `writes`, never applied).
     #[serde(default)]
     pub rate_limited: u64,
+    #[serde(default)]
+    pub rate_limited_writes: u64,
     /// With `--workers`: how long requests waited for a worker.
     #[serde(default)]
     pub queue_wait_ms: QueueWait,
@@ -88,8 +91,13 @@ impl Counters {
         self.with(|inner| inner.open_connections = inner.open_connections.saturating_sub(1));
     }
 
-    pub fn rate_limited(&self) {
-        self.with(|inner| inner.stats.rate_limited += 1);
+    pub fn rate_limited(&self, method: &str) {
+        self.with(|inner| {
+            inner.stats.rate_limited += 1;
+            if method != "GET" {
+                inner.stats.rate_limited_writes += 1;
+            }
+        });
     }
 
     /// Records what serving one request took from the worker pool.

@@ -132,6 +132,7 @@ async fn stats_count_exactly_what_was_sent() {
             "max_in_flight",
             "queue_wait_ms",
             "rate_limited",
+            "rate_limited_writes",
             "requests",
             "writes"
         ]
