@@ -3,6 +3,7 @@ use std::sync::Mutex;
 
 use super::*;
 use crate::model::{Endpoint, Mirror, Proxy, Role, TeamRole, Visibility};
+use crate::plan::tests::builders::{grant, revoke, user};
 use crate::plan::{Grantee, Member};
 
 /// Records every op it runs and fails those whose description contains a marker.
@@ -363,27 +364,6 @@ fn phase_sequences_group_one_objects_steps_and_keep_plan_order() {
     );
 }
 
-fn grant(repository: &str, grantee: Grantee, role: Role, from: Option<Role>) -> Op {
-    Op::SetPermission {
-        repository: repository.into(),
-        grantee,
-        role,
-        from,
-    }
-}
-
-fn revoke(repository: &str, grantee: Grantee, role: Role) -> Op {
-    Op::RevokePermission {
-        repository: repository.into(),
-        grantee,
-        role,
-    }
-}
-
-fn user(name: &str) -> Grantee {
-    Grantee::User(name.into())
-}
-
 fn skip_reason(outcome: &ChangeOutcome) -> &str {
     match outcome {
         ChangeOutcome::Skipped { reason } => reason,
@@ -505,7 +485,7 @@ fn a_failed_grant_leaves_other_lists_and_other_objects_alone() {
 }
 
 #[test]
-fn a_failed_role_change_counts_as_a_failed_grant() {
+fn a_failed_role_change_counts_as_a_failed_set() {
     let plans = [plan(
         "acme",
         vec![

@@ -7,7 +7,7 @@ use crate::model::{
     Permissions, Proxy, RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole,
     Visibility,
 };
-use crate::plan::{plan_target, Change, Op, Phase, PlanOptions, Target, TargetPlan};
+use crate::plan::{plan_target, Change, Grantee, Op, Phase, PlanOptions, Target, TargetPlan};
 
 pub const ORG: &str = "exampleorg";
 /// The user the test token belongs to.
@@ -239,4 +239,26 @@ pub fn stored(notification: Notification, uuid: &str) -> Notification {
         uuid: Some(uuid.to_string()),
         ..notification
     }
+}
+
+/// Grant `role` to `grantee` on `repository` (`from`: the role it replaces, if any).
+pub fn grant(repository: &str, grantee: Grantee, role: Role, from: Option<Role>) -> Op {
+    Op::SetPermission {
+        repository: repository.into(),
+        grantee,
+        role,
+        from,
+    }
+}
+
+pub fn revoke(repository: &str, grantee: Grantee, role: Role) -> Op {
+    Op::RevokePermission {
+        repository: repository.into(),
+        grantee,
+        role,
+    }
+}
+
+pub fn user(name: &str) -> Grantee {
+    Grantee::User(name.into())
 }

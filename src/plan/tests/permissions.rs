@@ -2,27 +2,6 @@ use super::builders::*;
 use crate::model::{RepoState, Role, TeamRole};
 use crate::plan::{Grantee, ObjectRef, Op, Phase, PlanOptions};
 
-fn set(repository: &str, grantee: Grantee, role: Role, from: Option<Role>) -> Op {
-    Op::SetPermission {
-        repository: repository.into(),
-        grantee,
-        role,
-        from,
-    }
-}
-
-fn revoke(repository: &str, grantee: Grantee, role: Role) -> Op {
-    Op::RevokePermission {
-        repository: repository.into(),
-        grantee,
-        role,
-    }
-}
-
-fn user(name: &str) -> Grantee {
-    Grantee::User(name.into())
-}
-
 fn robot(name: &str) -> Grantee {
     Grantee::Robot(name.into())
 }
@@ -65,9 +44,9 @@ fn permissions_are_granted_changed_and_revoked_per_kind() {
     assert_eq!(
         permission_ops,
         vec![
-            set("alpine", user("alice"), Role::Admin, None),
-            set("alpine", robot("ci"), Role::Write, Some(Role::Read)),
-            set("alpine", team_("devs"), Role::Write, None),
+            grant("alpine", user("alice"), Role::Admin, None),
+            grant("alpine", robot("ci"), Role::Write, Some(Role::Read)),
+            grant("alpine", team_("devs"), Role::Write, None),
             revoke("alpine", user("carol"), Role::Write),
             revoke("alpine", robot("old"), Role::Write),
             revoke("alpine", team_("ops"), Role::Admin),
@@ -96,7 +75,7 @@ fn an_unread_actual_kind_counts_as_empty() {
     let plan = diff(&desired, Some(&actual));
     assert_eq!(
         ops(&plan),
-        vec![set("alpine", team_("devs"), Role::Read, None)]
+        vec![grant("alpine", team_("devs"), Role::Read, None)]
     );
 }
 
@@ -118,7 +97,7 @@ fn the_token_users_admin_is_ignored_unless_named() {
     let plan = diff(&desired, Some(&actual));
     assert_eq!(
         ops(&plan),
-        vec![set("alpine", user(ME), Role::Read, Some(Role::Admin))]
+        vec![grant("alpine", user(ME), Role::Read, Some(Role::Admin))]
     );
 
     // Without a known token user, every undeclared user is revoked.
@@ -146,7 +125,10 @@ fn a_new_repository_does_not_repeat_what_quay_grants_by_itself() {
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(
         ops(&plan),
-        vec![create.clone(), set("alpine", user("bob"), Role::Read, None)]
+        vec![
+            create.clone(),
+            grant("alpine", user("bob"), Role::Read, None)
+        ]
     );
     assert_eq!(
         plan.unchanged, 1,
@@ -160,7 +142,7 @@ fn a_new_repository_does_not_repeat_what_quay_grants_by_itself() {
         ops(&plan),
         vec![
             create.clone(),
-            set("alpine", user(ME), Role::Write, Some(Role::Admin))
+            grant("alpine", user(ME), Role::Write, Some(Role::Admin))
         ]
     );
 
@@ -187,13 +169,13 @@ fn the_mirror_robot_keeps_at_least_write() {
         (
             &[],
             &[],
-            vec![set("alpine", robot("puller"), Role::Write, None)],
+            vec![grant("alpine", robot("puller"), Role::Write, None)],
         ),
         // Declared read: raised to write.
         (
             &[("puller", Role::Read)],
             &[("puller", Role::Read)],
-            vec![set(
+            vec![grant(
                 "alpine",
                 robot("puller"),
                 Role::Write,
@@ -214,7 +196,7 @@ fn the_mirror_robot_keeps_at_least_write() {
         (
             &[("puller", Role::Admin)],
             &[("puller", Role::Write)],
-            vec![set(
+            vec![grant(
                 "alpine",
                 robot("puller"),
                 Role::Admin,
@@ -270,7 +252,7 @@ fn a_new_mirror_brings_its_robots_write_by_itself() {
             .mirror(mirror("puller")),
     );
     let plan = diff(&desired, Some(&quay_org().robot("puller", "")));
-    assert!(ops(&plan).contains(&set("alpine", robot("puller"), Role::Admin, None)));
+    assert!(ops(&plan).contains(&grant("alpine", robot("puller"), Role::Admin, None)));
 
     // Existing repository without a mirror: the same.
     let desired = org().repo("alpine", repo().robots(&[]).mirror(mirror("puller")));
@@ -348,11 +330,11 @@ fn team_permissions_follow_their_team_and_terminate() {
             ),
             (
                 Phase::Permissions,
-                set("alpine", team_("devs"), Role::Write, None)
+                grant("alpine", team_("devs"), Role::Write, None)
             ),
             (
                 Phase::Permissions,
-                set("alpine", team_("owners"), Role::Admin, None)
+                grant("alpine", team_("owners"), Role::Admin, None)
             ),
         ]
     );
@@ -392,7 +374,7 @@ fn mirror_robot_in_team(team_role: Role, in_team: bool) -> crate::model::Organiz
 }
 
 fn grants_writer(plan: &crate::plan::TargetPlan) -> bool {
-    ops(plan).contains(&set("alpine", robot("writer"), Role::Write, None))
+    ops(plan).contains(&grant("alpine", robot("writer"), Role::Write, None))
 }
 
 #[test]
@@ -407,7 +389,7 @@ fn quay_skips_the_mirror_grant_when_a_team_gives_the_robot_write_or_admin() {
             let change = plan
                 .changes
                 .iter()
-                .find(|c| c.op == set("alpine", robot("writer"), Role::Write, None));
+                .find(|c| c.op == grant("alpine", robot("writer"), Role::Write, None));
             assert_eq!(change.map(|c| c.phase), Some(Phase::Permissions));
         }
     }
@@ -497,5 +479,5 @@ fn a_mirror_switching_to_a_robot_with_admin_through_a_team_gets_its_write_from_m
                 .state(RepoState::Mirror),
         );
     let plan = diff(&desired, Some(&actual));
-    assert!(ops(&plan).contains(&set("alpine", robot("new"), Role::Write, None)));
+    assert!(ops(&plan).contains(&grant("alpine", robot("new"), Role::Write, None)));
 }
