@@ -23,7 +23,8 @@ use crate::model::{
     RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
 };
 use crate::quay::{
-    robot_short_name, MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoView,
+    robot_short_name, MirrorView, NotificationView, OrgTeamView, OrgView, QuayClient, QuayError,
+    RepoView,
     RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
@@ -174,16 +175,37 @@ pub async fn read_organization(
             .keys()
             .any(|robot| !kept.contains(robot))
     });
-    let repos_to_read: Vec<(String, RepoReads)> = organization
+    // A mirror names a robot of the organization (Quay refuses another: "Invalid robot") and
+    // that robot cannot be deleted while the mirror exists ("Robot is being used by a
+    // mirror"): without a robot, no repository can have a mirror configuration.
+    let mirrors_possible = !organization.robots.is_empty();
+    let mut repos_to_read: Vec<(String, RepoReads)> = organization
         .repositories
         .iter()
         .map(|(name, repo)| {
             let mut reads = scope.repo_reads(name, repo.state);
             reads.mirror |= every_mirror;
+            reads.mirror &= mirrors_possible;
             (name.clone(), reads)
         })
-        .filter(|(_, reads)| *reads != RepoReads::default())
         .collect();
+    let team_permission_repos: Vec<String> = repos_to_read
+        .iter()
+        .filter(|(_, reads)| reads.team_permissions)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let source = team_permission_source(view.teams.as_ref(), team_permission_repos.len());
+    let by_team = matches!(source, TeamPermissionSource::PerTeam(_));
+    let bulk_teams = match source {
+        TeamPermissionSource::PerRepository => Vec::new(),
+        TeamPermissionSource::PerTeam(teams) => {
+            for (_, reads) in &mut repos_to_read {
+                reads.team_permissions = false;
+            }
+            teams
+        }
+    };
+    repos_to_read.retain(|(_, reads)| *reads != RepoReads::default());
 
     let team_reads = stream::iter(teams_to_read)
         .map(|team| async move {
@@ -199,7 +221,27 @@ pub async fn read_organization(
         })
         .buffer_unordered(CONCURRENT_READS)
         .try_collect::<Vec<_>>();
-    let (team_members, repo_details) = futures::try_join!(team_reads, repo_reads)?;
+    let team_grants = read_team_grants(client, org, bulk_teams);
+    let (team_members, repo_details, team_grants) =
+        futures::try_join!(team_reads, repo_reads, team_grants)?;
+    let team_grants = match team_grants {
+        Some(grants) => Some(grants),
+        None if by_team => {
+            // The token may not read a team's permissions: per repository, as before.
+            let reads = stream::iter(team_permission_repos.iter().cloned())
+                .map(|repo| async move {
+                    let teams = client.permissions(org, &repo).teams().await?;
+                    let teams: BTreeMap<String, Role> =
+                        teams.into_iter().map(|(name, view)| (name, view.role)).collect();
+                    Ok::<_, QuayError>((repo, teams))
+                })
+                .buffer_unordered(CONCURRENT_READS)
+                .try_collect::<BTreeMap<_, _>>()
+                .await?;
+            Some(reads)
+        }
+        None => None,
+    };
 
     for (name, members) in team_members {
         if let (Some(team), Some(members)) = (organization.teams.get_mut(&name), members) {
@@ -213,7 +255,80 @@ pub async fn read_organization(
             details.apply(org, repo);
         }
     }
+    if let Some(mut grants) = team_grants.filter(|_| by_team) {
+        // Exactly the repositories a per-repository read would have filled; stale names of
+        // deleted repositories never match one of the repository list.
+        for name in &team_permission_repos {
+            if let Some(repo) = organization.repositories.get_mut(name) {
+                repo.permissions.teams = Some(grants.remove(name).unwrap_or_default());
+            }
+        }
+    }
     Ok(Some(organization))
+}
+
+/// Where the team permissions of the repositories that need them come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TeamPermissionSource {
+    /// One `GET …/permissions/team/` per repository.
+    PerRepository,
+    /// One `GET /organization/{org}/team/{team}/permissions` per team named (possibly none):
+    /// each answer holds every repository role of that team.
+    PerTeam(Vec<String>),
+}
+
+/// The fewer reads: the teams that hold a repository permission (Quay's `repo_count` > 0; a
+/// team whose count Quay does not show is read) against the `repositories` that need their
+/// team map. A tie keeps the per-repository reads (the answers are smaller).
+fn team_permission_source(
+    teams: Option<&BTreeMap<String, OrgTeamView>>,
+    repositories: usize,
+) -> TeamPermissionSource {
+    let Some(teams) = teams.filter(|_| repositories > 0) else {
+        return TeamPermissionSource::PerRepository;
+    };
+    let holding: Vec<String> = teams
+        .iter()
+        .filter(|(_, team)| team.repo_count != Some(0))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if holding.len() < repositories {
+        TeamPermissionSource::PerTeam(holding)
+    } else {
+        TeamPermissionSource::PerRepository
+    }
+}
+
+/// Repository → team → role, from one read per team; `None` when Quay refuses the token a
+/// team's permissions (403), so that the caller reads per repository instead.
+async fn read_team_grants(
+    client: &QuayClient,
+    org: &str,
+    teams: Vec<String>,
+) -> Result<Option<BTreeMap<String, BTreeMap<String, Role>>>, QuayError> {
+    let answers = stream::iter(teams)
+        .map(|team| async move {
+            let list = client.teams(org).permissions(&team).await?;
+            Ok::<_, QuayError>((team, list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect::<Vec<_>>()
+        .await;
+    let answers = match answers {
+        Ok(answers) => answers,
+        Err(err) if err.status() == Some(403) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let mut grants: BTreeMap<String, BTreeMap<String, Role>> = BTreeMap::new();
+    for (team, list) in answers {
+        for entry in list {
+            grants
+                .entry(entry.repository.name)
+                .or_default()
+                .insert(team.clone(), entry.role);
+        }
+    }
+    Ok(Some(grants))
 }
 
 /// Every organization of the endpoint (superuser listing), for `export --all`.
