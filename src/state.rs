@@ -24,8 +24,7 @@ use crate::model::{
 };
 use crate::quay::{
     robot_short_name, MirrorView, NotificationView, OrgTeamView, OrgView, QuayClient, QuayError,
-    RepoView,
-    RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
+    RepoView, RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
 /// How many team or repository reads of one organization run at once. The per-endpoint
@@ -231,8 +230,10 @@ pub async fn read_organization(
             let reads = stream::iter(team_permission_repos.iter().cloned())
                 .map(|repo| async move {
                     let teams = client.permissions(org, &repo).teams().await?;
-                    let teams: BTreeMap<String, Role> =
-                        teams.into_iter().map(|(name, view)| (name, view.role)).collect();
+                    let teams: BTreeMap<String, Role> = teams
+                        .into_iter()
+                        .map(|(name, view)| (name, view.role))
+                        .collect();
                     Ok::<_, QuayError>((repo, teams))
                 })
                 .buffer_unordered(CONCURRENT_READS)
@@ -810,6 +811,47 @@ mod tests {
                 ..RepoReads::default()
             }
         );
+    }
+
+    fn org_teams(counts: &[(&str, Option<u64>)]) -> BTreeMap<String, OrgTeamView> {
+        counts
+            .iter()
+            .map(|(name, repo_count)| {
+                let view = OrgTeamView {
+                    name: name.to_string(),
+                    description: None,
+                    role: crate::model::TeamRole::Member,
+                    is_synced: false,
+                    repo_count: *repo_count,
+                };
+                (name.to_string(), view)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn team_permissions_are_read_per_team_only_when_that_is_fewer_reads() {
+        use TeamPermissionSource::{PerRepository, PerTeam};
+        let teams = org_teams(&[
+            ("owners", Some(0)),
+            ("devs", Some(5)),
+            ("ops", Some(5)),
+            ("old", None), // count not shown: read it
+        ]);
+        let holding = PerTeam(vec!["devs".into(), "old".into(), "ops".into()]);
+        // 3 teams hold grants: 10 repositories → 3 team reads, not 10.
+        assert_eq!(team_permission_source(Some(&teams), 10), holding);
+        assert_eq!(team_permission_source(Some(&teams), 4), holding);
+        // A tie or fewer repositories: per repository, as before.
+        assert_eq!(team_permission_source(Some(&teams), 3), PerRepository);
+        assert_eq!(team_permission_source(Some(&teams), 1), PerRepository);
+        // Nothing to read at all.
+        assert_eq!(team_permission_source(Some(&teams), 0), PerRepository);
+        // No team holds a grant: no read, every team map is empty.
+        let idle = org_teams(&[("owners", Some(0)), ("devs", Some(0))]);
+        assert_eq!(team_permission_source(Some(&idle), 1), PerTeam(Vec::new()));
+        // Teams not shown: per repository.
+        assert_eq!(team_permission_source(None, 10), PerRepository);
     }
 
     #[test]

@@ -184,11 +184,17 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
     assert_eq!(workload::teams_holding_grants(), 2);
     assert_eq!(workload::warm_reads_per_target(), 22);
     assert_eq!(
-        route(&warm, "GET /api/v1/organization/{org}/team/{team}/permissions"),
+        route(
+            &warm,
+            "GET /api/v1/organization/{org}/team/{team}/permissions"
+        ),
         2 * targets
     );
     assert_eq!(
-        route(&warm, "GET /api/v1/repository/{repository}/permissions/team/"),
+        route(
+            &warm,
+            "GET /api/v1/repository/{repository}/permissions/team/"
+        ),
         0
     );
 

@@ -276,10 +276,7 @@ pub fn cold_writes_per_target() -> u64 {
 /// permissions per team, not per repository), plus `GET …/mirror` and `GET …/notification/`
 /// for a mirrored one.
 pub fn warm_reads_per_target() -> u64 {
-    3 + TEAMS.len() as u64
-        + REPOSITORIES as u64
-        + teams_holding_grants()
-        + 2 * MIRRORED as u64
+    3 + TEAMS.len() as u64 + REPOSITORIES as u64 + teams_holding_grants() + 2 * MIRRORED as u64
 }
 
 /// The teams that hold a repository permission: those [`repo_team`] names.

@@ -151,7 +151,10 @@ impl Teams<'_> {
     /// Every repository permission of the team, in one request (`team.py` `TeamPermissions`:
     /// org admins and superusers; Quay's stale rows of deleted repositories included, so the
     /// caller keeps only names of its repository list). `None` when the team does not exist.
-    pub async fn permissions(&self, team: &str) -> Result<Option<Vec<TeamRepoPermission>>, QuayError> {
+    pub async fn permissions(
+        &self,
+        team: &str,
+    ) -> Result<Option<Vec<TeamRepoPermission>>, QuayError> {
         let call = Call::get(format!("{}/permissions", self.path(team)));
         match self.client.send(call).await {
             Ok(answer) => answer
