@@ -5,6 +5,9 @@
 //! 2. `GET /organization/{org}/robots?token=false` and `GET /repository?namespace={org}` (paged).
 //! 3. Only what the [`ReadScope`] asks for, concurrently: team members (with pending invites)
 //!    and, per repository, user/robot permissions, team permissions, mirror, notifications.
+//!    Team permissions come from one `GET …/team/{t}/permissions` per team holding any when
+//!    that is fewer GETs than one per repository ([`team_permission_source`]); no mirror is
+//!    read in an organization without robots (docs/performance.md, "Reads per kind").
 //!
 //! **Reads not made leave the actual side empty**: a team whose members were not read has
 //! `members: None` and `group_dn: None`; a repository whose permissions were not read has
@@ -51,6 +54,19 @@ impl RepoReads {
         mirror: true,
         notifications: true,
     };
+
+    /// How many GETs these reads are.
+    fn count(self) -> usize {
+        [
+            self.user_permissions,
+            self.team_permissions,
+            self.mirror,
+            self.notifications,
+        ]
+        .into_iter()
+        .filter(|read| *read)
+        .count()
+    }
 
     fn for_desired(repo: &Repository) -> RepoReads {
         RepoReads {
@@ -139,11 +155,38 @@ impl ReadScope {
     }
 }
 
+/// Told how a read advances, for a progress display (`export`). Counts are GETs.
+pub trait ReadProgress: Sync {
+    /// `requests` more GETs of `org` follow (called again when more turn out to be needed).
+    fn more(&self, org: &str, requests: usize);
+    /// `requests` of them were answered.
+    fn done(&self, org: &str, requests: usize);
+}
+
+/// No progress display.
+pub struct NoReadProgress;
+
+impl ReadProgress for NoReadProgress {
+    fn more(&self, _org: &str, _requests: usize) {}
+    fn done(&self, _org: &str, _requests: usize) {}
+}
+
 /// Reads `org` on the client's endpoint; `Ok(None)` when the organization does not exist.
 pub async fn read_organization(
     client: &QuayClient,
     org: &str,
     scope: &ReadScope,
+) -> Result<Option<Organization>, QuayError> {
+    read_organization_with_progress(client, org, scope, &NoReadProgress).await
+}
+
+/// [`read_organization`], telling `progress` how many GETs follow the first three and when
+/// each is answered.
+pub async fn read_organization_with_progress(
+    client: &QuayClient,
+    org: &str,
+    scope: &ReadScope,
+    progress: &dyn ReadProgress,
 ) -> Result<Option<Organization>, QuayError> {
     let Some(view) = client.orgs(org).get().await? else {
         return Ok(None);
@@ -205,10 +248,20 @@ pub async fn read_organization(
         }
     };
     repos_to_read.retain(|(_, reads)| *reads != RepoReads::default());
+    progress.more(
+        org,
+        teams_to_read.len()
+            + bulk_teams.len()
+            + repos_to_read
+                .iter()
+                .map(|(_, reads)| reads.count())
+                .sum::<usize>(),
+    );
 
     let team_reads = stream::iter(teams_to_read)
         .map(|team| async move {
             let members = client.teams(org).members(&team).await?;
+            progress.done(org, 1);
             Ok::<_, QuayError>((team, members))
         })
         .buffer_unordered(CONCURRENT_READS)
@@ -216,20 +269,23 @@ pub async fn read_organization(
     let repo_reads = stream::iter(repos_to_read)
         .map(|(repo, reads)| async move {
             let details = read_repository(client, org, &repo, reads).await?;
+            progress.done(org, reads.count());
             Ok::<_, QuayError>((repo, details))
         })
         .buffer_unordered(CONCURRENT_READS)
         .try_collect::<Vec<_>>();
-    let team_grants = read_team_grants(client, org, bulk_teams);
+    let team_grants = read_team_grants(client, org, bulk_teams, progress);
     let (team_members, repo_details, team_grants) =
         futures::try_join!(team_reads, repo_reads, team_grants)?;
     let team_grants = match team_grants {
         Some(grants) => Some(grants),
         None if by_team => {
             // The token may not read a team's permissions: per repository, as before.
+            progress.more(org, team_permission_repos.len());
             let reads = stream::iter(team_permission_repos.iter().cloned())
                 .map(|repo| async move {
                     let teams = client.permissions(org, &repo).teams().await?;
+                    progress.done(org, 1);
                     let teams: BTreeMap<String, Role> = teams
                         .into_iter()
                         .map(|(name, view)| (name, view.role))
@@ -306,10 +362,12 @@ async fn read_team_grants(
     client: &QuayClient,
     org: &str,
     teams: Vec<String>,
+    progress: &dyn ReadProgress,
 ) -> Result<Option<BTreeMap<String, BTreeMap<String, Role>>>, QuayError> {
     let answers = stream::iter(teams)
         .map(|team| async move {
             let list = client.teams(org).permissions(&team).await?;
+            progress.done(org, 1);
             Ok::<_, QuayError>((team, list.unwrap_or_default()))
         })
         .buffer_unordered(CONCURRENT_READS)

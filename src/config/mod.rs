@@ -63,21 +63,35 @@ impl LoadedConfig {
     }
 }
 
+/// The finding for a file of `size` bytes, over [`yaml::MAX_FILE_SIZE`].
+fn too_big(path: &Path, size: u64) -> Finding {
+    Finding::error(
+        path,
+        None,
+        format!(
+            "the file is {:.1} MiB; files larger than {} MiB are refused",
+            size as f64 / (1024.0 * 1024.0),
+            yaml::MAX_FILE_SIZE / (1024 * 1024)
+        ),
+    )
+    .with_hint("an organization of 3,000 repositories is about 1.3 MiB: is this the right file?")
+}
+
+/// The findings `check` reports for `text` as the organization file `path`, the size bound
+/// included, so that a writer (`export`) never writes a file that `check` refuses. Only the
+/// rules across files (the same organization in two files) are not run.
+pub fn check_text(path: &Path, text: &str) -> Vec<Finding> {
+    if text.len() as u64 > yaml::MAX_FILE_SIZE {
+        return vec![too_big(path, text.len() as u64)];
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    analyze(path, text).findings
+}
+
 /// Reads a file of at most [`yaml::MAX_FILE_SIZE`] bytes as UTF-8 text; a finding otherwise.
 pub(crate) fn read_text(path: &Path) -> Result<String, Finding> {
     let limit = yaml::MAX_FILE_SIZE;
-    let too_big = |size: u64| {
-        Finding::error(
-            path,
-            None,
-            format!(
-                "the file is {:.1} MiB; files larger than {} MiB are refused",
-                size as f64 / (1024.0 * 1024.0),
-                limit / (1024 * 1024)
-            ),
-        )
-        .with_hint("an organization file is a few KiB: is this the right file?")
-    };
+    let too_big = |size: u64| too_big(path, size);
     let read_error = |e: std::io::Error| {
         Finding::error(path, None, format!("cannot read the file: {e}"))
             .with_hint("check that it exists and that you may read it")

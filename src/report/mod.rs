@@ -6,6 +6,7 @@
 
 mod human;
 mod progress;
+mod read_progress;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -17,6 +18,7 @@ use crate::plan::{Change, ChangeKind, SafetyViolation, Target, TargetPlan, OVERR
 
 pub use human::{describe_notice, describe_op};
 pub use progress::{BarProgress, LineProgress};
+pub use read_progress::ExportProgress;
 
 /// Requests sent to Quay on behalf of one target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
