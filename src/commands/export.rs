@@ -120,6 +120,8 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         )),
     };
     let header = config::export_header(&file_endpoint, OffsetDateTime::now_utc());
+    // The files already there, for `check`'s rules across files.
+    let others = config::identities_in(&args.out);
     let mut report = ExportReport {
         endpoint: file_endpoint.clone(),
         organizations: Vec::new(),
@@ -139,7 +141,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
             if let Some(reason) = &out_dir_error {
                 return Err(reason.clone());
             }
-            refuse_what_check_refuses(&name, &path, &header, &exported.body)?;
+            refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)?;
             let status = save(&path, &header, &exported.body, args.force)?;
             Ok((status, exported.mirror_users))
         });
@@ -323,6 +325,7 @@ fn refuse_what_check_refuses(
     path: &Path,
     header: &str,
     body: &str,
+    others: &[config::Identity],
 ) -> Result<(), String> {
     let text = format!("{header}{body}");
     let limit = config::yaml::MAX_FILE_SIZE;
@@ -336,7 +339,7 @@ fn refuse_what_check_refuses(
             path.display()
         ));
     }
-    let errors: Vec<String> = config::check_text(path, &text)
+    let errors: Vec<String> = config::check_text(path, &text, others)
         .iter()
         .filter(|finding| finding.is_error())
         .map(ToString::to_string)
@@ -346,7 +349,9 @@ fn refuse_what_check_refuses(
     }
     Err(format!(
         "organization {org}: `mqc check` would refuse the exported file, so {} was not \
-         written (a bug in mqc's export: please report it with these findings): {}",
+         written; fix what the findings name (another file of --out declaring the same \
+         organization: remove it or export into another --out; anything else is a bug in \
+         mqc's export, please report it): {}",
         path.display(),
         errors.join("; ")
     ))
@@ -672,19 +677,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("o.yaml");
         let good = "quay_endpoint: quay.example.com\nquay_organization: org1\n";
-        assert_eq!(refuse_what_check_refuses("o", &path, "# h\n", good), Ok(()));
+        assert_eq!(
+            refuse_what_check_refuses("o", &path, "# h\n", good, &[]),
+            Ok(())
+        );
         // Any rule of `check`, not only the size: here an unknown key.
         let bad = format!("{good}bogus_key: 1\n");
-        let refused = refuse_what_check_refuses("o", &path, "# h\n", &bad).unwrap_err();
+        let refused = refuse_what_check_refuses("o", &path, "# h\n", &bad, &[]).unwrap_err();
         assert!(
             refused.starts_with("organization o: `mqc check` would refuse the exported file"),
             "{refused}"
         );
         assert!(refused.contains("bogus_key"), "{refused}");
         let huge = format!("{good}# {}\n", "x".repeat(9 * 1024 * 1024));
-        let refused = refuse_what_check_refuses("o", &path, "", &huge).unwrap_err();
+        let refused = refuse_what_check_refuses("o", &path, "", &huge, &[]).unwrap_err();
         assert!(refused.contains("over the 8 MiB"), "{refused}");
         assert!(!path.exists());
+        // Another file of the directory declares the same organization on the same endpoint.
+        let other = dir.path().join("org1-prod.yaml");
+        fs::write(&other, good).unwrap();
+        let others = config::identities_in(dir.path());
+        assert_eq!(others.len(), 1);
+        let refused = refuse_what_check_refuses("org1", &path, "", good, &others).unwrap_err();
+        assert!(refused.contains("is also declared in"), "{refused}");
+        assert!(refused.contains("org1-prod.yaml"), "{refused}");
+        // The file being replaced is not "another" file.
+        let same = config::identities_in(dir.path());
+        assert_eq!(
+            refuse_what_check_refuses("org1", &other, "", good, &same),
+            Ok(())
+        );
     }
 
     #[test]

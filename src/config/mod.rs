@@ -31,7 +31,7 @@ pub use mapping::{body_of, export_header, from_model, to_yaml};
 pub use write::write_atomically;
 
 use crate::model::DesiredOrganization;
-use validate::Identity;
+pub use validate::Identity;
 
 /// A failure to read configuration at all (not a finding inside a file).
 #[derive(Debug, thiserror::Error)]
@@ -78,14 +78,53 @@ fn too_big(path: &Path, size: u64) -> Finding {
 }
 
 /// The findings `check` reports for `text` as the organization file `path`, the size bound
-/// included, so that a writer (`export`) never writes a file that `check` refuses. Only the
-/// rules across files (the same organization in two files) are not run.
-pub fn check_text(path: &Path, text: &str) -> Vec<Finding> {
+/// included, so that a writer (`export`) never writes a file that `check` refuses; with the
+/// rules across files run against `others`, the other files of the directory
+/// ([`identities_in`]; the one at `path` itself is skipped, the text replaces it).
+pub fn check_text(path: &Path, text: &str, others: &[Identity]) -> Vec<Finding> {
     if text.len() as u64 > yaml::MAX_FILE_SIZE {
         return vec![too_big(path, text.len() as u64)];
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    analyze(path, text).findings
+    let analysis = analyze(path, text);
+    let mut findings = analysis.findings;
+    if let Some(identity) = analysis.identity {
+        // Last, so that a clash is reported on this file whatever the name order.
+        let mut all: Vec<Identity> = others
+            .iter()
+            .filter(|id| id.file != path)
+            .cloned()
+            .collect();
+        all.push(identity);
+        findings.extend(
+            validate::check_across(&all)
+                .into_iter()
+                .filter(|finding| finding.file == path),
+        );
+    }
+    findings
+}
+
+/// Who the organization files of `dir` declare (organization, endpoints, email), for the rules
+/// across files; files that cannot be read or have no identity are left out. Empty when `dir`
+/// cannot be listed.
+pub fn identities_in(dir: &Path) -> Vec<Identity> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_file() && is_organization_file(path))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|path| {
+            read_text(path)
+                .ok()
+                .and_then(|text| analyze(path, &text).identity)
+        })
+        .collect()
 }
 
 /// Reads a file of at most [`yaml::MAX_FILE_SIZE`] bytes as UTF-8 text; a finding otherwise.
