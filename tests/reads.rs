@@ -215,3 +215,50 @@ fn export_reads_mirrors_only_in_organizations_that_have_a_robot() {
         );
     }
 }
+
+#[test]
+fn a_token_refused_the_team_permissions_reads_them_per_repository_with_the_same_plan() {
+    // The org owner's token without `org:admin`: Quay still shows it the teams (`repo:create`
+    // makes it a member), and repository admin covers `…/permissions/team/`, but
+    // `team/{t}/permissions` wants an org admin: 403.
+    const LIMITED: &str = "limited-token-0123";
+    let quay = sim_with(quay_sim::Config {
+        tokens: vec![
+            quay_sim::TokenSpec::superuser(TOKEN),
+            quay_sim::TokenSpec::new(
+                LIMITED,
+                "admin",
+                [
+                    quay_sim::Scope::RepoCreate,
+                    quay_sim::Scope::RepoAdmin,
+                    quay_sim::Scope::UserRead,
+                ],
+            ),
+        ],
+        ..base_config()
+    });
+    let all = fixture(&quay, &[0, 1, 2, 3, 4, 5]);
+    all.mqc(&["create"]).expect_code(0);
+    quay.set_team_permission(ORG, "r1", "ops", Some(RepoRole::Read))
+        .unwrap();
+    quay.set_team_permission(ORG, "r3", "idle", Some(RepoRole::Write))
+        .unwrap();
+    let bulk = plan(&all);
+    assert_eq!(bulk.len(), 2, "{bulk:#?}");
+
+    let mut limited = Fixture::new();
+    limited.map(QUAY1, &quay);
+    limited.login(&[(QUAY1, LIMITED)]);
+    limited.write_org("reads.yaml", &org_file(&[0, 1, 2, 3, 4, 5]));
+    quay.reset_stats();
+    let fallback = plan(&limited);
+    let stats = quay.stats();
+    assert!(route(&stats, TEAM_PERMISSIONS) >= 1, "{:?}", stats.by_route);
+    assert_eq!(
+        route(&stats, REPO_TEAM_PERMISSIONS),
+        6,
+        "{:?}",
+        stats.by_route
+    );
+    assert_eq!(fallback, bulk);
+}
