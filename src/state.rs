@@ -5,6 +5,9 @@
 //! 2. `GET /organization/{org}/robots?token=false` and `GET /repository?namespace={org}` (paged).
 //! 3. Only what the [`ReadScope`] asks for, concurrently: team members (with pending invites)
 //!    and, per repository, user/robot permissions, team permissions, mirror, notifications.
+//!    Team permissions come from one `GET …/team/{t}/permissions` per team holding any when
+//!    that is fewer GETs than one per repository ([`team_permission_source`]); no mirror is
+//!    read in an organization without robots (docs/performance.md, "Reads per kind").
 //!
 //! **Reads not made leave the actual side empty**: a team whose members were not read has
 //! `members: None` and `group_dn: None`; a repository whose permissions were not read has
@@ -23,8 +26,8 @@ use crate::model::{
     RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
 };
 use crate::quay::{
-    robot_short_name, MirrorView, NotificationView, OrgView, QuayClient, QuayError, RepoView,
-    RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
+    robot_short_name, MirrorView, NotificationView, OrgTeamView, OrgView, QuayClient, QuayError,
+    RepoView, RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
 /// How many team or repository reads of one organization run at once. The per-endpoint
@@ -51,6 +54,19 @@ impl RepoReads {
         mirror: true,
         notifications: true,
     };
+
+    /// How many GETs these reads are.
+    fn count(self) -> usize {
+        [
+            self.user_permissions,
+            self.team_permissions,
+            self.mirror,
+            self.notifications,
+        ]
+        .into_iter()
+        .filter(|read| *read)
+        .count()
+    }
 
     fn for_desired(repo: &Repository) -> RepoReads {
         RepoReads {
@@ -139,11 +155,38 @@ impl ReadScope {
     }
 }
 
+/// Told how a read advances, for a progress display (`export`). Counts are GETs.
+pub trait ReadProgress: Sync {
+    /// `requests` more GETs of `org` follow (called again when more turn out to be needed).
+    fn more(&self, org: &str, requests: usize);
+    /// `requests` of them were answered.
+    fn done(&self, org: &str, requests: usize);
+}
+
+/// No progress display.
+pub struct NoReadProgress;
+
+impl ReadProgress for NoReadProgress {
+    fn more(&self, _org: &str, _requests: usize) {}
+    fn done(&self, _org: &str, _requests: usize) {}
+}
+
 /// Reads `org` on the client's endpoint; `Ok(None)` when the organization does not exist.
 pub async fn read_organization(
     client: &QuayClient,
     org: &str,
     scope: &ReadScope,
+) -> Result<Option<Organization>, QuayError> {
+    read_organization_with_progress(client, org, scope, &NoReadProgress).await
+}
+
+/// [`read_organization`], telling `progress` how many GETs follow the first three and when
+/// each is answered.
+pub async fn read_organization_with_progress(
+    client: &QuayClient,
+    org: &str,
+    scope: &ReadScope,
+    progress: &dyn ReadProgress,
 ) -> Result<Option<Organization>, QuayError> {
     let Some(view) = client.orgs(org).get().await? else {
         return Ok(None);
@@ -174,20 +217,51 @@ pub async fn read_organization(
             .keys()
             .any(|robot| !kept.contains(robot))
     });
-    let repos_to_read: Vec<(String, RepoReads)> = organization
+    // A mirror names a robot of the organization (Quay refuses another: "Invalid robot") and
+    // that robot cannot be deleted while the mirror exists ("Robot is being used by a
+    // mirror"): without a robot, no repository can have a mirror configuration.
+    let mirrors_possible = !organization.robots.is_empty();
+    let mut repos_to_read: Vec<(String, RepoReads)> = organization
         .repositories
         .iter()
         .map(|(name, repo)| {
             let mut reads = scope.repo_reads(name, repo.state);
             reads.mirror |= every_mirror;
+            reads.mirror &= mirrors_possible;
             (name.clone(), reads)
         })
-        .filter(|(_, reads)| *reads != RepoReads::default())
         .collect();
+    let team_permission_repos: Vec<String> = repos_to_read
+        .iter()
+        .filter(|(_, reads)| reads.team_permissions)
+        .map(|(name, _)| name.clone())
+        .collect();
+    let source = team_permission_source(view.teams.as_ref(), team_permission_repos.len());
+    let by_team = matches!(source, TeamPermissionSource::PerTeam(_));
+    let bulk_teams = match source {
+        TeamPermissionSource::PerRepository => Vec::new(),
+        TeamPermissionSource::PerTeam(teams) => {
+            for (_, reads) in &mut repos_to_read {
+                reads.team_permissions = false;
+            }
+            teams
+        }
+    };
+    repos_to_read.retain(|(_, reads)| *reads != RepoReads::default());
+    progress.more(
+        org,
+        teams_to_read.len()
+            + bulk_teams.len()
+            + repos_to_read
+                .iter()
+                .map(|(_, reads)| reads.count())
+                .sum::<usize>(),
+    );
 
     let team_reads = stream::iter(teams_to_read)
         .map(|team| async move {
             let members = client.teams(org).members(&team).await?;
+            progress.done(org, 1);
             Ok::<_, QuayError>((team, members))
         })
         .buffer_unordered(CONCURRENT_READS)
@@ -195,11 +269,36 @@ pub async fn read_organization(
     let repo_reads = stream::iter(repos_to_read)
         .map(|(repo, reads)| async move {
             let details = read_repository(client, org, &repo, reads).await?;
+            progress.done(org, reads.count());
             Ok::<_, QuayError>((repo, details))
         })
         .buffer_unordered(CONCURRENT_READS)
         .try_collect::<Vec<_>>();
-    let (team_members, repo_details) = futures::try_join!(team_reads, repo_reads)?;
+    let team_grants = read_team_grants(client, org, bulk_teams, progress);
+    let (team_members, repo_details, team_grants) =
+        futures::try_join!(team_reads, repo_reads, team_grants)?;
+    let team_grants = match team_grants {
+        Some(grants) => Some(grants),
+        None if by_team => {
+            // The token may not read a team's permissions: per repository, as before.
+            progress.more(org, team_permission_repos.len());
+            let reads = stream::iter(team_permission_repos.iter().cloned())
+                .map(|repo| async move {
+                    let teams = client.permissions(org, &repo).teams().await?;
+                    progress.done(org, 1);
+                    let teams: BTreeMap<String, Role> = teams
+                        .into_iter()
+                        .map(|(name, view)| (name, view.role))
+                        .collect();
+                    Ok::<_, QuayError>((repo, teams))
+                })
+                .buffer_unordered(CONCURRENT_READS)
+                .try_collect::<BTreeMap<_, _>>()
+                .await?;
+            Some(reads)
+        }
+        None => None,
+    };
 
     for (name, members) in team_members {
         if let (Some(team), Some(members)) = (organization.teams.get_mut(&name), members) {
@@ -213,7 +312,82 @@ pub async fn read_organization(
             details.apply(org, repo);
         }
     }
+    if let Some(mut grants) = team_grants.filter(|_| by_team) {
+        // Exactly the repositories a per-repository read would have filled; stale names of
+        // deleted repositories never match one of the repository list.
+        for name in &team_permission_repos {
+            if let Some(repo) = organization.repositories.get_mut(name) {
+                repo.permissions.teams = Some(grants.remove(name).unwrap_or_default());
+            }
+        }
+    }
     Ok(Some(organization))
+}
+
+/// Where the team permissions of the repositories that need them come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TeamPermissionSource {
+    /// One `GET …/permissions/team/` per repository.
+    PerRepository,
+    /// One `GET /organization/{org}/team/{team}/permissions` per team named (possibly none):
+    /// each answer holds every repository role of that team.
+    PerTeam(Vec<String>),
+}
+
+/// The fewer reads: the teams that hold a repository permission (Quay's `repo_count` > 0; a
+/// team whose count Quay does not show is read) against the `repositories` that need their
+/// team map. A tie keeps the per-repository reads (the answers are smaller).
+fn team_permission_source(
+    teams: Option<&BTreeMap<String, OrgTeamView>>,
+    repositories: usize,
+) -> TeamPermissionSource {
+    let Some(teams) = teams.filter(|_| repositories > 0) else {
+        return TeamPermissionSource::PerRepository;
+    };
+    let holding: Vec<String> = teams
+        .iter()
+        .filter(|(_, team)| team.repo_count != Some(0))
+        .map(|(name, _)| name.clone())
+        .collect();
+    if holding.len() < repositories {
+        TeamPermissionSource::PerTeam(holding)
+    } else {
+        TeamPermissionSource::PerRepository
+    }
+}
+
+/// Repository → team → role, from one read per team; `None` when Quay refuses the token a
+/// team's permissions (403), so that the caller reads per repository instead.
+async fn read_team_grants(
+    client: &QuayClient,
+    org: &str,
+    teams: Vec<String>,
+    progress: &dyn ReadProgress,
+) -> Result<Option<BTreeMap<String, BTreeMap<String, Role>>>, QuayError> {
+    let answers = stream::iter(teams)
+        .map(|team| async move {
+            let list = client.teams(org).permissions(&team).await?;
+            progress.done(org, 1);
+            Ok::<_, QuayError>((team, list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect::<Vec<_>>()
+        .await;
+    let answers = match answers {
+        Ok(answers) => answers,
+        Err(err) if err.status() == Some(403) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let mut grants: BTreeMap<String, BTreeMap<String, Role>> = BTreeMap::new();
+    for (team, list) in answers {
+        for entry in list {
+            grants
+                .entry(entry.repository.name)
+                .or_default()
+                .insert(team.clone(), entry.role);
+        }
+    }
+    Ok(Some(grants))
 }
 
 /// Every organization of the endpoint (superuser listing), for `export --all`.
@@ -695,6 +869,47 @@ mod tests {
                 ..RepoReads::default()
             }
         );
+    }
+
+    fn org_teams(counts: &[(&str, Option<u64>)]) -> BTreeMap<String, OrgTeamView> {
+        counts
+            .iter()
+            .map(|(name, repo_count)| {
+                let view = OrgTeamView {
+                    name: name.to_string(),
+                    description: None,
+                    role: crate::model::TeamRole::Member,
+                    is_synced: false,
+                    repo_count: *repo_count,
+                };
+                (name.to_string(), view)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn team_permissions_are_read_per_team_only_when_that_is_fewer_reads() {
+        use TeamPermissionSource::{PerRepository, PerTeam};
+        let teams = org_teams(&[
+            ("owners", Some(0)),
+            ("devs", Some(5)),
+            ("ops", Some(5)),
+            ("old", None), // count not shown: read it
+        ]);
+        let holding = PerTeam(vec!["devs".into(), "old".into(), "ops".into()]);
+        // 3 teams hold grants: 10 repositories → 3 team reads, not 10.
+        assert_eq!(team_permission_source(Some(&teams), 10), holding);
+        assert_eq!(team_permission_source(Some(&teams), 4), holding);
+        // A tie or fewer repositories: per repository, as before.
+        assert_eq!(team_permission_source(Some(&teams), 3), PerRepository);
+        assert_eq!(team_permission_source(Some(&teams), 1), PerRepository);
+        // Nothing to read at all.
+        assert_eq!(team_permission_source(Some(&teams), 0), PerRepository);
+        // No team holds a grant: no read, every team map is empty.
+        let idle = org_teams(&[("owners", Some(0)), ("devs", Some(0))]);
+        assert_eq!(team_permission_source(Some(&idle), 1), PerTeam(Vec::new()));
+        // Teams not shown: per repository.
+        assert_eq!(team_permission_source(None, 10), PerRepository);
     }
 
     #[test]

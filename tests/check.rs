@@ -109,7 +109,7 @@ const MIRROR: &str = "  - name: mirrored
 
 fn cases() -> Vec<Case> {
     let mut big = b"quay_endpoint: q.example.com\nquay_organization: org1\n# ".to_vec();
-    big.resize(5 * 1024 * 1024, b'x');
+    big.resize(9 * 1024 * 1024, b'x');
     vec![
         // Files that cannot be read as an organization at all.
         case("empty file", "", 1, 1, vec![err("org.yaml", None, "the file is empty")]),
@@ -118,8 +118,8 @@ fn cases() -> Vec<Case> {
             vec![err("org.yaml", Some(1), "the top level must be a map (`quay_endpoint: …` lines), found a list")]),
         case("tabs", "quay_endpoint: q.example.com\n\tquay_organization: org1\n", 1, 1,
             vec![err("org.yaml", Some(2), "tab character in the indentation")]),
-        Case { name: "5 MB file", files: vec![("org.yaml", big)], exit: 1, errors: 1,
-            expect: vec![err("org.yaml", None, "the file is 5.0 MiB; files larger than 1 MiB are refused")] },
+        Case { name: "9 MB file", files: vec![("org.yaml", big)], exit: 1, errors: 1,
+            expect: vec![err("org.yaml", None, "the file is 9.0 MiB; files larger than 8 MiB are refused")] },
         Case { name: "invalid UTF-8", files: vec![("org.yaml", b"quay_endpoint: q.example.com\nquay_organization: org\xff1\n".to_vec())],
             exit: 1, errors: 1, expect: vec![err("org.yaml", Some(2), "the file is not valid UTF-8 (byte 0xff)")] },
         case("syntax error", "quay_endpoint: [q.example.com\nquay_organization: org1\n", 1, 1,

@@ -177,7 +177,27 @@ fn cold_warm_and_drift_runs_send_exactly_the_requests_needed() {
         "{}",
         routes(&warm)
     );
-    assert_eq!(workload::warm_reads_per_target(), 30);
+    // Per target: org + robots + one repository page = 3; the members of the 3 teams = 3;
+    // `permissions/user/` of the 10 repositories = 10; the team permissions of the 2 teams that
+    // hold any (developers on the even repositories, operators on the odd ones; ldap-readers
+    // and owners hold none: `repo_count` 0) = 2 instead of 10 per-repository reads; mirror and
+    // notifications of the 2 mirrored repositories = 4. 3 + 3 + 10 + 2 + 4 = 22 (was 30).
+    assert_eq!(workload::teams_holding_grants(), 2);
+    assert_eq!(workload::warm_reads_per_target(), 22);
+    assert_eq!(
+        route(
+            &warm,
+            "GET /api/v1/organization/{org}/team/{team}/permissions"
+        ),
+        2 * targets
+    );
+    assert_eq!(
+        route(
+            &warm,
+            "GET /api/v1/repository/{repository}/permissions/team/"
+        ),
+        0
+    );
 
     // Drift in 3 of the 59 objects of every target: exactly the writes that undo it.
     let drifts = workload::drifts(N);

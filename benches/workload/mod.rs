@@ -267,14 +267,24 @@ pub fn cold_writes_per_target() -> u64 {
     objects_per_target() - MIRRORED as u64 + MIRRORED as u64
 }
 
-/// Reads of one target on a warm run (quay-api.md §13.1):
-/// `GET /organization/{org}` (teams with role and description), `GET …/robots`,
+/// Reads of one target on a warm run (quay-api.md §13.1, docs/performance.md "Reads"):
+/// `GET /organization/{org}` (teams with role, description and `repo_count`), `GET …/robots`,
 /// `GET /repository?namespace=` (one page: ≤ 100 repositories), the members of each team that
-/// declares members or a group, and per repository `GET …/permissions/user/` (users and
-/// robots) and `GET …/permissions/team/`, plus `GET …/mirror` and `GET …/notification/` for a
-/// mirrored one.
+/// declares members or a group, per repository `GET …/permissions/user/` (users and robots),
+/// `GET /organization/{org}/team/{t}/permissions` once per team that holds a repository
+/// permission (fewer than the repositories that declare `teams`, so mqc reads the team
+/// permissions per team, not per repository), plus `GET …/mirror` and `GET …/notification/`
+/// for a mirrored one.
 pub fn warm_reads_per_target() -> u64 {
-    3 + TEAMS.len() as u64 + 2 * REPOSITORIES as u64 + 2 * MIRRORED as u64
+    3 + TEAMS.len() as u64 + REPOSITORIES as u64 + teams_holding_grants() + 2 * MIRRORED as u64
+}
+
+/// The teams that hold a repository permission: those [`repo_team`] names.
+pub fn teams_holding_grants() -> u64 {
+    let mut teams: Vec<&str> = (0..REPOSITORIES).map(|r| repo_team(r).0).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    teams.len() as u64
 }
 
 /// Reads once per endpoint and run: `GET /user/` (token check and the token's user) and

@@ -22,6 +22,7 @@ use crate::config::{self, names::namespace_problem};
 use crate::error::Error;
 use crate::model::{Endpoint, Notification, Organization, RepoState, Role, OWNERS_TEAM};
 use crate::quay::QuayClient;
+use crate::report::ExportProgress;
 use crate::settings::Settings;
 use crate::state::{self, ReadScope};
 
@@ -86,19 +87,28 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         eprintln!("Reading {} organization(s) from {endpoint}…", names.len());
     }
     let file_endpoint = config::mapping::endpoint_to_file(&endpoint);
+    // On stderr, whatever the output format: stdout carries the report (JSON for machines).
+    let progress = if io::stderr().is_terminal() {
+        ExportProgress::bar(names.len())
+    } else {
+        ExportProgress::lines(names.len(), io::stderr())
+    };
     let exported: Vec<(String, Result<Exported, String>)> = futures::stream::iter(names)
         .map(|name| {
             let client = &client;
             let token_user = whoami.username.as_str();
             let endpoint = &endpoint;
+            let progress = &progress;
             async move {
-                let result = export_one(client, &name, token_user, endpoint).await;
+                let result = export_one(client, &name, token_user, endpoint, progress).await;
+                progress.finished(&name, result.is_ok());
                 (name, result)
             }
         })
         .buffer_unordered(READ_CONCURRENCY)
         .collect()
         .await;
+    progress.clear();
     let mut exported = exported;
     exported.sort_by(|a, b| a.0.cmp(&b.0));
 
@@ -110,6 +120,8 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         )),
     };
     let header = config::export_header(&file_endpoint, OffsetDateTime::now_utc());
+    // The files already there, for `check`'s rules across files.
+    let others = config::identities_in(&args.out);
     let mut report = ExportReport {
         endpoint: file_endpoint.clone(),
         organizations: Vec::new(),
@@ -129,6 +141,7 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
             if let Some(reason) = &out_dir_error {
                 return Err(reason.clone());
             }
+            refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)?;
             let status = save(&path, &header, &exported.body, args.force)?;
             Ok((status, exported.mirror_users))
         });
@@ -177,21 +190,23 @@ async fn export_one(
     name: &str,
     token_user: &str,
     endpoint: &Endpoint,
+    progress: &ExportProgress,
 ) -> Result<Exported, String> {
     if let Some(problem) = namespace_problem(name) {
         return Err(format!(
             "`{name}` is not an organization name: it {problem}"
         ));
     }
-    let organization = state::read_organization(client, name, &ReadScope::everything())
-        .await
-        .map_err(|e| format!("cannot read the organization: {e}"))?
-        .ok_or_else(|| {
-            format!(
-                "organization {name} does not exist on {endpoint} (or the token's user cannot \
+    let organization =
+        state::read_organization_with_progress(client, name, &ReadScope::everything(), progress)
+            .await
+            .map_err(|e| format!("cannot read the organization: {e}"))?
+            .ok_or_else(|| {
+                format!(
+                    "organization {name} does not exist on {endpoint} (or the token's user cannot \
                  see it)"
-            )
-        })?;
+                )
+            })?;
     let (organization, warnings) = without_implicit(organization, token_user);
     let mirror_users = organization
         .repositories
@@ -300,6 +315,46 @@ fn distinct(notifications: Vec<Notification>) -> Vec<Notification> {
     list.sort();
     list.dedup_by(|a, b| a.same_as(b));
     list
+}
+
+/// `Err` when `mqc check` would refuse the file `header + body` at `path`: export never
+/// writes a file that check refuses (the same rules, run on the same text, the size bound
+/// first). Nothing is written then.
+fn refuse_what_check_refuses(
+    org: &str,
+    path: &Path,
+    header: &str,
+    body: &str,
+    others: &[config::Identity],
+) -> Result<(), String> {
+    let text = format!("{header}{body}");
+    let limit = config::yaml::MAX_FILE_SIZE;
+    if text.len() as u64 > limit {
+        return Err(format!(
+            "organization {org}: its file would be {:.1} MiB, over the {} MiB that `mqc check` \
+             accepts, so {} was not written. mqc leaves undeclared repositories alone: a file \
+             that declares only the repositories mqc should manage stays under the limit",
+            text.len() as f64 / (1024.0 * 1024.0),
+            limit / (1024 * 1024),
+            path.display()
+        ));
+    }
+    let errors: Vec<String> = config::check_text(path, &text, others)
+        .iter()
+        .filter(|finding| finding.is_error())
+        .map(ToString::to_string)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "organization {org}: `mqc check` would refuse the exported file, so {} was not \
+         written; fix what the findings name (another file of --out declaring the same \
+         organization: remove it or export into another --out; anything else is a bug in \
+         mqc's export, please report it): {}",
+        path.display(),
+        errors.join("; ")
+    ))
 }
 
 /// Writes `header + body` to `path` unless the file there already holds the same body.
@@ -614,6 +669,43 @@ mod tests {
                 "repository a has an enabled mirror but is in state NORMAL: `create` will set it to MIRROR",
                 "repository b is in state MIRROR without a mirror configuration: `create` will set it to NORMAL",
             ]
+        );
+    }
+
+    #[test]
+    fn a_text_check_refuses_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("o.yaml");
+        let good = "quay_endpoint: quay.example.com\nquay_organization: org1\n";
+        assert_eq!(
+            refuse_what_check_refuses("o", &path, "# h\n", good, &[]),
+            Ok(())
+        );
+        // Any rule of `check`, not only the size: here an unknown key.
+        let bad = format!("{good}bogus_key: 1\n");
+        let refused = refuse_what_check_refuses("o", &path, "# h\n", &bad, &[]).unwrap_err();
+        assert!(
+            refused.starts_with("organization o: `mqc check` would refuse the exported file"),
+            "{refused}"
+        );
+        assert!(refused.contains("bogus_key"), "{refused}");
+        let huge = format!("{good}# {}\n", "x".repeat(9 * 1024 * 1024));
+        let refused = refuse_what_check_refuses("o", &path, "", &huge, &[]).unwrap_err();
+        assert!(refused.contains("over the 8 MiB"), "{refused}");
+        assert!(!path.exists());
+        // Another file of the directory declares the same organization on the same endpoint.
+        let other = dir.path().join("org1-prod.yaml");
+        fs::write(&other, good).unwrap();
+        let others = config::identities_in(dir.path());
+        assert_eq!(others.len(), 1);
+        let refused = refuse_what_check_refuses("org1", &path, "", good, &others).unwrap_err();
+        assert!(refused.contains("is also declared in"), "{refused}");
+        assert!(refused.contains("org1-prod.yaml"), "{refused}");
+        // The file being replaced is not "another" file.
+        let same = config::identities_in(dir.path());
+        assert_eq!(
+            refuse_what_check_refuses("org1", &other, "", good, &same),
+            Ok(())
         );
     }
 

@@ -32,7 +32,7 @@ pub use mapping::{body_of, export_header, from_model, to_yaml};
 pub use write::write_atomically;
 
 use crate::model::DesiredOrganization;
-use validate::Identity;
+pub use validate::Identity;
 
 /// A failure to read configuration at all (not a finding inside a file).
 #[derive(Debug, thiserror::Error)]
@@ -64,21 +64,74 @@ impl LoadedConfig {
     }
 }
 
+/// The finding for a file of `size` bytes, over [`yaml::MAX_FILE_SIZE`].
+fn too_big(path: &Path, size: u64) -> Finding {
+    Finding::error(
+        path,
+        None,
+        format!(
+            "the file is {:.1} MiB; files larger than {} MiB are refused",
+            size as f64 / (1024.0 * 1024.0),
+            yaml::MAX_FILE_SIZE / (1024 * 1024)
+        ),
+    )
+    .with_hint("an organization of 3,000 repositories is about 1.3 MiB: is this the right file?")
+}
+
+/// The findings `check` reports for `text` as the organization file `path`, the size bound
+/// included, so that a writer (`export`) never writes a file that `check` refuses; with the
+/// rules across files run against `others`, the other files of the directory
+/// ([`identities_in`]; the one at `path` itself is skipped, the text replaces it).
+pub fn check_text(path: &Path, text: &str, others: &[Identity]) -> Vec<Finding> {
+    if text.len() as u64 > yaml::MAX_FILE_SIZE {
+        return vec![too_big(path, text.len() as u64)];
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let analysis = analyze(path, text);
+    let mut findings = analysis.findings;
+    if let Some(identity) = analysis.identity {
+        // Last, so that a clash is reported on this file whatever the name order.
+        let mut all: Vec<Identity> = others
+            .iter()
+            .filter(|id| id.file != path)
+            .cloned()
+            .collect();
+        all.push(identity);
+        findings.extend(
+            validate::check_across(&all)
+                .into_iter()
+                .filter(|finding| finding.file == path),
+        );
+    }
+    findings
+}
+
+/// Who the organization files of `dir` declare (organization, endpoints, email), for the rules
+/// across files; files that cannot be read or have no identity are left out. Empty when `dir`
+/// cannot be listed.
+pub fn identities_in(dir: &Path) -> Vec<Identity> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_file() && is_organization_file(path))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|path| {
+            read_text(path)
+                .ok()
+                .and_then(|text| analyze(path, &text).identity)
+        })
+        .collect()
+}
+
 /// Reads a file of at most [`yaml::MAX_FILE_SIZE`] bytes as UTF-8 text; a finding otherwise.
 pub(crate) fn read_text(path: &Path) -> Result<String, Finding> {
     let limit = yaml::MAX_FILE_SIZE;
-    let too_big = |size: u64| {
-        Finding::error(
-            path,
-            None,
-            format!(
-                "the file is {:.1} MiB; files larger than {} MiB are refused",
-                size as f64 / (1024.0 * 1024.0),
-                limit / (1024 * 1024)
-            ),
-        )
-        .with_hint("an organization file is a few KiB: is this the right file?")
-    };
+    let too_big = |size: u64| too_big(path, size);
     let read_error = |e: std::io::Error| {
         Finding::error(path, None, format!("cannot read the file: {e}"))
             .with_hint("check that it exists and that you may read it")

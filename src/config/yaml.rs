@@ -13,9 +13,11 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::finding::Pos;
 
-/// Files larger than this are refused before parsing: an organization file is a few KiB, and a
-/// bound keeps a stray dump or a binary from costing memory and time.
-pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// Files larger than this are refused before parsing: a bound keeps a stray dump or a binary
+/// from costing memory and time. An organization file is a few KiB to a few MiB: `export`
+/// writes about 440 bytes per repository (1.3 MiB for 3,000), so 8 MiB holds some 19,000
+/// repositories; `export` refuses to write a file over it (issue 14).
+pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
 /// Deeper nesting is refused; the format needs 5 levels. The bound also keeps the recursive
 /// parts (drop, decoding) of a hostile document from exhausting the stack.

@@ -40,4 +40,7 @@ pub use repos::{RepoView, Repos};
 pub use retry::RetryPolicy;
 pub use robots::{RobotView, Robots};
 pub use superuser::Superuser;
-pub use teams::{MemberEntry, MemberView, SyncedView, TeamMembersView, TeamView, Teams};
+pub use teams::{
+    MemberEntry, MemberView, SyncedView, TeamMembersView, TeamRepoName, TeamRepoPermission,
+    TeamView, Teams,
+};

@@ -31,6 +31,10 @@ pub struct OrgTeamView {
     pub role: TeamRole,
     #[serde(default)]
     pub is_synced: bool,
+    /// How many repository permissions the team holds (Quay counts the rows, stale ones of
+    /// deleted repositories included). `None` when Quay does not say.
+    #[serde(default)]
+    pub repo_count: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -124,6 +128,8 @@ mod tests {
         assert_eq!(teams["devs"].role, TeamRole::Member);
         assert_eq!(teams["devs"].description.as_deref(), Some("Developers"));
         assert_eq!(teams["owners"].role, TeamRole::Admin);
+        assert_eq!(teams["owners"].repo_count, Some(0));
+        assert_eq!(teams["devs"].repo_count, Some(3));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::paths;
-use crate::model::TeamRole;
+use crate::model::{Role, TeamRole};
 
 /// The answer to a team PUT.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,6 +74,25 @@ pub struct MemberView {
     pub invited: bool,
 }
 
+/// One entry of `GET …/team/{team}/permissions`: a repository of the organization (its name
+/// without the namespace) and the team's role on it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TeamRepoPermission {
+    pub repository: TeamRepoName,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TeamRepoName {
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct TeamPermissionList {
+    #[serde(default)]
+    permissions: Vec<TeamRepoPermission>,
+}
+
 #[derive(Serialize)]
 struct PutTeam<'a> {
     role: TeamRole,
@@ -134,6 +153,23 @@ impl Teams<'_> {
         }
     }
 
+    /// Every repository permission of the team, in one request (`team.py` `TeamPermissions`:
+    /// org admins and superusers; Quay's stale rows of deleted repositories included, so the
+    /// caller keeps only names of its repository list). `None` when the team does not exist.
+    pub async fn permissions(
+        &self,
+        team: &str,
+    ) -> Result<Option<Vec<TeamRepoPermission>>, QuayError> {
+        let call = Call::get(format!("{}/permissions", self.path(team)));
+        match self.client.send(call).await {
+            Ok(answer) => answer
+                .json::<TeamPermissionList>()
+                .map(|list| Some(list.permissions)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Adds a user or robot (`member` is a user name or a full `org+short` robot name). A
     /// repeated PUT answers 400 or invites again, so it is treated as not repeatable.
     pub async fn add_member(&self, team: &str, member: &str) -> Result<MemberView, QuayError> {
@@ -188,5 +224,17 @@ mod tests {
         assert!(view.members[2].invited);
         assert_eq!(view.members[3].name, None);
         assert_eq!(view.synced.unwrap().group_dn(), Some("cn=devs"));
+    }
+
+    #[test]
+    fn team_permissions_from_quay_example() {
+        let json = r#"{"permissions": [
+            {"repository": {"name": "nested/demorepo", "is_public": false}, "role": "write"},
+            {"repository": {"name": "app", "is_public": true}, "role": "admin"}]}"#;
+        let list: TeamPermissionList = serde_json::from_str(json).unwrap();
+        assert_eq!(list.permissions.len(), 2);
+        assert_eq!(list.permissions[0].repository.name, "nested/demorepo");
+        assert_eq!(list.permissions[0].role, Role::Write);
+        assert_eq!(list.permissions[1].role, Role::Admin);
     }
 }

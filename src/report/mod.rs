@@ -6,6 +6,7 @@
 
 mod human;
 mod progress;
+mod read_progress;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -21,6 +22,7 @@ use crate::quay::PaceReport;
 
 pub use human::{describe_notice, describe_op, describe_problem};
 pub use progress::{BarProgress, LineProgress};
+pub use read_progress::ExportProgress;
 
 /// Requests sent to Quay on behalf of one target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

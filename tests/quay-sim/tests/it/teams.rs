@@ -342,3 +342,66 @@ async fn syncing_with_ldap() {
         json!(null)
     );
 }
+
+/// `GET …/team/{t}/permissions` (`team.py` `TeamPermissions`): every repository role of the
+/// team in one answer, repository names without the namespace; org admins only (403 for a
+/// plain member, as `raise Unauthorized()`), 404 for a team that does not exist. The org view's
+/// `repo_count` counts the same grants.
+#[tokio::test]
+async fn team_permissions_list_every_repository_role_of_the_team() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    api.put(DEVS, json!({"role": "member"})).await;
+    let app = api
+        .post(
+            "/api/v1/repository",
+            json!({"namespace": "exampleorg", "repository": "app", "visibility": "public",
+                   "description": ""}),
+        )
+        .await;
+    assert_eq!(app.status, 201);
+    let grant = |repo: &'static str, role: &'static str| {
+        let api = &api;
+        async move {
+            let path = format!("/api/v1/repository/exampleorg/{repo}/permissions/team/devs");
+            assert_eq!(api.put(&path, json!({ "role": role })).await.status, 200);
+        }
+    };
+    grant("nested/demorepo", "write").await;
+    grant("app", "admin").await;
+
+    let list = api.get(&format!("{DEVS}/permissions")).await;
+    assert_eq!(list.status, 200);
+    assert_eq!(
+        list.json(),
+        json!({"permissions": [
+            {"repository": {"name": "app", "is_public": true}, "role": "admin"},
+            {"repository": {"name": "nested/demorepo", "is_public": false}, "role": "write"},
+        ]})
+    );
+    let view = api.get("/api/v1/organization/exampleorg").await.json();
+    assert_eq!(view["teams"]["devs"]["repo_count"], 2);
+    assert_eq!(view["teams"]["owners"]["repo_count"], 0);
+    assert_eq!(
+        api.get("/api/v1/organization/exampleorg/team/owners/permissions")
+            .await
+            .json(),
+        json!({"permissions": []})
+    );
+    assert_eq!(
+        api.get("/api/v1/organization/exampleorg/team/nosuch/permissions")
+            .await
+            .status,
+        404
+    );
+    // alice is a member of the organization (in devs), not an admin.
+    assert_eq!(
+        api.put(&format!("{DEVS}/members/alice"), json!({}))
+            .await
+            .status,
+        200
+    );
+    let alice = Api::new(&sim, ALICE);
+    assert_eq!(alice.get(&format!("{DEVS}/permissions")).await.status, 403);
+}
