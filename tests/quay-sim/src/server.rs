@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::model::State;
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::routes::{match_path, percent_decode, Matched};
+use crate::routes::{match_path, percent_decode, CatchAll, Matched};
 use crate::stats::Counters;
 use crate::{snapshot, tls};
 
@@ -274,8 +274,18 @@ impl Connection {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(_) => return Err(DroppedConnection),
         };
-        let reply = match matched {
-            Matched::Route(route) => {
+        let catch_all = crate::routes::catch_all(&matched, &method, &path, shared.config.version);
+        let reply = match (catch_all, matched) {
+            (Some(CatchAll::AddSlash), _) | (None, Matched::AddSlash(_)) => {
+                // The Location is the path as it was sent, still percent-encoded, plus the
+                // slash: the router's decoded path could hold a line break (not a header) or a `?`.
+                let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
+                Reply::permanent_redirect(format!("{base_url}{raw_path}/{query}"))
+            }
+            (Some(CatchAll::HtmlMethodNotAllowed), _) => Reply::html_method_not_allowed(),
+            (Some(CatchAll::MethodNotAllowed), _) => Reply::method_not_allowed(),
+            (Some(CatchAll::InternalError), _) => Reply::internal_error(),
+            (None, Matched::Route(route)) => {
                 let request = ApiRequest {
                     method,
                     query,
@@ -287,13 +297,7 @@ impl Connection {
                 let mut state = shared.state();
                 api::handle(&mut state, &route, &request)
             }
-            // The Location is the path as it was sent, still percent-encoded, plus the slash: the
-            // router's decoded path could hold a line break (not a header) or a `?`.
-            Matched::AddSlash(_) => {
-                let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
-                Reply::permanent_redirect(format!("{base_url}{raw_path}/{query}"))
-            }
-            Matched::NotFound => Reply::html_not_found(),
+            (None, Matched::NotFound) => Reply::html_not_found(),
         };
         Ok(to_response(reply))
     }
