@@ -15,6 +15,9 @@
 //! Every step prints mqc's own request counts (its JSON report where it has them, and its
 //! `--verbosity 5` request log) on stderr.
 //!
+//! Each object kind mqc learns later (default permissions, notifications, policies) joins
+//! `rich_yaml` and `read_state`, so that it is checked on a real server too.
+//!
 //! Optional: `MQC_LIVE_MAX_RPS` (default 5, Quay's stock nginx limit), `MQC_LIVE_MAX_CONNECTIONS`
 //! (default 4), `MQC_LIVE_TIMEOUT` (seconds, default 30; a real Quay spends ~0.3 s of CPU per
 //! authenticated request).
