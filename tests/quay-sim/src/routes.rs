@@ -45,8 +45,8 @@ pub enum Route {
         org: String,
         team: String,
     },
-    /// `…/team/{t}/syncing` on a Quay without team syncing: the route is not registered and
-    /// the real server answered every method with werkzeug's HTML 405 (quay-observed.md).
+    /// `…/team/{t}/syncing` on a Quay without team syncing: the route is not registered, so
+    /// Quay's web catch-all answers (`catch_all`: 308 for GET, HTML 405 otherwise, 500 on 3.12).
     TeamSyncingAbsent,
     TeamPermissions {
         org: String,
@@ -402,6 +402,82 @@ impl Route {
         }
         routes
     }
+}
+
+/// What Quay's web app does with a request that no API rule takes (the method is not one of
+/// the matched route's, or no route matches): its UI blueprint has GET catch-all rules, so
+/// werkzeug redirects such a GET to the slashed URL (which then answers 404), and a non-GET
+/// gets a 405. Seen on real servers (quay/quay HEAD ffba0c70 and v3.12.21): `GET
+/// …/team/{t}`, `GET …/team/{t}/syncing` (team syncing off) and `GET /api/v1/nothing` → 308;
+/// `POST …/team/{t}/syncing` → werkzeug's HTML 405 (HEAD), while a route that exists but has
+/// no GET (`PATCH …/team/{t}`, `POST …/members/{m}`) answers Flask-RESTful's 405 [M] (HEAD).
+/// On 3.12.21 (Werkzeug 3.0.3) Flask-RESTful's error router trips over that redirect while
+/// building the 405, so every such non-GET answers 500 (HTML) instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchAll {
+    /// 308 to the path with a trailing slash (query kept).
+    AddSlash,
+    /// werkzeug's HTML 405: no API rule has this path.
+    HtmlMethodNotAllowed,
+    /// Flask-RESTful's 405 [M]: an API rule has this path, not this method.
+    MethodNotAllowed,
+    /// 3.12: the 500 of the error router.
+    InternalError,
+}
+
+/// `None` when the API answers as usual. Repository routes are not concerned: a method that
+/// a suffix route lacks falls to the repository route (see `api::handle`).
+pub fn catch_all(
+    matched: &Matched,
+    method: &Method,
+    path: &str,
+    version: crate::QuayVersion,
+) -> Option<CatchAll> {
+    if !path.starts_with("/api/v1/")
+        || path.ends_with('/')
+        || path.starts_with("/api/v1/repository")
+    {
+        return None;
+    }
+    let api_rule = match matched {
+        Matched::NotFound | Matched::Route(Route::TeamSyncingAbsent) => false,
+        Matched::Route(route) if !route.allows(&Method::GET) && !route.allows(method) => true,
+        _ => return None,
+    };
+    Some(if *method == Method::GET {
+        CatchAll::AddSlash
+    } else if version == crate::QuayVersion::V3_12 {
+        CatchAll::InternalError
+    } else if api_rule {
+        CatchAll::MethodNotAllowed
+    } else {
+        CatchAll::HtmlMethodNotAllowed
+    })
+}
+
+/// For a repository suffix route (`…/mirror`, `…/changevisibility`, …) hit with a method it
+/// lacks: the repository route that takes the whole rest as a nested name, when that route has
+/// the method. A real Quay (HEAD ffba0c70) answered `DELETE /repository/o/a/mirror` by deleting
+/// the repository `o/a/mirror` (204), and `GET /repository/o/a/changevisibility` with the 404
+/// of the repository `o/a/changevisibility`.
+pub fn repository_fallback(route: &Route, method: &Method) -> Option<Route> {
+    if route.allows(method) {
+        return None;
+    }
+    let repo = match route {
+        Route::Mirror(r)
+        | Route::MirrorSyncNow(r)
+        | Route::MirrorSyncCancel(r)
+        | Route::RepoVisibility(r)
+        | Route::RepoState(r) => r,
+        _ => return None,
+    };
+    let suffix = route.info().template.split_once("{repository}")?.1;
+    let fallback = Route::Repo(RepoPath {
+        namespace: repo.namespace.clone(),
+        name: format!("{}{suffix}", repo.name),
+    });
+    fallback.allows(method).then_some(fallback)
 }
 
 /// Resolves a percent-decoded path; `registered` says which feature-gated routes exist.

@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::model::State;
 use crate::reply::Reply;
 use crate::rng::Rng;
-use crate::routes::{match_path, percent_decode, Matched, Registered};
+use crate::routes::{match_path, percent_decode, CatchAll, Matched, Registered};
 use crate::stats::Counters;
 use crate::{snapshot, tls};
 
@@ -363,8 +363,18 @@ impl Connection {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(_) => return Err(DroppedConnection),
         };
-        let reply = match matched {
-            Matched::Route(route) => {
+        let catch_all = crate::routes::catch_all(&matched, &method, &path, shared.config.version);
+        let reply = match (catch_all, matched) {
+            (Some(CatchAll::AddSlash), _) | (None, Matched::AddSlash(_)) => {
+                // The Location is the path as it was sent, still percent-encoded, plus the
+                // slash: the router's decoded path could hold a line break (not a header) or a `?`.
+                let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
+                Reply::permanent_redirect(format!("{base_url}{raw_path}/{query}"))
+            }
+            (Some(CatchAll::HtmlMethodNotAllowed), _) => Reply::html_method_not_allowed(),
+            (Some(CatchAll::MethodNotAllowed), _) => Reply::method_not_allowed(),
+            (Some(CatchAll::InternalError), _) => Reply::internal_error(),
+            (None, Matched::Route(route)) => {
                 let request = ApiRequest {
                     method,
                     query,
@@ -384,13 +394,7 @@ impl Connection {
                     }
                 }
             }
-            // The Location is the path as it was sent, still percent-encoded, plus the slash: the
-            // router's decoded path could hold a line break (not a header) or a `?`.
-            Matched::AddSlash(_) => {
-                let query = raw_query.map(|q| format!("?{q}")).unwrap_or_default();
-                Reply::permanent_redirect(format!("{base_url}{raw_path}/{query}"))
-            }
-            Matched::NotFound => Reply::html_not_found(),
+            (None, Matched::NotFound) => Reply::html_not_found(),
         };
         Ok(to_response(reply))
     }

@@ -162,13 +162,15 @@ impl Cx<'_> {
 
 /// Answers one matched API request.
 pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
+    if let Some(fallback) = crate::routes::repository_fallback(route, &req.method) {
+        return handle(state, &fallback, req);
+    }
     if !route.allows(&req.method) {
-        // The team-member route's 405 came back as werkzeug's HTML page on the real server
-        // (quay-observed.md, team syncing off); other routes answer Flask-RESTful's [M].
+        // The unregistered team-syncing route's 405 is werkzeug's HTML page on the real server
+        // (team syncing off); routes that exist answer Flask-RESTful's [M]. (Requests that
+        // Quay's web catch-all takes never get here: `routes::catch_all`.)
         return match route {
-            Route::TeamMember { .. } | Route::TeamSyncingAbsent | Route::WebConfig => {
-                Reply::html_method_not_allowed()
-            }
+            Route::TeamSyncingAbsent | Route::WebConfig => Reply::html_method_not_allowed(),
             _ => Reply::method_not_allowed(),
         };
     }

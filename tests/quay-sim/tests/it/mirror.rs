@@ -63,9 +63,12 @@ async fn create_sets_mirror_state_and_grants_the_robot_write() {
             409,
             "Mirror configuration already exits for repository exampleorg/nested/demorepo",
         );
-    api.delete(MIRROR)
-        .await
-        .assert_message(405, "The method is not allowed for the requested URL.");
+    // Quay has no mirror DELETE: the method falls to the repository route, which takes
+    // `nested/demorepo/mirror` as a (missing) repository and answers 204. The mirror stays.
+    assert_eq!(api.delete(MIRROR).await.status, 204);
+    let state = sim.state();
+    let repo = &state["organizations"]["exampleorg"]["repositories"]["nested/demorepo"];
+    assert_eq!(repo["mirror"]["robot_username"], "exampleorg+writer");
 }
 
 #[tokio::test]

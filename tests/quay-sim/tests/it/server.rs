@@ -41,7 +41,14 @@ async fn trailing_slashes_and_unknown_routes() {
     api.get("/api/v1/organization/exampleorg/")
         .await
         .assert_html(404, "Not Found");
-    api.get("/api/v1/nothing/here")
+    // An unknown API path: the web catch-all's 308 to the slashed URL, which is not found.
+    let unknown = api.get("/api/v1/nothing/here").await;
+    assert_eq!(unknown.status, 308);
+    assert_eq!(
+        unknown.location.as_deref(),
+        Some(format!("{}/api/v1/nothing/here/", sim.base_url()).as_str())
+    );
+    api.get("/api/v1/nothing/here/")
         .await
         .assert_html(404, "Not Found");
     api.get("/elsewhere").await.assert_html(404, "Not Found");
