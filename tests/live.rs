@@ -95,9 +95,76 @@ fn example(name: &str) {
         .join("yaml-files")
         .join(format!("{name}.yaml"));
     let text = std::fs::read_to_string(&path).expect("read shipped example");
+    if text.contains("group_dn:") && !Api::new(&live).has_feature("TEAM_SYNCING") {
+        // Most Quays have team syncing off (the default): the group is a plan-time error and
+        // everything else converges; then the rest of the scenario runs without the group.
+        let org = unique(&format!("{name}-nosync"));
+        without_team_syncing(&live, name, &rewrite_example(&text, &org), &org);
+        let org = unique(name);
+        let yaml = rewrite_example(&text, &org);
+        let yaml: String = yaml
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("group_dn:"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        run_scenario(&live, name, vec![(format!("{name}.yaml"), yaml)], &[org]);
+        return;
+    }
     let org = unique(name);
     let yaml = rewrite_example(&text, &org);
     run_scenario(&live, name, vec![(format!("{name}.yaml"), yaml)], &[org]);
+}
+
+/// A file with a `group_dn` on a Quay without team syncing (issue 11, item 6): `create` names
+/// the group as a plan-time error and exits 1, sends no `…/syncing` request, applies
+/// everything else; a second `create` writes nothing.
+fn without_team_syncing(live: &Live, name: &str, yaml: &str, org: &str) {
+    let api = Api::new(live);
+    let _cleanup = Cleanup {
+        api: &api,
+        orgs: vec![org.to_string()],
+    };
+    let token_user = api.token_user();
+    let fixture = live.fixture();
+    fixture.write_org(&format!("{name}.yaml"), yaml);
+    live.login(&fixture, &[]);
+    let step = Steps::new(&format!("{name} (team syncing off)"));
+    for label in ["create (cold)", "create (second)"] {
+        let run = step.mqc(live, &fixture, label, &["create", "--output", "json"]);
+        expect_code(&run, 1, label);
+        let report = run.json();
+        let problems = &report["targets"][0]["problems"];
+        assert_eq!(
+            problems[0]["feature"], "TEAM_SYNCING",
+            "{label}: {problems}"
+        );
+        assert_eq!(problems[0]["field"], "group_dn", "{label}: {problems}");
+        assert!(
+            failures_of(&run).is_empty(),
+            "{label}: {:?}",
+            failures_of(&run)
+        );
+        assert!(
+            !run.stderr.contains("/syncing"),
+            "{label}: a team syncing request was sent"
+        );
+        if label == "create (second)" {
+            assert_eq!(json_totals(&run).1, 0, "{label}: {}", changes_of(&run));
+        }
+    }
+    let mut desired_all = fixture.desired();
+    for d in &mut desired_all {
+        for team in d.organization.teams.values_mut() {
+            team.group_dn = None;
+        }
+    }
+    let desired: Vec<&DesiredOrganization> = desired_all.iter().collect();
+    step.verify(
+        &api,
+        &desired,
+        &token_user,
+        "verify: everything but the group",
+    );
 }
 
 /// The example for this run: its organization renamed, and on one endpoint only (the
@@ -934,6 +1001,13 @@ impl Api {
             ),
             Err(e) => panic!("{method} {path}: {e}"),
         }
+    }
+
+    /// Whether `GET /config` (no token) lists `FEATURE_<name>` as on.
+    fn has_feature(&self, name: &str) -> bool {
+        let (status, config) = self.get("/config");
+        assert_eq!(status, 200, "GET /config: {config}");
+        config["features"][name] == true
     }
 
     fn token_user(&self) -> String {
