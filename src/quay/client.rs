@@ -547,6 +547,7 @@ impl QuayClient {
         let signal = match &result {
             Ok((429, ..)) => Signal::Throttled,
             Ok((503, ..)) => Signal::Unavailable,
+            Ok(..) if anonymous => Signal::AnsweredAnonymously,
             Ok((.., latency)) => Signal::Answered(*latency),
             Err(Broken::Timeout) => Signal::TimedOut,
             Err(_) => Signal::Nothing,

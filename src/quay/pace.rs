@@ -17,9 +17,11 @@
 //! - **Concurrency, gradient** (Netflix's *gradient* limiter, Vegas-like): the lowest latency
 //!   seen is the server's unloaded latency; when a request takes more than
 //!   [`LATENCY_TOLERANCE`] times that, requests are queuing at the server, and the limit shrinks
-//!   in proportion; otherwise it grows by its square root, up to `--max-connections`. A timeout
-//!   halves it. So requests do not wait in the server's queue longer than it takes to serve
-//!   them, and latency stays far below `--timeout`.
+//!   in proportion, keeping one request queued (Vegas' α); otherwise it grows by its square
+//!   root, up to `--max-connections`. A timeout halves it. So requests do not wait in the
+//!   server's queue longer than it takes to serve them, and latency stays far below
+//!   `--timeout`. Only authenticated requests count: an anonymous one (`GET /config`) skips the
+//!   token check that costs a real Quay ≈0.28 s, so its latency is no unloaded latency.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
@@ -45,6 +47,9 @@ const SMOOTHING: f64 = 0.2;
 pub enum Signal {
     /// An answer (any status but 429/503) after this long.
     Answered(Duration),
+    /// An answer to a request sent without the token: it says nothing about the latency of
+    /// the others (no token check), only that the endpoint answers.
+    AnsweredAnonymously,
     /// 429: a rate limit in front of the server.
     Throttled,
     /// 503: the server or its proxy is overloaded.
@@ -94,6 +99,8 @@ pub struct Controller {
     last_rate_decrease: Option<(f64, f64)>,
     /// No rate decrease before this instant (after an undone one).
     hold_until: Option<Instant>,
+    /// Whether the rate was ever decreased.
+    decreased_once: bool,
     report: PaceReport,
 }
 
@@ -122,6 +129,7 @@ impl Controller {
             window_start: now,
             last_rate_decrease: None,
             hold_until: None,
+            decreased_once: false,
             report: PaceReport {
                 lowest_rate: ceiling.max(MIN_RATE),
                 rate: ceiling.max(MIN_RATE),
@@ -159,7 +167,8 @@ impl Controller {
     pub fn release(&mut self, now: Instant, signal: Signal) {
         self.in_flight = self.in_flight.saturating_sub(1);
         match signal {
-            Signal::Answered(latency) => self.answered(latency),
+            Signal::Answered(latency) => self.answered(Some(latency)),
+            Signal::AnsweredAnonymously => self.answered(None),
             Signal::Throttled => {
                 self.report.throttled += 1;
                 self.decrease(now, true, false);
@@ -179,11 +188,14 @@ impl Controller {
         self.report.lowest_concurrency = self.report.lowest_concurrency.min(self.limit());
     }
 
-    fn answered(&mut self, latency: Duration) {
+    fn answered(&mut self, latency: Option<Duration>) {
         self.successes += 1;
         if self.rate < self.ceiling {
             self.rate = (self.rate + 1.0 / self.rate).min(self.ceiling);
         }
+        let Some(latency) = latency else {
+            return;
+        };
         let min = *self.min_latency.get_or_insert(latency);
         let min = min.min(latency);
         self.min_latency = Some(min);
@@ -193,7 +205,14 @@ impl Controller {
         } else {
             (tolerated / latency.as_secs_f64()).clamp(0.5, 1.0)
         };
-        let estimate = self.concurrency * gradient + self.concurrency.sqrt();
+        // Growing by √l while the latency is fine probes for capacity quickly; once requests
+        // queue, one waiting request per endpoint is enough to keep its workers busy.
+        let queue = if gradient < 1.0 {
+            1.0
+        } else {
+            self.concurrency.sqrt()
+        };
+        let estimate = self.concurrency * gradient + queue;
         let smoothed = self.concurrency * (1.0 - SMOOTHING) + estimate * SMOOTHING;
         self.concurrency = smoothed.clamp(1.0, self.max_concurrency as f64);
     }
@@ -231,7 +250,12 @@ impl Controller {
                 return;
             }
         }
-        self.last_rate_decrease = Some((self.rate, goodput));
+        // The first window may hold a rate limit's burst (26 immediate successes behind nginx's
+        // stock `burst=25`), which is no pace: the first decrease is never undone, the
+        // windows after it are the references.
+        let reference = if self.decreased_once { goodput } else { 0.0 };
+        self.decreased_once = true;
+        self.last_rate_decrease = Some((self.rate, reference));
         self.rate = (self.rate / 2.0).max(MIN_RATE);
         self.next_slot = self.next_slot.max(now);
     }
@@ -434,6 +458,45 @@ mod tests {
             c.release(now, Signal::Answered(ms(300)));
         }
         assert_eq!(c.limit(), 16);
+    }
+
+    #[test]
+    fn anonymous_answers_are_no_unloaded_latency() {
+        let now = Instant::now();
+        let mut c = Controller::new(50.0, 16, now);
+        // GET /config without the token: 3 ms; every authenticated request: 50 ms.
+        c.release(now, Signal::AnsweredAnonymously);
+        for _ in 0..50 {
+            c.release(now, Signal::Answered(ms(50)));
+        }
+        assert_eq!(c.limit(), 16);
+    }
+
+    #[test]
+    fn a_burst_before_the_first_refusal_does_not_undo_the_slowdown() {
+        // nginx's burst of 25 passes at once, then 5 a second: the first window's goodput is
+        // the burst, not a pace the next windows could keep.
+        let mut now = Instant::now();
+        let mut c = Controller::new(50.0, 16, now);
+        for _ in 0..26 {
+            let _ = c.admit(now);
+            c.release(now, Signal::Answered(ms(10)));
+        }
+        let rates = drive(&mut c, &mut now, 12, |_| 5.0);
+        assert!(rates[1..].iter().all(|r| *r < 30.0), "{rates:?}");
+    }
+
+    #[test]
+    fn queuing_keeps_one_request_waiting_not_the_square_root() {
+        let now = Instant::now();
+        let mut c = Controller::new(50.0, 64, now);
+        c.release(now, Signal::Answered(ms(50)));
+        // Four workers of 50 ms: at l in flight the latency is 50·l/4 ms.
+        for _ in 0..400 {
+            let l = c.limit().max(4) as u64;
+            c.release(now, Signal::Answered(ms(50 * l / 4)));
+        }
+        assert!((5..=8).contains(&c.limit()), "limit {}", c.limit());
     }
 
     #[test]
