@@ -32,7 +32,7 @@ use tokio::time::Instant;
 /// A decrease after which the next one must wait this long.
 pub const DECREASE_COOLDOWN: Duration = Duration::from_secs(1);
 /// A latency above this many times the lowest one means the server is queuing.
-pub const LATENCY_TOLERANCE: f64 = 1.5;
+pub const LATENCY_TOLERANCE: f64 = 1.25;
 /// The slowest pace an endpoint is driven at: one request every two seconds.
 pub const MIN_RATE: f64 = 0.5;
 /// How long the rate is held after a decrease turned out not to help.
@@ -41,6 +41,10 @@ pub const HOLD: Duration = Duration::from_secs(10);
 const GOODPUT_KEPT: f64 = 0.75;
 /// How much of a new concurrency estimate replaces the old one (smoothing).
 const SMOOTHING: f64 = 0.2;
+/// The concurrency an endpoint starts at, below `--max-connections` (TCP's slow start): a
+/// server with few workers would otherwise queue the first `--max-connections` requests, and
+/// growing by √l per answer reaches 16 within a few dozen answers on one that keeps up.
+const INITIAL_CONCURRENCY: usize = 4;
 
 /// What one attempt told about the endpoint's capacity.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -120,7 +124,7 @@ impl Controller {
             ceiling: ceiling.max(MIN_RATE),
             max_concurrency,
             rate: ceiling.max(MIN_RATE),
-            concurrency: max_concurrency as f64,
+            concurrency: max_concurrency.min(INITIAL_CONCURRENCY) as f64,
             in_flight: 0,
             next_slot: now,
             min_latency: None,
@@ -133,7 +137,7 @@ impl Controller {
             report: PaceReport {
                 lowest_rate: ceiling.max(MIN_RATE),
                 rate: ceiling.max(MIN_RATE),
-                lowest_concurrency: max_concurrency,
+                lowest_concurrency: max_concurrency.min(INITIAL_CONCURRENCY),
                 ..PaceReport::default()
             },
         }
@@ -205,6 +209,12 @@ impl Controller {
         } else {
             (tolerated / latency.as_secs_f64()).clamp(0.5, 1.0)
         };
+        // A limit the requests did not fill says nothing about more: growing it while few are
+        // in flight would let the next burst (an organization's reads fan out) queue at the
+        // server (TCP's congestion-window validation).
+        if gradient >= 1.0 && self.in_flight + 1 < self.limit() {
+            return;
+        }
         // Growing by √l while the latency is fine probes for capacity quickly; once requests
         // queue, one waiting request per endpoint is enough to keep its workers busy.
         let queue = if gradient < 1.0 {
@@ -330,6 +340,33 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    /// One answer after `latency` while the endpoint has as many requests in flight as its
+    /// limit allows (a busy run).
+    fn busy(c: &mut Controller, now: Instant, latency: Duration) {
+        while c.admit(now) != Admission::Full {}
+        c.release(now, Signal::Answered(latency));
+    }
+
+    #[test]
+    fn the_concurrency_starts_low_and_grows_while_the_latency_holds() {
+        let now = Instant::now();
+        let mut c = Controller::new(50.0, 16, now);
+        assert_eq!(c.limit(), INITIAL_CONCURRENCY);
+        let mut answers = 0;
+        while c.limit() < 16 {
+            busy(&mut c, now, ms(20));
+            answers += 1;
+        }
+        assert!(answers <= 40, "{answers} answers to reach 16");
+        // Answers while the limit is far from used do not grow it.
+        let mut idle = Controller::new(50.0, 16, now);
+        for _ in 0..100 {
+            let _ = idle.admit(now);
+            idle.release(now, Signal::Answered(ms(20)));
+        }
+        assert_eq!(idle.limit(), INITIAL_CONCURRENCY);
+    }
+
     #[test]
     fn at_the_ceiling_requests_go_at_once_up_to_the_concurrency() {
         let now = Instant::now();
@@ -446,16 +483,18 @@ mod tests {
         let now = Instant::now();
         let mut c = Controller::new(50.0, 16, now);
         // Unloaded: 280 ms. Then every request waits behind others: 1.2 s.
-        c.release(now, Signal::Answered(ms(280)));
+        for _ in 0..40 {
+            busy(&mut c, now, ms(280));
+        }
         assert_eq!(c.limit(), 16);
         for _ in 0..40 {
-            c.release(now, Signal::Answered(ms(1200)));
+            busy(&mut c, now, ms(1200));
         }
         // gradient 0.35 → clamped to 0.5: the limit settles where l = 0.5·l + √l, l = 4.
         assert!(c.limit() <= 5, "limit {}", c.limit());
         // Latency back to normal: it grows again.
         for _ in 0..80 {
-            c.release(now, Signal::Answered(ms(300)));
+            busy(&mut c, now, ms(300));
         }
         assert_eq!(c.limit(), 16);
     }
@@ -467,7 +506,7 @@ mod tests {
         // GET /config without the token: 3 ms; every authenticated request: 50 ms.
         c.release(now, Signal::AnsweredAnonymously);
         for _ in 0..50 {
-            c.release(now, Signal::Answered(ms(50)));
+            busy(&mut c, now, ms(50));
         }
         assert_eq!(c.limit(), 16);
     }
@@ -490,11 +529,11 @@ mod tests {
     fn queuing_keeps_one_request_waiting_not_the_square_root() {
         let now = Instant::now();
         let mut c = Controller::new(50.0, 64, now);
-        c.release(now, Signal::Answered(ms(50)));
+        busy(&mut c, now, ms(50));
         // Four workers of 50 ms: at l in flight the latency is 50·l/4 ms.
         for _ in 0..400 {
             let l = c.limit().max(4) as u64;
-            c.release(now, Signal::Answered(ms(50 * l / 4)));
+            busy(&mut c, now, ms(50 * l / 4));
         }
         assert!((5..=8).contains(&c.limit()), "limit {}", c.limit());
     }
@@ -503,6 +542,9 @@ mod tests {
     fn a_timeout_halves_the_concurrency_not_the_rate() {
         let now = Instant::now();
         let mut c = Controller::new(50.0, 16, now);
+        for _ in 0..40 {
+            busy(&mut c, now, ms(20));
+        }
         c.release(now, Signal::TimedOut);
         assert_eq!((c.limit(), c.rate()), (8, 50.0));
         c.release(now + DECREASE_COOLDOWN, Signal::Unavailable);
