@@ -531,7 +531,8 @@ impl QuayClient {
         }
     }
 
-    /// One attempt: holds a connection slot while it runs, waits for the rate limiter.
+    /// One attempt: holds a place in the endpoint's pace (concurrency and rate) while it runs,
+    /// and tells the pace what the answer said.
     async fn attempt(
         &self,
         ctx: &RequestContext,
@@ -552,7 +553,7 @@ impl QuayClient {
             Err(Broken::Timeout) => Signal::TimedOut,
             Err(_) => Signal::Nothing,
         };
-        self.inner.pace.release(place, signal);
+        place.release(signal);
         result.map(|(status, retry_after, bytes, _)| (status, retry_after, bytes))
     }
 

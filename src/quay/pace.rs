@@ -283,10 +283,30 @@ pub struct Pace {
     freed: Notify,
 }
 
-/// A place among the endpoint's requests in flight; give it back with [`Pace::release`].
+/// A place among the endpoint's requests in flight. [`Place::release`] gives it back with what
+/// the request told; dropped unreleased (the request's future was cancelled: an interrupt, a
+/// timeout around it), it gives the place back having learnt nothing, so the endpoint's limit
+/// never shrinks by a lost place.
 #[must_use]
 #[derive(Debug)]
-pub struct Place(());
+pub struct Place<'p> {
+    pace: &'p Pace,
+    signal: Signal,
+}
+
+impl Place<'_> {
+    pub fn release(mut self, signal: Signal) {
+        self.signal = signal;
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        let signal = self.signal;
+        self.pace.with(|c| c.release(Instant::now(), signal));
+        self.pace.freed.notify_one();
+    }
+}
 
 impl Pace {
     pub fn new(ceiling: f64, max_concurrency: usize) -> Pace {
@@ -305,26 +325,25 @@ impl Pace {
     }
 
     /// Waits for a place under the concurrency limit and for the request's pacing slot.
-    pub async fn acquire(&self) -> Place {
+    pub async fn acquire(&self) -> Place<'_> {
         loop {
             // Registered before the check, so a release between the two is not missed.
             let freed = self.freed.notified();
             match self.with(|c| c.admit(Instant::now())) {
                 Admission::At(slot) => {
+                    // Counted in flight from here: held by the guard while it waits its slot.
+                    let place = Place {
+                        pace: self,
+                        signal: Signal::Nothing,
+                    };
                     if slot > Instant::now() {
                         tokio::time::sleep_until(slot).await;
                     }
-                    return Place(());
+                    return place;
                 }
                 Admission::Full => freed.await,
             }
         }
-    }
-
-    pub fn release(&self, place: Place, signal: Signal) {
-        let Place(()) = place;
-        self.with(|c| c.release(Instant::now(), signal));
-        self.freed.notify_one();
     }
 
     pub fn report(&self) -> PaceReport {
@@ -561,13 +580,21 @@ mod tests {
         let waiter = {
             let pace = pace.clone();
             tokio::spawn(async move {
-                let place = pace.acquire().await;
-                pace.release(place, Signal::Nothing);
+                pace.acquire().await.release(Signal::Nothing);
             })
         };
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished());
-        pace.release(first, Signal::Answered(ms(5)));
+        first.release(Signal::Answered(ms(5)));
         waiter.await.unwrap();
+        // A place whose request was cancelled (dropped unreleased) is given back too.
+        let cancelled = tokio::time::timeout(ms(1), async {
+            let _place = pace.acquire().await;
+            std::future::pending::<()>().await;
+        });
+        assert!(cancelled.await.is_err());
+        let _again = tokio::time::timeout(ms(1), pace.acquire())
+            .await
+            .expect("the cancelled request's place is free again");
     }
 }
