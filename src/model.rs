@@ -141,6 +141,41 @@ pub struct Organization {
     pub teams: BTreeMap<String, Team>,
     /// Keyed by repository name inside the organization (may contain `/`).
     pub repositories: BTreeMap<String, Repository>,
+    /// The organization's default permissions (Quay's "prototypes"). Desired: `None` when the
+    /// file does not declare `default_permissions` (not managed). Actual: `Some` when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_permissions: Option<Vec<DefaultPermission>>,
+}
+
+/// A default permission: Quay grants `role` to `delegate` on every repository created in the
+/// organization (by `activating_user` only, when set). Applied at creation, never afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct DefaultPermission {
+    pub role: Role,
+    pub delegate: Delegate,
+    /// `None`: whoever creates the repository. A user name (or a robot's full name).
+    pub activating_user: Option<String>,
+    /// Actual only: Quay's id of the prototype (needed to change or delete it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+impl DefaultPermission {
+    /// What identifies a default permission: everything but its role (which Quay can change in
+    /// place) and its id.
+    pub fn key(&self) -> (&Delegate, Option<&str>) {
+        (&self.delegate, self.activating_user.as_deref())
+    }
+}
+
+/// Who a default permission grants its role to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum Delegate {
+    User(String),
+    /// A robot of this organization, by short name (Quay names it as a user, `org+name`).
+    Robot(String),
+    Team(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -495,6 +495,7 @@ fn organization_from_view(
             })
             .collect(),
         repositories: BTreeMap::new(),
+        default_permissions: None,
     })
 }
 

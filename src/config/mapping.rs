@@ -76,6 +76,7 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
             robots,
             teams,
             repositories,
+            default_permissions: None,
         },
         mentions: Default::default(),
     }

@@ -95,6 +95,7 @@ fn organization_as_created(desired: &Organization, options: &PlanOptions) -> Org
         robots: BTreeMap::new(),
         teams: BTreeMap::from([(OWNERS_TEAM.to_string(), owners)]),
         repositories: BTreeMap::new(),
+        default_permissions: Some(Vec::new()),
     }
 }
 

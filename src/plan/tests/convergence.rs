@@ -159,6 +159,7 @@ fn organization() -> impl Strategy<Value = Organization> {
             robots,
             teams,
             repositories,
+            default_permissions: None,
         })
 }
 
