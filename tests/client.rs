@@ -13,6 +13,7 @@ use mqc::model::{
     TeamRole, Visibility,
 };
 use mqc::plan::{Member, Op};
+use mqc::plan::{MemberOp, MirrorOp, NotificationOp, PermissionOp, RepositoryOp};
 use mqc::quay::{ClientOptions, Limiter, QuayClient, QuayError, RetryPolicy};
 use mqc::settings::TlsVerify;
 use mqc::state::{read_organization, ReadScope};
@@ -363,11 +364,11 @@ async fn ambiguous_create_checks_before_sending_again() {
         .expect(1)
         .mount(&server)
         .await;
-    let op = Op::CreateRepository {
+    let op = Op::Repository(RepositoryOp::CreateRepository {
         repository: "nested/app".into(),
         description: "App".into(),
         visibility: Visibility::Private,
-    };
+    });
     execute(&client(&server), "acme", &op, &Secrets::default())
         .await
         .unwrap();
@@ -417,7 +418,7 @@ async fn ambiguous_notification_is_not_created_twice() {
         .expect(1)
         .mount(&server)
         .await;
-    let op = Op::CreateNotification {
+    let op = Op::Notification(NotificationOp::CreateNotification {
         repository: "app".into(),
         notification: Box::new(Notification {
             event: NotificationEvent::RepoMirrorSyncFailed,
@@ -426,7 +427,7 @@ async fn ambiguous_notification_is_not_created_twice() {
             title: Some("Mirror failed".into()),
             uuid: None,
         }),
-    };
+    });
     execute(&client(&server), "acme", &op, &Secrets::default())
         .await
         .unwrap();
@@ -487,10 +488,10 @@ async fn create_mirror_body(skopeo: bool) -> Value {
         },
         SecretString::from("pw-mirror"),
     );
-    let op = Op::CreateMirror {
+    let op = Op::Mirror(MirrorOp::CreateMirror {
         repository: "nested/app".into(),
         mirror: Box::new(mirror_model(Some("puller"))),
-    };
+    });
     execute(&client(&server), "acme", &op, &secrets)
         .await
         .unwrap();
@@ -543,11 +544,11 @@ async fn mirror_update_sends_proxy_first_when_one_appears() {
         .await;
     let mut to = mirror_model(None);
     to.proxy.https_proxy = Some("http://proxy.example.com:3128".into());
-    let op = Op::UpdateMirror {
+    let op = Op::Mirror(MirrorOp::UpdateMirror {
         repository: "app".into(),
         from: Box::new(mirror_model(None)),
         to: Box::new(to),
-    };
+    });
     execute(&client(&server), "acme", &op, &Secrets::default())
         .await
         .unwrap();
@@ -576,10 +577,10 @@ async fn mirror_update_sends_proxy_first_when_one_appears() {
 #[tokio::test]
 async fn mirror_with_a_user_but_no_password_sends_nothing() {
     let server = MockServer::start().await;
-    let op = Op::CreateMirror {
+    let op = Op::Mirror(MirrorOp::CreateMirror {
         repository: "app".into(),
         mirror: Box::new(mirror_model(Some("puller"))),
-    };
+    });
     let err = execute(&client(&server), "acme", &op, &Secrets::default())
         .await
         .unwrap_err();
@@ -637,30 +638,30 @@ async fn executor_paths_robots_members_and_removals() {
     let client = client(&server);
     let secrets = Secrets::default();
     let ops = [
-        Op::AddTeamMember {
+        Op::Member(MemberOp::AddTeamMember {
             team: "devs".into(),
             member: Member::Robot("ci".into()),
-        },
-        Op::AddTeamMember {
+        }),
+        Op::Member(MemberOp::AddTeamMember {
             team: "devs".into(),
             member: Member::User("bob".into()),
-        },
-        Op::SetPermission {
+        }),
+        Op::Permission(PermissionOp::SetPermission {
             repository: "nested/app".into(),
             grantee: mqc::plan::Grantee::Robot("ci".into()),
             role: Role::Write,
             from: None,
-        },
-        Op::RevokePermission {
+        }),
+        Op::Permission(PermissionOp::RevokePermission {
             repository: "nested/app".into(),
             grantee: mqc::plan::Grantee::Team("devs".into()),
             role: Role::Read,
-        },
-        Op::ChangeVisibility {
+        }),
+        Op::Repository(RepositoryOp::ChangeVisibility {
             repository: "nested/app".into(),
             from: Visibility::Private,
             to: Visibility::Public,
-        },
+        }),
     ];
     for op in &ops {
         execute(&client, "acme", op, &secrets).await.unwrap();

@@ -400,7 +400,7 @@ fn secrets_are_exposed_only_where_they_are_sent() {
 async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
     use mqc::apply::execute::execute;
     use mqc::model::{Mirror, MirrorCredentialKey, Proxy, Secrets};
-    use mqc::plan::Op;
+    use mqc::plan::{MirrorOp, Op};
     use secrecy::SecretString;
     use serde_json::json;
     use wiremock::matchers::{method, path};
@@ -436,7 +436,7 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
         },
         SecretString::from(SECRET_PASSWORD),
     );
-    let op = Op::CreateMirror {
+    let op = Op::Mirror(MirrorOp::CreateMirror {
         repository: "app".into(),
         mirror: Box::new(Mirror {
             external_reference: "registry.example.com/up/app".into(),
@@ -449,7 +449,7 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
             is_enabled: true,
             proxy: Proxy::default(),
         }),
-    };
+    });
     let client = bad_answer_client(&server.uri());
     let err = execute(&client, "acme", &op, &secrets).await.unwrap_err();
     let text = err.to_string();

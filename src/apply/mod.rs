@@ -1,8 +1,10 @@
 //! Runs plans phase by phase.
 //!
 //! Inside a phase, the changes of every target run concurrently (bounded), all through the
-//! client's limiter. Changes that must not overlap (the mirror steps of one repository, the sync
-//! steps of one team) run one after another in plan order. A failure only skips what depends on
+//! client's limiter. Changes that must not overlap run one after another in plan order, in every
+//! phase: the changes of one subject (the planner says which: [`crate::plan::Op::subject`],
+//! `Change::with_whole_object`), e.g. the mirror steps of one repository, the sync steps of one
+//! team, the role change and removal of one grantee. A failure only skips what depends on
 //! it: when a change that creates an object fails, later changes of that target that need the
 //! object are skipped; everything else carries on. Within one declared list (a repository's
 //! user, robot or team permissions, a team's users or robots), removals run only after that
@@ -21,7 +23,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::plan::{
-    Change, ChangeKind, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan,
+    Change, ChangeKind, Detail, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan,
 };
 
 pub mod execute;
@@ -100,49 +102,48 @@ pub enum Consequence {
     RecordAndContinue,
 }
 
-/// The failure policy, as a pure function of the change.
+/// The failure policy, as a pure function of the change (each kind says which of its ops stop
+/// their sequence, `KindOp::stops_sequence_on_failure`).
 pub fn after_failure(op: &Op) -> Consequence {
     if let Some(object) = op.creates() {
         return Consequence::ObjectMissing(object);
     }
-    match op {
-        Op::CreateMirror { .. }
-        | Op::UpdateMirror { .. }
-        | Op::SetRepositoryState { .. }
-        | Op::DisableTeamSync { .. } => Consequence::StopSequence,
-        _ => Consequence::RecordAndContinue,
+    if op.stops_sequence_on_failure() {
+        Consequence::StopSequence
+    } else {
+        Consequence::RecordAndContinue
     }
 }
 
 /// What makes changes of one phase run one after another.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum SequenceKey {
-    /// The steps of one object: a repository's mirror steps, a team's sync steps.
-    Object(ObjectRef),
+enum SequenceKey<'a> {
+    /// The changes of one subject of one object (a repository's mirror steps, one grantee's
+    /// permission, a team's sync steps): two changes to one thing never overlap. With
+    /// `Detail::None`, the object as a whole: the planner puts a change there with
+    /// `Change::with_whole_object`.
+    Subject(ObjectRef, Detail<'a>),
     /// A list whose removals wait for its grants (see [`gates`]).
     List(ListRef),
 }
 
-/// Changes that share a sequence key run one after another in plan order; `None` means the
-/// change is independent of every other change of its phase. The phase is the change's, not
-/// the op's default: the planner moves a team's user-member changes into the team-sync phase
-/// when they must follow the disabling of that team's LDAP sync. There, a list's changes are
-/// already in their team's sequence; elsewhere a gated list is a sequence of its own, so only
-/// the lists that both grant and remove lose their concurrency.
-fn sequence_key(change: &Change, gates: &Gates) -> Option<SequenceKey> {
-    match change.phase {
-        phase if sequenced_by_object(phase) => Some(SequenceKey::Object(change.op.object())),
-        _ if gates.is_empty() => None,
-        _ => {
-            let (list, _) = change.op.list_entry()?;
-            gates.contains_key(&list).then_some(SequenceKey::List(list))
+/// Changes that share a sequence key run one after another in plan order, in every phase: the
+/// planner's order on one subject is kept. The planner may widen a change's sequence to its
+/// whole object (a team's user-member changes behind the disabling of its LDAP sync: there,
+/// the list's changes are already in their team's sequence); elsewhere a gated list is a
+/// sequence of its own, so only the lists that both grant and remove lose their concurrency.
+fn sequence_key<'a>(change: &'a Change, gates: &Gates) -> SequenceKey<'a> {
+    if change.with_whole_object {
+        return SequenceKey::Subject(change.op.object(), Detail::None);
+    }
+    if !gates.is_empty() {
+        if let Some((list, _)) = change.op.list_entry() {
+            if gates.contains_key(&list) {
+                return SequenceKey::List(list);
+            }
         }
     }
-}
-
-/// The phases whose changes of one object run one after another, in plan order.
-fn sequenced_by_object(phase: Phase) -> bool {
-    matches!(phase, Phase::Mirrors | Phase::TeamSync)
+    SequenceKey::Subject(change.op.object(), change.op.subject())
 }
 
 /// Per target: each list whose removals must wait for grants, with the phase and plan index of
@@ -192,8 +193,9 @@ fn removal_blocked(
         return None;
     };
     let &(grant_phase, grant_index) = gates.get(&list)?;
+    // A list's own sequence puts its removals last; a whole object's keeps plan order.
     let later_in_sequence =
-        grant_phase == change.phase && sequenced_by_object(grant_phase) && grant_index > c;
+        grant_phase == change.phase && change.with_whole_object && grant_index > c;
     if grant_phase > change.phase || later_in_sequence {
         return Some(format!(
             "not removed: a grant of the same list is planned after it (phase {grant_phase}), \
@@ -408,11 +410,8 @@ fn phase_sequences(
             let fresh = next_id;
             let key = sequence_key(change, &gates[t]);
             let removal_last =
-                matches!(key, Some(SequenceKey::List(_))) && change.op.kind() == ChangeKind::Remove;
-            let id = match key {
-                Some(key) => *keyed.entry((t, key)).or_insert(fresh),
-                None => fresh,
-            };
+                matches!(key, SequenceKey::List(_)) && change.op.kind() == ChangeKind::Remove;
+            let id = *keyed.entry((t, key)).or_insert(fresh);
             if id == fresh {
                 next_id += 1;
             }

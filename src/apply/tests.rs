@@ -5,6 +5,9 @@ use super::*;
 use crate::model::{Endpoint, Mirror, Proxy, Role, TeamRole, Visibility};
 use crate::plan::tests::builders::{grant, revoke, user};
 use crate::plan::{Grantee, Member};
+use crate::plan::{
+    MemberOp, MirrorOp, OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+};
 
 /// Records every op it runs and fails those whose description contains a marker.
 struct FakeRunner {
@@ -54,6 +57,13 @@ fn plan(org: &str, ops: Vec<Op>) -> TargetPlan {
     }
 }
 
+/// Moves a change into a later phase the way the planner does (`Planner::push_in`): it then
+/// runs in one sequence with every change of its object there.
+fn move_to(change: &mut Change, phase: Phase) {
+    change.with_whole_object = change.phase != phase;
+    change.phase = phase;
+}
+
 fn mirror() -> Mirror {
     Mirror {
         external_reference: "quay.io/libpod/alpine".into(),
@@ -92,16 +102,16 @@ fn phases_run_in_order_whatever_the_plan_order() {
     let plans = [plan(
         "a",
         vec![
-            Op::CreateRepository {
+            Op::Repository(RepositoryOp::CreateRepository {
                 repository: "r".into(),
                 description: String::new(),
                 visibility: Visibility::Public,
-            },
-            Op::CreateRobot {
+            }),
+            Op::Robot(RobotOp::CreateRobot {
                 robot: "bot".into(),
                 description: String::new(),
-            },
-            Op::CreateOrganization { email: None },
+            }),
+            Op::Organization(OrganizationOp::CreateOrganization { email: None }),
         ],
     )];
     let runner = FakeRunner::new(&[]);
@@ -117,12 +127,12 @@ fn phases_run_in_order_whatever_the_plan_order() {
 fn failed_organization_skips_its_target_only() {
     let ops = || {
         vec![
-            Op::CreateOrganization { email: None },
-            Op::CreateTeam {
+            Op::Organization(OrganizationOp::CreateOrganization { email: None }),
+            Op::Team(TeamOp::CreateTeam {
                 team: "t".into(),
                 role: TeamRole::Member,
                 description: String::new(),
-            },
+            }),
         ]
     };
     let plans = [plan("broken", ops()), plan("fine", ops())];
@@ -145,30 +155,30 @@ fn failed_robot_skips_only_what_needs_that_robot() {
     let plans = [plan(
         "a",
         vec![
-            Op::CreateRobot {
+            Op::Robot(RobotOp::CreateRobot {
                 robot: "bad".into(),
                 description: String::new(),
-            },
-            Op::CreateRobot {
+            }),
+            Op::Robot(RobotOp::CreateRobot {
                 robot: "good".into(),
                 description: String::new(),
-            },
-            Op::SetPermission {
+            }),
+            Op::Permission(PermissionOp::SetPermission {
                 repository: "r".into(),
                 grantee: Grantee::Robot("bad".into()),
                 role: Role::Read,
                 from: None,
-            },
-            Op::SetPermission {
+            }),
+            Op::Permission(PermissionOp::SetPermission {
                 repository: "r".into(),
                 grantee: Grantee::Robot("good".into()),
                 role: Role::Read,
                 from: None,
-            },
-            Op::AddTeamMember {
+            }),
+            Op::Member(MemberOp::AddTeamMember {
                 team: "t".into(),
                 member: Member::Robot("bad".into()),
-            },
+            }),
         ],
     )];
     let runner = FakeRunner::new(&["robot: \"bad\", description"]);
@@ -184,20 +194,20 @@ fn failed_mirror_update_skips_the_sync_now_that_follows() {
     let plans = [plan(
         "a",
         vec![
-            Op::UpdateMirror {
+            Op::Mirror(MirrorOp::UpdateMirror {
                 repository: "r".into(),
                 from: Box::new(mirror()),
                 to: Box::new(Mirror {
                     sync_interval: 120,
                     ..mirror()
                 }),
-            },
-            Op::SyncMirrorNow {
+            }),
+            Op::Mirror(MirrorOp::SyncMirrorNow {
                 repository: "r".into(),
-            },
-            Op::SyncMirrorNow {
+            }),
+            Op::Mirror(MirrorOp::SyncMirrorNow {
                 repository: "other".into(),
-            },
+            }),
         ],
     )];
     let runner = FakeRunner::new(&["UpdateMirror"]);
@@ -210,13 +220,13 @@ fn mirror_steps_of_one_repository_keep_plan_order() {
     let plans = [plan(
         "a",
         vec![
-            Op::CreateMirror {
+            Op::Mirror(MirrorOp::CreateMirror {
                 repository: "r".into(),
                 mirror: Box::new(mirror()),
-            },
-            Op::SyncMirrorNow {
+            }),
+            Op::Mirror(MirrorOp::SyncMirrorNow {
                 repository: "r".into(),
-            },
+            }),
         ],
     )];
     let runner = FakeRunner::new(&[]);
@@ -230,7 +240,12 @@ fn mirror_steps_of_one_repository_keep_plan_order() {
 
 #[test]
 fn a_raised_stop_flag_starts_nothing() {
-    let plans = [plan("a", vec![Op::CreateOrganization { email: None }])];
+    let plans = [plan(
+        "a",
+        vec![Op::Organization(OrganizationOp::CreateOrganization {
+            email: None,
+        })],
+    )];
     let runner = FakeRunner::new(&[]);
     let stop = StopFlag::default();
     stop.raise();
@@ -245,26 +260,29 @@ fn a_raised_stop_flag_starts_nothing() {
 #[test]
 fn failure_policy_is_explicit_per_kind() {
     assert_eq!(
-        after_failure(&Op::CreateTeam {
+        after_failure(&Op::Team(TeamOp::CreateTeam {
             team: "t".into(),
             role: TeamRole::Admin,
             description: String::new()
-        }),
+        })),
         Consequence::ObjectMissing(ObjectRef::Team("t".into()))
     );
     assert_eq!(
-        after_failure(&Op::DisableTeamSync { team: "t".into() }),
+        after_failure(&Op::TeamSync(TeamSyncOp::DisableTeamSync {
+            team: "t".into()
+        })),
         Consequence::StopSequence
     );
     assert_eq!(
-        after_failure(&Op::RevokePermission {
+        after_failure(&Op::Permission(PermissionOp::RevokePermission {
             repository: "r".into(),
             grantee: Grantee::User("u".into()),
             role: Role::Read
-        }),
+        })),
         Consequence::RecordAndContinue
     );
-    let deps: BTreeSet<_> = Op::CreateOrganization { email: None }.depends_on();
+    let deps: BTreeSet<_> =
+        Op::Organization(OrganizationOp::CreateOrganization { email: None }).depends_on();
     assert_eq!(deps, BTreeSet::from([ObjectRef::Organization]));
 }
 
@@ -289,14 +307,14 @@ fn member_changes_moved_into_team_sync_follow_the_sync_removal() {
     let mut plan = plan(
         "a",
         vec![
-            Op::DisableTeamSync { team: "t".into() },
-            Op::AddTeamMember {
+            Op::TeamSync(TeamSyncOp::DisableTeamSync { team: "t".into() }),
+            Op::Member(MemberOp::AddTeamMember {
                 team: "t".into(),
                 member: Member::User("alice".into()),
-            },
+            }),
         ],
     );
-    plan.changes[1].phase = Phase::TeamSync;
+    move_to(&mut plan.changes[1], Phase::TeamSync);
     let runner = FakeRunner::new(&["DisableTeamSync"]);
     let results = run(&[plan], &runner);
     assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
@@ -315,21 +333,25 @@ fn interleave_alternates_groups_and_keeps_their_order() {
 
 #[test]
 fn phase_sequences_group_one_objects_steps_and_keep_plan_order() {
-    let sync = |repository: &str| Op::SyncMirrorNow {
-        repository: repository.into(),
+    let sync = |repository: &str| {
+        Op::Mirror(MirrorOp::SyncMirrorNow {
+            repository: repository.into(),
+        })
     };
-    let create = |repository: &str| Op::CreateMirror {
-        repository: repository.into(),
-        mirror: Box::new(mirror()),
+    let create = |repository: &str| {
+        Op::Mirror(MirrorOp::CreateMirror {
+            repository: repository.into(),
+            mirror: Box::new(mirror()),
+        })
     };
     let plans = vec![
         plan(
             "a",
             vec![
-                Op::CreateRobot {
+                Op::Robot(RobotOp::CreateRobot {
                     robot: "writer".into(),
                     description: String::new(),
-                },
+                }),
                 create("x"),
                 create("y"),
                 sync("x"),
@@ -401,8 +423,8 @@ fn a_failed_grant_cancels_the_removals_of_its_list() {
 fn a_failed_member_add_cancels_the_member_removals_of_its_team() {
     let member =
         |op: fn(String, Member) -> Op, name: &str| op("devs".into(), Member::User(name.into()));
-    let add = |team, member| Op::AddTeamMember { team, member };
-    let remove = |team, member| Op::RemoveTeamMember { team, member };
+    let add = |team, member| Op::Member(MemberOp::AddTeamMember { team, member });
+    let remove = |team, member| Op::Member(MemberOp::RemoveTeamMember { team, member });
     let plans = [plan(
         "acme",
         vec![
@@ -507,11 +529,11 @@ fn a_grant_skipped_for_a_missing_team_cancels_the_removals_of_its_list() {
     let plans = [plan(
         "acme",
         vec![
-            Op::CreateTeam {
+            Op::Team(TeamOp::CreateTeam {
                 team: "devs2".into(),
                 role: TeamRole::Member,
                 description: String::new(),
-            },
+            }),
             grant("app", Grantee::Team("devs2".into()), Role::Write, None),
             revoke("app", Grantee::Team("devs".into()), Role::Write),
         ],
@@ -528,24 +550,24 @@ fn a_grant_skipped_for_a_missing_team_cancels_the_removals_of_its_list() {
 
 #[test]
 fn a_list_split_over_phases_still_waits_for_its_grants() {
-    let add = Op::AddTeamMember {
+    let add = Op::Member(MemberOp::AddTeamMember {
         team: "devs".into(),
         member: Member::User("alcie".into()),
-    };
-    let remove = Op::RemoveTeamMember {
+    });
+    let remove = Op::Member(MemberOp::RemoveTeamMember {
         team: "devs".into(),
         member: Member::User("alice".into()),
-    };
+    });
     // Grant in an earlier phase than the removal: its failure is remembered.
     let mut split = plan("acme", vec![add.clone(), remove.clone()]);
-    split.changes[1].phase = Phase::TeamSync;
+    move_to(&mut split.changes[1], Phase::TeamSync);
     let runner = FakeRunner::new(&["alcie"]);
     let results = run(&[split], &runner);
     assert_eq!(statuses(&results[0]), ["failed", "skipped"]);
 
     // A grant planned in a later phase than the removal: the removal is not sent first.
     let mut backwards = plan("acme", vec![remove, add]);
-    backwards.changes[1].phase = Phase::TeamSync;
+    move_to(&mut backwards.changes[1], Phase::TeamSync);
     let runner = FakeRunner::new(&[]);
     let results = run(&[backwards], &runner);
     assert_eq!(statuses(&results[0]), ["skipped", "applied"]);
@@ -559,21 +581,21 @@ fn in_a_sequenced_phase_a_failed_add_cancels_the_removal_that_follows() {
     let mut plan = plan(
         "acme",
         vec![
-            Op::DisableTeamSync {
+            Op::TeamSync(TeamSyncOp::DisableTeamSync {
                 team: "devs".into(),
-            },
-            Op::AddTeamMember {
+            }),
+            Op::Member(MemberOp::AddTeamMember {
                 team: "devs".into(),
                 member: Member::User("alcie".into()),
-            },
-            Op::RemoveTeamMember {
+            }),
+            Op::Member(MemberOp::RemoveTeamMember {
                 team: "devs".into(),
                 member: Member::User("alice".into()),
-            },
+            }),
         ],
     );
     for change in &mut plan.changes {
-        change.phase = Phase::TeamSync;
+        move_to(change, Phase::TeamSync);
     }
     let runner = FakeRunner::new(&["alcie"]);
     let results = run(&[plan.clone()], &runner);

@@ -10,13 +10,15 @@ mod robots;
 mod teams;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::problems::{self, Problem};
+use super::quay_effects;
 pub use robots::robots_the_file_keeps;
 
 use super::{Actual, Change, Notice, Op, Phase, PlanOptions, Target, TargetPlan};
-use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
+use crate::model::Organization;
+use crate::plan::OrganizationOp;
 
 /// Plans one target. Pure: the same inputs always give the same plan.
 ///
@@ -47,9 +49,9 @@ pub fn plan_target(
         // Rule: an organization that does not exist is created with its email, and everything
         // below is planned against the empty organization Quay makes (no reads happened).
         None => {
-            planner.push(Op::CreateOrganization {
+            planner.push(Op::Organization(OrganizationOp::CreateOrganization {
                 email: desired.email.clone(),
-            });
+            }));
             Cow::Owned(organization_as_created(desired, options))
         }
     };
@@ -66,37 +68,24 @@ pub fn plan_target(
 fn organization(planner: &mut Planner, desired: &Organization, actual: &Organization) {
     match &desired.email {
         Some(email) if actual.email.as_ref() != Some(email) => {
-            planner.push(Op::UpdateOrganizationEmail {
+            planner.push(Op::Organization(OrganizationOp::UpdateOrganizationEmail {
                 from: actual.email.clone(),
                 to: email.clone(),
-            });
+            }));
         }
         _ => planner.unchanged(1),
     }
 }
 
-/// What Quay holds right after `CreateOrganization`: the organization with its `owners` team
-/// (role admin, no description), whose only member is the creating user. Planning against this
-/// instead of "nothing" keeps a declared `owners` team from being created a second time and the
-/// token user from being added to it twice.
+/// What Quay holds right after `CreateOrganization` ([`quay_effects::organization_as_created`]).
+/// Planning against this instead of "nothing" keeps a declared `owners` team from being
+/// created a second time and the token user from being added to it twice.
 fn organization_as_created(desired: &Organization, options: &PlanOptions) -> Organization {
-    let owners = Team {
-        role: TeamRole::Admin,
-        description: String::new(),
-        members: Some(TeamMembers {
-            users: options.token_user.iter().cloned().collect(),
-            ..TeamMembers::default()
-        }),
-        group_dn: None,
-    };
-    Organization {
-        name: desired.name.clone(),
-        email: desired.email.clone(),
-        robots: BTreeMap::new(),
-        teams: BTreeMap::from([(OWNERS_TEAM.to_string(), owners)]),
-        repositories: BTreeMap::new(),
-        default_permissions: Some(Vec::new()),
-    }
+    quay_effects::organization_as_created(
+        &desired.name,
+        desired.email.clone(),
+        options.token_user.as_deref(),
+    )
 }
 
 /// Robots and teams this plan deletes. Quay drops their team memberships and repository
@@ -119,13 +108,17 @@ struct Planner {
 
 impl Planner {
     /// Adds a change in its op's own phase.
-    fn push(&mut self, op: Op) {
+    fn push(&mut self, op: impl Into<Op>) {
         self.changes.push(Change::new(op));
     }
 
-    /// Adds a change in another phase than its op's own (see the team-sync rule in `teams`).
-    fn push_in(&mut self, phase: Phase, op: Op) {
-        self.changes.push(Change { phase, op });
+    /// Adds a change in `phase`; in another phase than its op's own (see the team-sync rule in
+    /// `teams`), it runs in one sequence with every change of its object there.
+    fn push_in(&mut self, phase: Phase, op: impl Into<Op>) {
+        let mut change = Change::new(op);
+        change.with_whole_object = change.phase != phase;
+        change.phase = phase;
+        self.changes.push(change);
     }
 
     fn notice(&mut self, notice: Notice) {

@@ -6,11 +6,12 @@
 //! The planner orders each list's grants before its removals (`diff::order`: `SetPermission`
 //! before `RevokePermission`, `AddTeamMember` before `RemoveTeamMember`) and never puts a list's
 //! grants in a later phase than its removals; the executor runs a list's removals after its
-//! grants and skips them when one of those did not apply.
+//! grants and skips them when one of those did not apply. Each kind says which list its changes
+//! belong to (`KindOp::list_entry`).
 
 use serde::Serialize;
 
-use super::{Grantee, Member, ObjectRef, Op};
+use super::ObjectRef;
 
 /// Which list of its object an entry belongs to. Each is declared separately in the file:
 /// `permissions.users`, `.robots`, `.teams` of a repository; `members.users`, `.robots` of a team.
@@ -38,77 +39,4 @@ pub enum ListEntry {
     /// list is not what the file says, and removing the others could leave nobody in charge).
     Grant,
     Removal,
-}
-
-impl Op {
-    /// The declared list this change adds to or removes from, if any.
-    pub fn list_entry(&self) -> Option<(ListRef, ListEntry)> {
-        let (object, list, entry) = match self {
-            Op::SetPermission {
-                repository,
-                grantee,
-                ..
-            } => (repository, permission_list(grantee), ListEntry::Grant),
-            Op::RevokePermission {
-                repository,
-                grantee,
-                ..
-            } => (repository, permission_list(grantee), ListEntry::Removal),
-            Op::AddTeamMember { team, member } => (team, member_list(member), ListEntry::Grant),
-            Op::RemoveTeamMember { team, member } => {
-                (team, member_list(member), ListEntry::Removal)
-            }
-            _ => return None,
-        };
-        let object = match list {
-            ListKind::UserMembers | ListKind::RobotMembers => ObjectRef::Team(object.clone()),
-            _ => ObjectRef::Repository(object.clone()),
-        };
-        Some((ListRef { object, list }, entry))
-    }
-
-    /// How a grant is named in the reason its list's removals were skipped, e.g. `granting user
-    /// alcie admin on acme/app`. `None` for changes that are not grants.
-    pub fn describe_grant(&self, organization: &str) -> Option<String> {
-        let org = organization;
-        match self {
-            Op::SetPermission {
-                repository,
-                grantee,
-                role,
-                from: None,
-            } => Some(format!(
-                "granting {} {role} on {org}/{repository}",
-                grantee.describe(org)
-            )),
-            Op::SetPermission {
-                repository,
-                grantee,
-                role,
-                from: Some(from),
-            } => Some(format!(
-                "changing {} on {org}/{repository} from {from} to {role}",
-                grantee.describe(org)
-            )),
-            Op::AddTeamMember { team, member } => {
-                Some(format!("adding {} to team {team}", member.describe(org)))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn permission_list(grantee: &Grantee) -> ListKind {
-    match grantee {
-        Grantee::User(_) => ListKind::UserPermissions,
-        Grantee::Robot(_) => ListKind::RobotPermissions,
-        Grantee::Team(_) => ListKind::TeamPermissions,
-    }
-}
-
-fn member_list(member: &Member) -> ListKind {
-    match member {
-        Member::User(_) => ListKind::UserMembers,
-        Member::Robot(_) => ListKind::RobotMembers,
-    }
 }

@@ -5,22 +5,25 @@
 //! typed [`Change`]s per [`Target`], each in a [`Phase`]; `apply` runs them phase by phase.
 
 mod diff;
+pub mod kinds;
 mod lists;
 mod problems;
+pub mod quay_effects;
 mod safety;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
 
-use crate::model::{
-    Endpoint, Mirror, Notification, Organization, RepoState, Role, TeamRole, Visibility,
-};
+use crate::model::{Endpoint, Organization};
 
 pub use diff::{plan_target, robots_the_file_keeps};
+pub use kinds::{
+    DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op, OrganizationOp,
+    PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+};
 pub use lists::{ListEntry, ListKind, ListRef};
 pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
 pub use safety::{
@@ -59,6 +62,7 @@ pub enum Phase {
     Teams,
     TeamMembers,
     TeamSync,
+    DefaultPermissions,
     Repositories,
     Permissions,
     Mirrors,
@@ -66,12 +70,13 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 9] = [
+    pub const ALL: [Phase; 10] = [
         Phase::Organizations,
         Phase::Robots,
         Phase::Teams,
         Phase::TeamMembers,
         Phase::TeamSync,
+        Phase::DefaultPermissions,
         Phase::Repositories,
         Phase::Permissions,
         Phase::Mirrors,
@@ -85,6 +90,7 @@ impl Phase {
             Phase::Teams => "teams",
             Phase::TeamMembers => "team members",
             Phase::TeamSync => "team sync",
+            Phase::DefaultPermissions => "default permissions",
             Phase::Repositories => "repositories",
             Phase::Permissions => "permissions",
             Phase::Mirrors => "mirrors",
@@ -158,121 +164,6 @@ pub enum ChangeKind {
     Remove,
 }
 
-/// One write mqc will send (or, for `SyncMirrorNow`, one action it will trigger).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Op {
-    CreateOrganization {
-        email: Option<String>,
-    },
-    UpdateOrganizationEmail {
-        from: Option<String>,
-        to: String,
-    },
-    CreateRobot {
-        robot: String,
-        description: String,
-    },
-    DeleteRobot {
-        robot: String,
-    },
-    CreateTeam {
-        team: String,
-        role: TeamRole,
-        description: String,
-    },
-    /// Role and/or description; Quay's team PUT sets both at once.
-    UpdateTeam {
-        team: String,
-        role: TeamRole,
-        description: String,
-        from_role: TeamRole,
-        from_description: String,
-    },
-    DeleteTeam {
-        team: String,
-    },
-    AddTeamMember {
-        team: String,
-        member: Member,
-    },
-    RemoveTeamMember {
-        team: String,
-        member: Member,
-    },
-    /// Start synchronising the team from an LDAP group. When the team is already synced to
-    /// another group, a `DisableTeamSync` for it comes first in the same phase.
-    EnableTeamSync {
-        team: String,
-        group_dn: String,
-    },
-    DisableTeamSync {
-        team: String,
-    },
-    CreateRepository {
-        repository: String,
-        description: String,
-        visibility: Visibility,
-    },
-    UpdateRepositoryDescription {
-        repository: String,
-        from: String,
-        to: String,
-    },
-    ChangeVisibility {
-        repository: String,
-        from: Visibility,
-        to: Visibility,
-    },
-    SetRepositoryState {
-        repository: String,
-        from: RepoState,
-        to: RepoState,
-    },
-    /// Grant a role, or change it (`from` is the current role, if any).
-    SetPermission {
-        repository: String,
-        grantee: Grantee,
-        role: Role,
-        from: Option<Role>,
-    },
-    RevokePermission {
-        repository: String,
-        grantee: Grantee,
-        role: Role,
-    },
-    /// Boxed, like `UpdateMirror`'s: a mirror is four times the size of any other op, and a
-    /// plan for a thousand organizations holds about a hundred thousand ops.
-    CreateMirror {
-        repository: String,
-        mirror: Box<Mirror>,
-    },
-    UpdateMirror {
-        repository: String,
-        from: Box<Mirror>,
-        to: Box<Mirror>,
-    },
-    SyncMirrorNow {
-        repository: String,
-    },
-    /// A mirror PUT carrying only the registry username and its password from the login file
-    /// (`--resend-mirror-credentials`): Quay never shows the password, so no diff sees a
-    /// rotated one. The password is not in the plan.
-    ResendMirrorCredentials {
-        repository: String,
-        username: String,
-    },
-    /// Boxed for the same reason: a notification is the next largest payload.
-    CreateNotification {
-        repository: String,
-        notification: Box<Notification>,
-    },
-    DeleteNotification {
-        repository: String,
-        notification: Box<Notification>,
-    },
-}
-
 /// A planned change on one target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
@@ -282,147 +173,21 @@ pub struct Change {
     pub phase: Phase,
     #[serde(flatten)]
     pub op: Op,
+    /// The planner's word on sequencing: the change runs in one sequence with every change of
+    /// its phase on the same object, not only with those of the same subject
+    /// ([`Op::subject`]). Set for the member changes moved behind a `DisableTeamSync`.
+    #[serde(skip)]
+    pub with_whole_object: bool,
 }
 
 impl Change {
-    pub fn new(op: Op) -> Change {
+    pub fn new(op: impl Into<Op>) -> Change {
+        let op = op.into();
         Change {
             phase: op.phase(),
             op,
+            with_whole_object: false,
         }
-    }
-}
-
-impl Op {
-    /// The phase each kind of change runs in.
-    pub fn phase(&self) -> Phase {
-        match self {
-            Op::CreateOrganization { .. } | Op::UpdateOrganizationEmail { .. } => {
-                Phase::Organizations
-            }
-            Op::CreateRobot { .. } | Op::DeleteRobot { .. } => Phase::Robots,
-            Op::CreateTeam { .. } | Op::UpdateTeam { .. } | Op::DeleteTeam { .. } => Phase::Teams,
-            Op::AddTeamMember { .. } | Op::RemoveTeamMember { .. } => Phase::TeamMembers,
-            Op::EnableTeamSync { .. } | Op::DisableTeamSync { .. } => Phase::TeamSync,
-            Op::CreateRepository { .. }
-            | Op::UpdateRepositoryDescription { .. }
-            | Op::ChangeVisibility { .. } => Phase::Repositories,
-            Op::SetPermission { .. } | Op::RevokePermission { .. } => Phase::Permissions,
-            Op::SetRepositoryState { .. }
-            | Op::CreateMirror { .. }
-            | Op::UpdateMirror { .. }
-            | Op::SyncMirrorNow { .. }
-            | Op::ResendMirrorCredentials { .. } => Phase::Mirrors,
-            Op::CreateNotification { .. } | Op::DeleteNotification { .. } => Phase::Notifications,
-        }
-    }
-
-    pub fn kind(&self) -> ChangeKind {
-        match self {
-            Op::CreateOrganization { .. }
-            | Op::CreateRobot { .. }
-            | Op::CreateTeam { .. }
-            | Op::AddTeamMember { .. }
-            | Op::EnableTeamSync { .. }
-            | Op::CreateRepository { .. }
-            | Op::CreateMirror { .. }
-            | Op::CreateNotification { .. } => ChangeKind::Create,
-            Op::SetPermission { from: None, .. } => ChangeKind::Create,
-            Op::UpdateOrganizationEmail { .. }
-            | Op::UpdateTeam { .. }
-            | Op::UpdateRepositoryDescription { .. }
-            | Op::ChangeVisibility { .. }
-            | Op::SetRepositoryState { .. }
-            | Op::SetPermission { from: Some(_), .. }
-            | Op::UpdateMirror { .. }
-            | Op::SyncMirrorNow { .. }
-            | Op::ResendMirrorCredentials { .. } => ChangeKind::Update,
-            Op::DeleteRobot { .. }
-            | Op::DeleteTeam { .. }
-            | Op::RemoveTeamMember { .. }
-            | Op::DisableTeamSync { .. }
-            | Op::RevokePermission { .. }
-            | Op::DeleteNotification { .. } => ChangeKind::Remove,
-        }
-    }
-
-    /// The object this change acts on. Changes on one object run one after another, in plan
-    /// order; changes on different objects of a phase run concurrently.
-    pub fn object(&self) -> ObjectRef {
-        match self {
-            Op::CreateOrganization { .. } | Op::UpdateOrganizationEmail { .. } => {
-                ObjectRef::Organization
-            }
-            Op::CreateRobot { robot, .. } | Op::DeleteRobot { robot } => {
-                ObjectRef::Robot(robot.clone())
-            }
-            Op::CreateTeam { team, .. }
-            | Op::UpdateTeam { team, .. }
-            | Op::DeleteTeam { team }
-            | Op::AddTeamMember { team, .. }
-            | Op::RemoveTeamMember { team, .. }
-            | Op::EnableTeamSync { team, .. }
-            | Op::DisableTeamSync { team } => ObjectRef::Team(team.clone()),
-            Op::CreateRepository { repository, .. }
-            | Op::UpdateRepositoryDescription { repository, .. }
-            | Op::ChangeVisibility { repository, .. }
-            | Op::SetRepositoryState { repository, .. }
-            | Op::SetPermission { repository, .. }
-            | Op::RevokePermission { repository, .. }
-            | Op::CreateMirror { repository, .. }
-            | Op::UpdateMirror { repository, .. }
-            | Op::SyncMirrorNow { repository }
-            | Op::ResendMirrorCredentials { repository, .. }
-            | Op::CreateNotification { repository, .. }
-            | Op::DeleteNotification { repository, .. } => {
-                ObjectRef::Repository(repository.clone())
-            }
-        }
-    }
-
-    /// The object this change brings into existence, if any: when it fails, every later change
-    /// that depends on that object is skipped.
-    pub fn creates(&self) -> Option<ObjectRef> {
-        match self {
-            Op::CreateOrganization { .. }
-            | Op::CreateRobot { .. }
-            | Op::CreateTeam { .. }
-            | Op::CreateRepository { .. } => Some(self.object()),
-            _ => None,
-        }
-    }
-
-    /// Objects that must exist for this change to succeed.
-    pub fn depends_on(&self) -> BTreeSet<ObjectRef> {
-        let mut deps = BTreeSet::from([ObjectRef::Organization]);
-        if !matches!(self, Op::CreateOrganization { .. }) {
-            deps.insert(self.object());
-        }
-        match self {
-            Op::AddTeamMember {
-                member: Member::Robot(robot),
-                ..
-            } => {
-                deps.insert(ObjectRef::Robot(robot.clone()));
-            }
-            Op::SetPermission { grantee, .. } => match grantee {
-                Grantee::Robot(robot) => {
-                    deps.insert(ObjectRef::Robot(robot.clone()));
-                }
-                Grantee::Team(team) => {
-                    deps.insert(ObjectRef::Team(team.clone()));
-                }
-                Grantee::User(_) => {}
-            },
-            Op::CreateMirror { mirror, .. } => {
-                deps.insert(ObjectRef::Robot(mirror.robot.clone()));
-            }
-            Op::UpdateMirror { to, .. } => {
-                deps.insert(ObjectRef::Robot(to.robot.clone()));
-            }
-            _ => {}
-        }
-        deps
     }
 }
 

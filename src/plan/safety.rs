@@ -158,28 +158,9 @@ pub fn check_safety(
 
 /// Names what `op` removes when it removes an object of `kind`.
 fn removal(kind: GuardedKind, op: &Op, organization: &str) -> Option<String> {
-    match (kind, op) {
-        (
-            GuardedKind::Permissions,
-            Op::RevokePermission {
-                repository,
-                grantee,
-                ..
-            },
-        ) => {
-            let who = grantee.describe(organization);
-            Some(format!("{who} on {organization}/{repository}"))
-        }
-        (GuardedKind::TeamMembers, Op::RemoveTeamMember { team, member }) => {
-            let who = member.describe(organization);
-            Some(format!("{who} from team {team}"))
-        }
-        (GuardedKind::Robots, Op::DeleteRobot { robot }) => {
-            Some(format!("robot {organization}+{robot}"))
-        }
-        (GuardedKind::Teams, Op::DeleteTeam { team }) => Some(format!("team {team}")),
-        _ => None,
-    }
+    op.guarded_removal(organization)
+        .filter(|(guarded, _)| *guarded == kind)
+        .map(|(_, name)| name)
 }
 
 fn message(plan: &TargetPlan, excess: &[Excess]) -> String {

@@ -2,6 +2,7 @@ use super::*;
 use crate::apply::ChangeOutcome;
 use crate::model::{Endpoint, Role, Visibility};
 use crate::plan::{Change, Grantee, Notice, ObjectRef, Op, Target, TargetPlan};
+use crate::plan::{MirrorOp, NotificationOp, OrganizationOp, PermissionOp, RepositoryOp, RobotOp};
 
 fn target_report(ops: Vec<Op>, notices: Vec<Notice>) -> TargetReport {
     TargetReport {
@@ -43,20 +44,20 @@ fn plan_reads_as_a_diff_with_a_footer() {
         true,
         vec![target_report(
             vec![
-                Op::CreateRobot {
+                Op::Robot(RobotOp::CreateRobot {
                     robot: "writer".into(),
                     description: String::new(),
-                },
-                Op::CreateRepository {
+                }),
+                Op::Repository(RepositoryOp::CreateRepository {
                     repository: "nested/demo".into(),
                     description: String::new(),
                     visibility: Visibility::Private,
-                },
-                Op::RevokePermission {
+                }),
+                Op::Permission(PermissionOp::RevokePermission {
                     repository: "alpine".into(),
                     grantee: Grantee::User("bob".into()),
                     role: Role::Read,
-                },
+                }),
             ],
             vec![Notice::Unmanaged {
                 object: ObjectRef::Robot("old".into()),
@@ -98,10 +99,10 @@ fn an_empty_plan_says_in_sync() {
 #[test]
 fn summary_lists_failures_and_counts_requests() {
     let mut target = target_report(
-        vec![Op::CreateRobot {
+        vec![Op::Robot(RobotOp::CreateRobot {
             robot: "writer".into(),
             description: String::new(),
-        }],
+        })],
         vec![],
     );
     target.results = Some(vec![ChangeOutcome::Failed {
@@ -126,7 +127,9 @@ fn json_report_is_one_document() {
         "create",
         true,
         vec![target_report(
-            vec![Op::CreateOrganization { email: None }],
+            vec![Op::Organization(OrganizationOp::CreateOrganization {
+                email: None,
+            })],
             vec![],
         )],
     );
@@ -176,17 +179,17 @@ fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
         mirror
     };
     let ops = vec![
-        Op::UpdateMirror {
+        Op::Mirror(MirrorOp::UpdateMirror {
             repository: "alpine".into(),
             from: Box::new(mirror("http://u:old-s3cret@proxy:3128")),
             to: Box::new(mirror("http://u:new-s3cret@proxy:3128")),
-        },
-        Op::CreateNotification {
+        }),
+        Op::Notification(NotificationOp::CreateNotification {
             repository: "alpine".into(),
             notification: Box::new(builders::webhook(
                 "https://hook:hook-s3cret@hooks.example.com/x",
             )),
-        },
+        }),
     ];
     let report = RunReport::new("plan", true, vec![target_report(ops, vec![])]);
     let human = render(&report);
@@ -207,11 +210,11 @@ fn passwords_in_proxy_and_webhook_urls_are_not_shown() {
 #[test]
 fn a_refused_plan_counts_nothing_as_done_and_fails_the_target() {
     let mut target = target_report(
-        vec![Op::RevokePermission {
+        vec![Op::Permission(PermissionOp::RevokePermission {
             repository: "alpine".into(),
             grantee: Grantee::User("bob".into()),
             role: Role::Read,
-        }],
+        })],
         vec![],
     );
     let violation = crate::plan::SafetyViolation {

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::{Planner, Removed};
 use crate::model::{Notification, Organization, Permissions, RepoState, Repository, Role};
+use crate::plan::quay_effects;
 use crate::plan::{Grantee, Notice, ObjectRef, Op, PlanOptions};
+use crate::plan::{MirrorOp, NotificationOp, PermissionOp, RepositoryOp};
 
 /// Plans the repositories.
 ///
@@ -30,12 +32,12 @@ pub(super) fn plan(
                 Cow::Borrowed(have)
             }
             None => {
-                planner.push(Op::CreateRepository {
+                planner.push(Op::Repository(RepositoryOp::CreateRepository {
                     repository: name.clone(),
                     description: want.description.clone(),
                     visibility: want.visibility,
-                });
-                Cow::Owned(repository_as_created(want, options))
+                }));
+                Cow::Owned(repository_as_created(want, desired, actual, options))
             }
         };
         let creating = !actual.repositories.contains_key(name);
@@ -65,45 +67,47 @@ fn attributes(planner: &mut Planner, name: &str, want: &Repository, have: &Repos
     let mut same = true;
     if want.description != have.description {
         same = false;
-        planner.push(Op::UpdateRepositoryDescription {
+        planner.push(Op::Repository(RepositoryOp::UpdateRepositoryDescription {
             repository: name.to_string(),
             from: have.description.clone(),
             to: want.description.clone(),
-        });
+        }));
     }
     if want.visibility != have.visibility {
         same = false;
-        planner.push(Op::ChangeVisibility {
+        planner.push(Op::Repository(RepositoryOp::ChangeVisibility {
             repository: name.to_string(),
             from: have.visibility,
             to: want.visibility,
-        });
+        }));
     }
     if same {
         planner.unchanged(1);
     }
 }
 
-/// What Quay holds right after `CreateRepository`: the repository in state `NORMAL`, with an
-/// explicit `admin` permission for the user who created it (the token user).
-fn repository_as_created(want: &Repository, options: &PlanOptions) -> Repository {
-    let users = options
-        .token_user
-        .iter()
-        .map(|user| (user.clone(), Role::Admin))
-        .collect();
-    Repository {
-        description: want.description.clone(),
-        visibility: want.visibility,
-        permissions: Permissions {
-            users: Some(users),
-            robots: Some(BTreeMap::new()),
-            teams: Some(BTreeMap::new()),
-        },
-        mirror: None,
-        notifications: Vec::new(),
-        state: RepoState::Normal,
-    }
+/// What Quay holds right after `CreateRepository` ([`quay_effects::repository_as_created`]):
+/// `admin` for the user who created it (the token user), and what the organization's default
+/// permissions give — as they will be when the repositories phase runs, after the
+/// default-permissions phase: the declared ones where the file manages them, else those read.
+fn repository_as_created(
+    want: &Repository,
+    desired: &Organization,
+    actual: &Organization,
+    options: &PlanOptions,
+) -> Repository {
+    let defaults = desired
+        .default_permissions
+        .as_ref()
+        .or(actual.default_permissions.as_ref())
+        .map_or(&[][..], Vec::as_slice);
+    quay_effects::repository_as_created(
+        &want.description,
+        want.visibility,
+        &desired.name,
+        options.token_user.as_deref(),
+        defaults,
+    )
 }
 
 /// What the permission rules need to know besides the two permission sets.
@@ -222,20 +226,20 @@ fn diff_kind(
         if quay_grants_it {
             continue;
         }
-        planner.push(Op::SetPermission {
+        planner.push(Op::Permission(PermissionOp::SetPermission {
             repository: context.repository.to_string(),
             grantee: grantee(name.clone()),
             role,
             from,
-        });
+        }));
     }
     for (name, &role) in have {
         if !want.contains_key(name) && !ignored(name) {
-            planner.push(Op::RevokePermission {
+            planner.push(Op::Permission(PermissionOp::RevokePermission {
                 repository: context.repository.to_string(),
                 grantee: grantee(name.clone()),
                 role,
-            });
+            }));
         }
     }
 }
@@ -281,18 +285,18 @@ fn mirror<'a>(
         if let Some(configured) = enabled {
             let mut disabled = configured.clone();
             disabled.is_enabled = false;
-            planner.push(Op::UpdateMirror {
+            planner.push(Op::Mirror(MirrorOp::UpdateMirror {
                 repository: name.to_string(),
                 from: Box::new(configured.clone()),
                 to: Box::new(disabled),
-            });
+            }));
         }
         if have.state == RepoState::Mirror {
-            planner.push(Op::SetRepositoryState {
+            planner.push(Op::Mirror(MirrorOp::SetRepositoryState {
                 repository: name.to_string(),
                 from: RepoState::Mirror,
                 to: RepoState::Normal,
-            });
+            }));
         }
         return None;
     };
@@ -302,20 +306,20 @@ fn mirror<'a>(
     let mut granted = None;
     match &have.mirror {
         None => {
-            planner.push(Op::CreateMirror {
+            planner.push(Op::Mirror(MirrorOp::CreateMirror {
                 repository: name.to_string(),
                 mirror: Box::new(mirror.clone()),
-            });
+            }));
             configured = true;
             granted = Some(mirror.robot.as_str());
         }
         Some(current) => {
             if current != mirror {
-                planner.push(Op::UpdateMirror {
+                planner.push(Op::Mirror(MirrorOp::UpdateMirror {
                     repository: name.to_string(),
                     from: Box::new(current.clone()),
                     to: Box::new(mirror.clone()),
-                });
+                }));
                 configured = true;
                 if current.robot != mirror.robot {
                     granted = Some(mirror.robot.as_str());
@@ -323,29 +327,29 @@ fn mirror<'a>(
             }
             let resent = match &mirror.username {
                 Some(username) if options.resend_mirror_credentials && !configured => {
-                    planner.push(Op::ResendMirrorCredentials {
+                    planner.push(Op::Mirror(MirrorOp::ResendMirrorCredentials {
                         repository: name.to_string(),
                         username: username.clone(),
-                    });
+                    }));
                     true
                 }
                 _ => false,
             };
             if have.state != RepoState::Mirror {
-                planner.push(Op::SetRepositoryState {
+                planner.push(Op::Mirror(MirrorOp::SetRepositoryState {
                     repository: name.to_string(),
                     from: have.state,
                     to: RepoState::Mirror,
-                });
+                }));
             } else if !configured && !resent {
                 planner.unchanged(1);
             }
         }
     }
     if mirror.is_enabled && (configured || options.sync_now) {
-        planner.push(Op::SyncMirrorNow {
+        planner.push(Op::Mirror(MirrorOp::SyncMirrorNow {
             repository: name.to_string(),
-        });
+        }));
     }
     granted
 }
@@ -461,21 +465,21 @@ fn notifications(
                 matched[i] = true;
                 planner.unchanged(1);
             }
-            None => planner.push(Op::DeleteNotification {
+            None => planner.push(Op::Notification(NotificationOp::DeleteNotification {
                 repository: repository.to_string(),
                 notification: Box::new(notification.clone()),
-            }),
+            })),
         }
     }
     for (notification, matched) in wanted.into_iter().zip(matched) {
         if !matched {
-            planner.push(Op::CreateNotification {
+            planner.push(Op::Notification(NotificationOp::CreateNotification {
                 repository: repository.to_string(),
                 notification: Box::new(Notification {
                     uuid: None,
                     ..notification.clone()
                 }),
-            });
+            }));
         }
     }
 }

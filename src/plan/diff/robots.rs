@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::Planner;
 use crate::model::Organization;
+use crate::plan::RobotOp;
 use crate::plan::{Notice, ObjectRef, Op, PlanOptions};
 
 /// Plans the robots; returns the robots this plan deletes.
@@ -28,10 +29,10 @@ pub(super) fn plan(
 ) -> BTreeSet<String> {
     for (name, robot) in &desired.robots {
         match actual.robots.get(name) {
-            None => planner.push(Op::CreateRobot {
+            None => planner.push(Op::Robot(RobotOp::CreateRobot {
                 robot: name.clone(),
                 description: robot.description.clone(),
-            }),
+            })),
             Some(have) if have.description != robot.description => {
                 planner.notice(Notice::RobotDescriptionDiffers {
                     robot: name.clone(),
@@ -57,9 +58,9 @@ pub(super) fn plan(
             .map(|(repository, _)| repository.clone())
             .collect();
         if options.prune_robots && !in_use.contains(name.as_str()) {
-            planner.push(Op::DeleteRobot {
+            planner.push(Op::Robot(RobotOp::DeleteRobot {
                 robot: name.clone(),
-            });
+            }));
             deleted.insert(name.clone());
         } else if options.prune_robots && !used_by_file.contains(name.as_str()) {
             // Kept only because a mirror configuration in Quay names it.

@@ -6,6 +6,7 @@ use super::Planner;
 use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
 use crate::plan::problems;
 use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
+use crate::plan::{MemberOp, TeamOp, TeamSyncOp};
 
 /// Plans the teams; returns the teams this plan deletes.
 ///
@@ -27,21 +28,21 @@ pub(super) fn plan(
     for (name, want) in &desired.teams {
         let have = actual.teams.get(name);
         match have {
-            None => planner.push(Op::CreateTeam {
+            None => planner.push(Op::Team(TeamOp::CreateTeam {
                 team: name.clone(),
                 role: want.role,
                 description: want.description.clone(),
-            }),
+            })),
             Some(have) => {
                 let updated = have.role != want.role || have.description != want.description;
                 if updated {
-                    planner.push(Op::UpdateTeam {
+                    planner.push(Op::Team(TeamOp::UpdateTeam {
                         team: name.clone(),
                         role: want.role,
                         description: want.description.clone(),
                         from_role: have.role,
                         from_description: have.description.clone(),
-                    });
+                    }));
                 }
                 if !updated && want.group_dn == have.group_dn {
                     planner.unchanged(1);
@@ -74,7 +75,7 @@ pub(super) fn plan(
             continue;
         }
         if options.prune_teams && !granted.contains(name.as_str()) {
-            planner.push(Op::DeleteTeam { team: name.clone() });
+            planner.push(Op::Team(TeamOp::DeleteTeam { team: name.clone() }));
             deleted.insert(name.clone());
         } else {
             planner.notice(Notice::Unmanaged {
@@ -123,13 +124,17 @@ fn members(
     let have_synced = have_team.is_some_and(|t| t.group_dn.is_some());
     // Judged on the declared role, which does not change from run to run.
     let admin_team = want.role == TeamRole::Admin || team == OWNERS_TEAM;
-    let add = |member| Op::AddTeamMember {
-        team: team.to_string(),
-        member,
+    let add = |member| {
+        Op::Member(MemberOp::AddTeamMember {
+            team: team.to_string(),
+            member,
+        })
     };
-    let remove = |member| Op::RemoveTeamMember {
-        team: team.to_string(),
-        member,
+    let remove = |member| {
+        Op::Member(MemberOp::RemoveTeamMember {
+            team: team.to_string(),
+            member,
+        })
     };
 
     for robot in &wanted.robots {
@@ -181,12 +186,16 @@ fn members(
 /// to another group → `DisableTeamSync` then `EnableTeamSync` (Quay refuses to sync a synced
 /// team again: 500); no declared group on a synced team → `DisableTeamSync`.
 fn sync(planner: &mut Planner, team: &str, want: Option<&str>, have: Option<&str>) {
-    let enable = |group_dn: &str| Op::EnableTeamSync {
-        team: team.to_string(),
-        group_dn: group_dn.to_string(),
+    let enable = |group_dn: &str| {
+        Op::TeamSync(TeamSyncOp::EnableTeamSync {
+            team: team.to_string(),
+            group_dn: group_dn.to_string(),
+        })
     };
-    let disable = || Op::DisableTeamSync {
-        team: team.to_string(),
+    let disable = || {
+        Op::TeamSync(TeamSyncOp::DisableTeamSync {
+            team: team.to_string(),
+        })
     };
     match (want, have) {
         (Some(want), Some(have)) if want == have => {}

@@ -7,6 +7,7 @@ use crate::model::{
     Permissions, Proxy, RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole,
     Visibility,
 };
+use crate::plan::PermissionOp;
 use crate::plan::{plan_target, Change, Grantee, Op, Phase, PlanOptions, Target, TargetPlan};
 
 pub const ORG: &str = "exampleorg";
@@ -46,7 +47,7 @@ pub fn ops(plan: &TargetPlan) -> Vec<Op> {
 pub fn phased(plan: &TargetPlan) -> Vec<(Phase, Op)> {
     plan.changes
         .iter()
-        .map(|Change { phase, op }| (*phase, op.clone()))
+        .map(|Change { phase, op, .. }| (*phase, op.clone()))
         .collect()
 }
 
@@ -243,20 +244,20 @@ pub fn stored(notification: Notification, uuid: &str) -> Notification {
 
 /// Grant `role` to `grantee` on `repository` (`from`: the role it replaces, if any).
 pub fn grant(repository: &str, grantee: Grantee, role: Role, from: Option<Role>) -> Op {
-    Op::SetPermission {
+    Op::Permission(PermissionOp::SetPermission {
         repository: repository.into(),
         grantee,
         role,
         from,
-    }
+    })
 }
 
 pub fn revoke(repository: &str, grantee: Grantee, role: Role) -> Op {
-    Op::RevokePermission {
+    Op::Permission(PermissionOp::RevokePermission {
         repository: repository.into(),
         grantee,
         role,
-    }
+    })
 }
 
 pub fn user(name: &str) -> Grantee {

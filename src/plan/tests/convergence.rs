@@ -15,6 +15,7 @@ use crate::model::{
     Mirror, Notification, NotificationEvent, NotificationMethod, Organization, Permissions, Proxy,
     RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
+use crate::plan::RobotOp;
 use crate::plan::{plan_target, ListEntry, Op, PlanOptions};
 
 const ROBOTS: [&str; 3] = ["r1", "r2", "r3"];
@@ -308,7 +309,7 @@ proptest! {
             .changes
             .iter()
             .map(|c| &c.op)
-            .filter(|op| !matches!(op, Op::DeleteRobot { robot } if used_before.contains(robot)))
+            .filter(|op| !matches!(op, Op::Robot(RobotOp::DeleteRobot { robot }) if used_before.contains(robot)))
             .collect();
         prop_assert!(left.is_empty(), "second plan not empty: {:#?}", left);
 

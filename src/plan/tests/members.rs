@@ -1,19 +1,20 @@
 use super::builders::*;
 use crate::model::TeamRole;
 use crate::plan::{Member, Notice, Op, Phase};
+use crate::plan::{MemberOp, TeamOp, TeamSyncOp};
 
 fn add(team: &str, member: Member) -> Op {
-    Op::AddTeamMember {
+    Op::Member(MemberOp::AddTeamMember {
         team: team.into(),
         member,
-    }
+    })
 }
 
 fn remove(team: &str, member: Member) -> Op {
-    Op::RemoveTeamMember {
+    Op::Member(MemberOp::RemoveTeamMember {
         team: team.into(),
         member,
-    }
+    })
 }
 
 fn user(name: &str) -> Member {
@@ -117,10 +118,10 @@ fn a_team_about_to_be_synced_has_only_its_robots_managed() {
             (Phase::TeamMembers, add("ldap", robot("ci"))),
             (
                 Phase::TeamSync,
-                Op::EnableTeamSync {
+                Op::TeamSync(TeamSyncOp::EnableTeamSync {
                     team: "ldap".into(),
                     group_dn: "cn=devs".into()
-                }
+                })
             ),
         ]
     );
@@ -146,10 +147,10 @@ fn a_new_team_gets_all_its_members_as_adds() {
         ops(&plan)[1..],
         [
             add("devs", robot("ci")),
-            Op::EnableTeamSync {
+            Op::TeamSync(TeamSyncOp::EnableTeamSync {
                 team: "devs".into(),
                 group_dn: "cn=devs".into()
-            }
+            })
         ]
     );
 }
@@ -172,9 +173,9 @@ fn ending_a_sync_moves_user_changes_after_the_disable() {
             (Phase::TeamMembers, add("devs", robot("ci"))),
             (
                 Phase::TeamSync,
-                Op::DisableTeamSync {
+                Op::TeamSync(TeamSyncOp::DisableTeamSync {
                     team: "devs".into()
-                }
+                })
             ),
             (Phase::TeamSync, add("devs", user("alice"))),
             (Phase::TeamSync, remove("devs", user("carol"))),
@@ -217,13 +218,13 @@ fn unread_actual_members_count_as_none() {
 
 #[test]
 fn team_sync_is_enabled_changed_and_disabled() {
-    let enable = Op::EnableTeamSync {
+    let enable = Op::TeamSync(TeamSyncOp::EnableTeamSync {
         team: "devs".into(),
         group_dn: "cn=new".into(),
-    };
-    let disable = Op::DisableTeamSync {
+    });
+    let disable = Op::TeamSync(TeamSyncOp::DisableTeamSync {
         team: "devs".into(),
-    };
+    });
     let cases = [
         (None, Some("cn=new"), vec![enable.clone()]),
         (
@@ -260,13 +261,13 @@ fn the_token_user_stays_in_a_declared_admin_team_unless_named() {
     assert_eq!(
         ops(&plan),
         vec![
-            Op::UpdateTeam {
+            Op::Team(TeamOp::UpdateTeam {
                 team: "admins".into(),
                 role: TeamRole::Admin,
                 description: String::new(),
                 from_role: TeamRole::Member,
                 from_description: String::new()
-            },
+            }),
             remove("admins", user("bob")),
         ]
     );

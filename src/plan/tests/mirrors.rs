@@ -1,5 +1,6 @@
 use super::builders::*;
 use crate::model::{Mirror, Proxy, RepoState, Repository};
+use crate::plan::MirrorOp;
 use crate::plan::{Op, Phase, PlanOptions};
 
 fn with_puller(repository: Repository) -> crate::model::Organization {
@@ -19,25 +20,25 @@ fn desired(mirror: Option<Mirror>) -> crate::model::Organization {
 }
 
 fn sync() -> Op {
-    Op::SyncMirrorNow {
+    Op::Mirror(MirrorOp::SyncMirrorNow {
         repository: "alpine".into(),
-    }
+    })
 }
 
 fn state(from: RepoState, to: RepoState) -> Op {
-    Op::SetRepositoryState {
+    Op::Mirror(MirrorOp::SetRepositoryState {
         repository: "alpine".into(),
         from,
         to,
-    }
+    })
 }
 
 fn update(from: Mirror, to: Mirror) -> Op {
-    Op::UpdateMirror {
+    Op::Mirror(MirrorOp::UpdateMirror {
         repository: "alpine".into(),
         from: Box::new(from),
         to: Box::new(to),
-    }
+    })
 }
 
 #[test]
@@ -51,10 +52,10 @@ fn a_missing_mirror_is_created_and_synced_without_a_state_change() {
         vec![
             (
                 Phase::Mirrors,
-                Op::CreateMirror {
+                Op::Mirror(MirrorOp::CreateMirror {
                     repository: "alpine".into(),
                     mirror: Box::new(mirror("puller"))
-                }
+                })
             ),
             (Phase::Mirrors, sync()),
         ]
@@ -71,10 +72,10 @@ fn a_disabled_new_mirror_is_not_synced() {
     );
     assert_eq!(
         ops(&plan),
-        vec![Op::CreateMirror {
+        vec![Op::Mirror(MirrorOp::CreateMirror {
             repository: "alpine".into(),
             mirror: Box::new(disabled)
-        }]
+        })]
     );
 }
 
@@ -271,10 +272,10 @@ fn resend_mirror_credentials_sends_them_once_per_existing_mirror_with_a_username
         username: Some("reg-user".into()),
         ..mirror(robot)
     };
-    let credentials = Op::ResendMirrorCredentials {
+    let credentials = Op::Mirror(MirrorOp::ResendMirrorCredentials {
         repository: "alpine".into(),
         username: "reg-user".into(),
-    };
+    });
     // Unchanged mirror: only the credentials, no sync.
     let actual = with_puller(
         quay_repo()

@@ -1,19 +1,20 @@
 use super::builders::*;
 use crate::model::Notification;
+use crate::plan::NotificationOp;
 use crate::plan::{ChangeKind, Op};
 
 fn create(notification: Notification) -> Op {
-    Op::CreateNotification {
+    Op::Notification(NotificationOp::CreateNotification {
         repository: "alpine".into(),
         notification: Box::new(notification),
-    }
+    })
 }
 
 fn delete(notification: Notification) -> Op {
-    Op::DeleteNotification {
+    Op::Notification(NotificationOp::DeleteNotification {
         repository: "alpine".into(),
         notification: Box::new(notification),
-    }
+    })
 }
 
 fn run(want: Vec<Notification>, have: Vec<Notification>) -> crate::plan::TargetPlan {

@@ -1,6 +1,9 @@
 use super::builders::*;
 use crate::model::{RepoState, Role, TeamRole, Visibility};
 use crate::plan::{ChangeKind, Grantee, Member, Op, Phase};
+use crate::plan::{
+    MemberOp, MirrorOp, NotificationOp, OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp,
+};
 
 #[test]
 fn a_missing_organization_is_created_with_everything_in_it() {
@@ -27,84 +30,84 @@ fn a_missing_organization_is_created_with_everything_in_it() {
         vec![
             (
                 Phase::Organizations,
-                Op::CreateOrganization {
+                Op::Organization(OrganizationOp::CreateOrganization {
                     email: Some("team@example.com".into())
-                }
+                })
             ),
             (
                 Phase::Robots,
-                Op::CreateRobot {
+                Op::Robot(RobotOp::CreateRobot {
                     robot: "writer".into(),
                     description: "Writer".into()
-                }
+                })
             ),
             (
                 Phase::Teams,
-                Op::CreateTeam {
+                Op::Team(TeamOp::CreateTeam {
                     team: "devs".into(),
                     role: TeamRole::Member,
                     description: String::new()
-                }
+                })
             ),
             (
                 Phase::TeamMembers,
-                Op::AddTeamMember {
+                Op::Member(MemberOp::AddTeamMember {
                     team: "devs".into(),
                     member: Member::User("alice".into())
-                }
+                })
             ),
             (
                 Phase::TeamMembers,
-                Op::AddTeamMember {
+                Op::Member(MemberOp::AddTeamMember {
                     team: "devs".into(),
                     member: Member::Robot("writer".into())
-                }
+                })
             ),
             (
                 Phase::Repositories,
-                Op::CreateRepository {
+                Op::Repository(RepositoryOp::CreateRepository {
                     repository: "alpine".into(),
                     description: "Alpine".into(),
                     visibility: Visibility::Private
-                }
+                })
             ),
             (
                 Phase::Permissions,
-                Op::SetPermission {
+                Op::Permission(PermissionOp::SetPermission {
                     repository: "alpine".into(),
                     grantee: Grantee::User("alice".into()),
                     role: Role::Read,
                     from: None
-                }
+                })
             ),
             (
                 Phase::Permissions,
-                Op::SetPermission {
+                Op::Permission(PermissionOp::SetPermission {
                     repository: "alpine".into(),
                     grantee: Grantee::Team("devs".into()),
                     role: Role::Write,
                     from: None
-                }
+                })
             ),
             (
                 Phase::Mirrors,
-                Op::CreateMirror {
+                Op::Mirror(MirrorOp::CreateMirror {
                     repository: "alpine".into(),
                     mirror: Box::new(mirror("writer"))
-                }
+                })
             ),
             (
                 Phase::Mirrors,
-                Op::SyncMirrorNow {
+                Op::Mirror(MirrorOp::SyncMirrorNow {
                     repository: "alpine".into()
-                }
+                })
             ),
             (
                 Phase::Notifications,
-                Op::CreateNotification {
+                Op::Notification(NotificationOp::CreateNotification {
                     repository: "alpine".into(),
                     notification: Box::new(webhook("https://hooks.example.com/a"))
-                }
+                })
             ),
         ]
     );
@@ -115,7 +118,12 @@ fn a_missing_organization_is_created_with_everything_in_it() {
 #[test]
 fn a_missing_organization_without_email_is_created_without_one() {
     let plan = diff(&org(), None);
-    assert_eq!(ops(&plan), vec![Op::CreateOrganization { email: None }]);
+    assert_eq!(
+        ops(&plan),
+        vec![Op::Organization(OrganizationOp::CreateOrganization {
+            email: None
+        })]
+    );
 }
 
 #[test]
@@ -127,19 +135,19 @@ fn a_declared_owners_team_of_a_new_organization_is_not_created_again() {
     assert_eq!(
         ops(&plan),
         vec![
-            Op::CreateOrganization { email: None },
-            Op::CreateRobot {
+            Op::Organization(OrganizationOp::CreateOrganization { email: None }),
+            Op::Robot(RobotOp::CreateRobot {
                 robot: "ci".into(),
                 description: String::new()
-            },
-            Op::AddTeamMember {
+            }),
+            Op::Member(MemberOp::AddTeamMember {
                 team: "owners".into(),
                 member: Member::User("alice".into())
-            },
-            Op::AddTeamMember {
+            }),
+            Op::Member(MemberOp::AddTeamMember {
                 team: "owners".into(),
                 member: Member::Robot("ci".into())
-            },
+            }),
         ]
     );
 }
@@ -150,10 +158,10 @@ fn a_differing_email_is_updated() {
     let plan = diff(&org().email("new@example.com"), Some(&actual));
     assert_eq!(
         ops(&plan),
-        vec![Op::UpdateOrganizationEmail {
+        vec![Op::Organization(OrganizationOp::UpdateOrganizationEmail {
             from: Some("old@example.com".into()),
             to: "new@example.com".into()
-        }]
+        })]
     );
     assert_eq!(plan.changes[0].op.kind(), ChangeKind::Update);
     assert_eq!(plan.unchanged, 0);
@@ -162,10 +170,10 @@ fn a_differing_email_is_updated() {
     let plan = diff(&org().email("new@example.com"), Some(&no_email));
     assert_eq!(
         ops(&plan),
-        vec![Op::UpdateOrganizationEmail {
+        vec![Op::Organization(OrganizationOp::UpdateOrganizationEmail {
             from: None,
             to: "new@example.com".into()
-        }]
+        })]
     );
 }
 

@@ -1,6 +1,7 @@
 use super::builders::*;
 use crate::model::{RepoState, Role, TeamRole};
 use crate::plan::{Grantee, ObjectRef, Op, Phase, PlanOptions};
+use crate::plan::{MirrorOp, PermissionOp, RepositoryOp, TeamOp};
 
 fn robot(name: &str) -> Grantee {
     Grantee::Robot(name.into())
@@ -112,11 +113,11 @@ fn the_token_users_admin_is_ignored_unless_named() {
 
 #[test]
 fn a_new_repository_does_not_repeat_what_quay_grants_by_itself() {
-    let create = Op::CreateRepository {
+    let create = Op::Repository(RepositoryOp::CreateRepository {
         repository: "alpine".into(),
         description: String::new(),
         visibility: crate::model::Visibility::Public,
-    };
+    });
     // Declared admin for the token user: Quay already grants it.
     let desired = org().repo(
         "alpine",
@@ -239,7 +240,7 @@ fn a_new_mirror_brings_its_robots_write_by_itself() {
         assert!(
             !ops(&plan)
                 .iter()
-                .any(|op| matches!(op, Op::SetPermission { .. })),
+                .any(|op| matches!(op, Op::Permission(PermissionOp::SetPermission { .. }))),
             "{declared:?}: {:?}",
             plan.changes
         );
@@ -263,13 +264,13 @@ fn a_new_mirror_brings_its_robots_write_by_itself() {
     assert_eq!(
         ops(&plan),
         vec![
-            Op::CreateMirror {
+            Op::Mirror(MirrorOp::CreateMirror {
                 repository: "alpine".into(),
                 mirror: Box::new(mirror("puller"))
-            },
-            Op::SyncMirrorNow {
+            }),
+            Op::Mirror(MirrorOp::SyncMirrorNow {
                 repository: "alpine".into()
-            },
+            }),
         ]
     );
 }
@@ -289,14 +290,14 @@ fn a_mirror_switching_robot_brings_the_new_robots_write() {
         ops(&plan),
         vec![
             revoke("alpine", robot("old"), Role::Write),
-            Op::UpdateMirror {
+            Op::Mirror(MirrorOp::UpdateMirror {
                 repository: "alpine".into(),
                 from: Box::new(mirror("old")),
                 to: Box::new(mirror("new"))
-            },
-            Op::SyncMirrorNow {
+            }),
+            Op::Mirror(MirrorOp::SyncMirrorNow {
                 repository: "alpine".into()
-            },
+            }),
         ]
     );
 }
@@ -314,19 +315,19 @@ fn team_permissions_follow_their_team_and_terminate() {
         vec![
             (
                 Phase::Teams,
-                Op::CreateTeam {
+                Op::Team(TeamOp::CreateTeam {
                     team: "devs".into(),
                     role: TeamRole::Member,
                     description: String::new()
-                }
+                })
             ),
             (
                 Phase::Repositories,
-                Op::CreateRepository {
+                Op::Repository(RepositoryOp::CreateRepository {
                     repository: "alpine".into(),
                     description: String::new(),
                     visibility: crate::model::Visibility::Public
-                }
+                })
             ),
             (
                 Phase::Permissions,

@@ -8,6 +8,7 @@ use crate::plan::{
     users_to_check, Feature, Grantee, Lack, ObjectRef, Op, PlanOptions, Problem, ProblemKind,
     ServerLimits,
 };
+use crate::plan::{MemberOp, NotificationOp, PermissionOp, TeamOp, TeamSyncOp};
 
 fn lacking(features: &[(Feature, Lack)]) -> PlanOptions {
     PlanOptions {
@@ -88,11 +89,13 @@ fn an_unknown_user_blocks_every_change_of_the_target() {
     );
     // Without the check, the planner would revoke alice: the reason the target is blocked.
     let unchecked = diff(&desired, Some(&actual));
-    assert!(ops(&unchecked).contains(&Op::RevokePermission {
-        repository: "app".into(),
-        grantee: Grantee::User("alice".into()),
-        role: Role::Write,
-    }));
+    assert!(
+        ops(&unchecked).contains(&Op::Permission(PermissionOp::RevokePermission {
+            repository: "app".into(),
+            grantee: Grantee::User("alice".into()),
+            role: Role::Write,
+        }))
+    );
     assert!(!unchecked.is_blocked());
 }
 
@@ -130,13 +133,16 @@ fn a_group_the_endpoint_cannot_sync_is_a_problem_and_the_team_is_still_created()
         );
         let ops = ops(&plan);
         assert!(
-            !ops.iter().any(|op| matches!(op, Op::EnableTeamSync { .. })),
+            !ops.iter()
+                .any(|op| matches!(op, Op::TeamSync(TeamSyncOp::EnableTeamSync { .. }))),
             "{ops:?}"
         );
+        assert!(ops.iter().any(
+            |op| matches!(op, Op::Team(TeamOp::CreateTeam { team, .. }) if team == "readers")
+        ));
         assert!(ops
             .iter()
-            .any(|op| matches!(op, Op::CreateTeam { team, .. } if team == "readers")));
-        assert!(ops.iter().any(|op| matches!(op, Op::AddTeamMember { .. })));
+            .any(|op| matches!(op, Op::Member(MemberOp::AddTeamMember { .. }))));
         assert!(!plan.is_blocked());
         assert_eq!(
             kinds(&plan.problems),
@@ -157,7 +163,7 @@ fn a_group_the_endpoint_cannot_sync_is_a_problem_and_the_team_is_still_created()
     assert!(plan.problems.is_empty());
     assert!(ops(&plan)
         .iter()
-        .any(|op| matches!(op, Op::EnableTeamSync { .. })));
+        .any(|op| matches!(op, Op::TeamSync(TeamSyncOp::EnableTeamSync { .. }))));
 }
 
 #[test]
@@ -176,16 +182,16 @@ fn a_mirror_the_endpoint_cannot_have_is_left_out_with_everything_it_implies() {
     assert_eq!(
         ops(&plan),
         vec![
-            Op::SetPermission {
+            Op::Permission(PermissionOp::SetPermission {
                 repository: "alpine".into(),
                 grantee: Grantee::Robot("puller".into()),
                 role: Role::Read,
                 from: None,
-            },
-            Op::CreateNotification {
+            }),
+            Op::Notification(NotificationOp::CreateNotification {
                 repository: "alpine".into(),
                 notification: Box::new(webhook("https://hooks.example.com/a")),
-            },
+            }),
         ],
         "the declared read, not the mirror's implicit write; no mirror, state or sync change"
     );

@@ -1,5 +1,6 @@
 use super::builders::*;
 use crate::model::Visibility;
+use crate::plan::RepositoryOp;
 use crate::plan::{Notice, ObjectRef, Op, PlanOptions};
 
 #[test]
@@ -11,11 +12,11 @@ fn a_declared_missing_repository_is_created() {
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(
         ops(&plan),
-        vec![Op::CreateRepository {
+        vec![Op::Repository(RepositoryOp::CreateRepository {
             repository: "nested/demo".into(),
             description: "Demo".into(),
             visibility: Visibility::Private
-        }]
+        })]
     );
 }
 
@@ -30,16 +31,16 @@ fn description_and_visibility_are_updated_separately() {
     assert_eq!(
         ops(&plan),
         vec![
-            Op::UpdateRepositoryDescription {
+            Op::Repository(RepositoryOp::UpdateRepositoryDescription {
                 repository: "alpine".into(),
                 from: "old".into(),
                 to: "new".into()
-            },
-            Op::ChangeVisibility {
+            }),
+            Op::Repository(RepositoryOp::ChangeVisibility {
                 repository: "alpine".into(),
                 from: Visibility::Public,
                 to: Visibility::Private
-            },
+            }),
         ]
     );
     assert_eq!(plan.unchanged, 1);

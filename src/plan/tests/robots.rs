@@ -1,6 +1,7 @@
 use super::builders::*;
 use crate::model::{Role, TeamRole};
 use crate::plan::{Member, Notice, ObjectRef, Op, PlanOptions};
+use crate::plan::{MemberOp, PermissionOp, RobotOp};
 
 fn prune_robots() -> PlanOptions {
     PlanOptions {
@@ -14,10 +15,10 @@ fn a_declared_missing_robot_is_created() {
     let plan = diff(&org().robot("ci", "CI robot"), Some(&quay_org()));
     assert_eq!(
         ops(&plan),
-        vec![Op::CreateRobot {
+        vec![Op::Robot(RobotOp::CreateRobot {
             robot: "ci".into(),
             description: "CI robot".into()
-        }]
+        })]
     );
 }
 
@@ -69,9 +70,9 @@ fn prune_deletes_an_undeclared_robot_instead_of_reporting_it() {
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert_eq!(
         ops(&plan),
-        vec![Op::DeleteRobot {
+        vec![Op::Robot(RobotOp::DeleteRobot {
             robot: "stray".into()
-        }]
+        })]
     );
     assert!(plan.notices.is_empty());
 }
@@ -110,9 +111,9 @@ fn prune_never_deletes_a_robot_a_mirror_in_quay_still_uses() {
             .state(crate::model::RepoState::Mirror),
     );
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
-    assert!(!ops(&plan).contains(&Op::DeleteRobot {
+    assert!(!ops(&plan).contains(&Op::Robot(RobotOp::DeleteRobot {
         robot: "old".into()
-    }));
+    })));
     // An undeclared repository's mirror protects its robot too.
     let actual = quay_org()
         .robot("other", "")
@@ -152,24 +153,24 @@ fn a_pruned_robot_takes_its_memberships_and_permissions_with_it() {
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert_eq!(
         ops(&plan),
-        vec![Op::DeleteRobot {
+        vec![Op::Robot(RobotOp::DeleteRobot {
             robot: "stray".into()
-        }]
+        })]
     );
     // Without prune the robot stays, so its membership and permission are removed.
     let plan = diff(&desired, Some(&actual));
     assert_eq!(
         ops(&plan),
         vec![
-            Op::RemoveTeamMember {
+            Op::Member(MemberOp::RemoveTeamMember {
                 team: "devs".into(),
                 member: Member::Robot("stray".into())
-            },
-            Op::RevokePermission {
+            }),
+            Op::Permission(PermissionOp::RevokePermission {
                 repository: "alpine".into(),
                 grantee: crate::plan::Grantee::Robot("stray".into()),
                 role: Role::Write
-            },
+            }),
         ]
     );
 }
@@ -190,9 +191,9 @@ fn prune_keeps_a_robot_a_disabled_mirror_names_and_says_why() {
     let plan = diff_with(&desired, Some(&actual), &prune_robots());
     assert_eq!(
         ops(&plan),
-        vec![Op::DeleteRobot {
+        vec![Op::Robot(RobotOp::DeleteRobot {
             robot: "stray".into()
-        }]
+        })]
     );
     assert_eq!(
         plan.notices,

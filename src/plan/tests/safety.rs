@@ -3,6 +3,7 @@ use crate::model::{Organization, Role, TeamRole};
 use crate::plan::{
     allowed_removals, check_safety, Change, Grantee, GuardedKind, Member, Op, TargetPlan,
 };
+use crate::plan::{MemberOp, NotificationOp, PermissionOp, RobotOp, TeamOp, TeamSyncOp};
 
 fn plan_of(ops: Vec<Op>) -> TargetPlan {
     TargetPlan {
@@ -21,8 +22,10 @@ fn with_robots(n: usize) -> Organization {
 
 fn delete_robots(n: usize) -> Vec<Op> {
     (0..n)
-        .map(|i| Op::DeleteRobot {
-            robot: format!("r{i:02}"),
+        .map(|i| {
+            Op::Robot(RobotOp::DeleteRobot {
+                robot: format!("r{i:02}"),
+            })
         })
         .collect()
 }
@@ -99,10 +102,12 @@ fn permissions_count_across_all_repositories() {
                 .teams(&[("t1", Role::Read)]),
         );
     }
-    let revoke = |repository: &str, grantee: Grantee| Op::RevokePermission {
-        repository: repository.into(),
-        grantee,
-        role: Role::Read,
+    let revoke = |repository: &str, grantee: Grantee| {
+        Op::Permission(PermissionOp::RevokePermission {
+            repository: repository.into(),
+            grantee,
+            role: Role::Read,
+        })
     };
     let mut ops = vec![
         revoke("a", Grantee::User("u1".into())),
@@ -136,9 +141,11 @@ fn members_count_across_all_teams_and_every_kind_is_reported() {
         )
         .team("t2", team(TeamRole::Member).members(&["d"], &[]));
     // owners: 1, t1: 5, t2: 1 → 7 members; 3 teams.
-    let remove = |team: &str, member: Member| Op::RemoveTeamMember {
-        team: team.into(),
-        member,
+    let remove = |team: &str, member: Member| {
+        Op::Member(MemberOp::RemoveTeamMember {
+            team: team.into(),
+            member,
+        })
     };
     let mut ops: Vec<Op> = ["a", "b", "c", "i"]
         .iter()
@@ -159,8 +166,10 @@ fn members_count_across_all_teams_and_every_kind_is_reported() {
     let actual = (0..8).fold(actual, |org, i| {
         org.team(&format!("x{i}"), team(TeamRole::Member))
     });
-    ops.extend((0..6).map(|i| Op::DeleteTeam {
-        team: format!("x{i}"),
+    ops.extend((0..6).map(|i| {
+        Op::Team(TeamOp::DeleteTeam {
+            team: format!("x{i}"),
+        })
     }));
     let violation = check_safety(&plan_of(ops), Some(&actual)).unwrap_err();
     let kinds: Vec<GuardedKind> = violation.excess.iter().map(|e| e.kind).collect();
@@ -181,14 +190,14 @@ fn a_new_organization_has_nothing_to_lose() {
 fn changes_that_remove_nothing_guarded_pass() {
     let actual = with_robots(1);
     let ops = vec![
-        Op::DisableTeamSync { team: "t".into() },
-        Op::DeleteNotification {
+        Op::TeamSync(TeamSyncOp::DisableTeamSync { team: "t".into() }),
+        Op::Notification(NotificationOp::DeleteNotification {
             repository: "a".into(),
             notification: Box::new(webhook("https://hooks.example.com/a")),
-        },
-        Op::DeleteRobot {
+        }),
+        Op::Robot(RobotOp::DeleteRobot {
             robot: "r00".into(),
-        },
+        }),
     ];
     assert_eq!(check_safety(&plan_of(ops), Some(&actual)), Ok(()));
 }

@@ -10,10 +10,15 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use crate::model::{
-    Notification, Organization, Permissions, RepoState, Repository, Robot, Role, Team, TeamMembers,
-    TeamRole,
+    DefaultPermission, Notification, Organization, RepoState, Repository, Robot, Role,
+    Team, TeamMembers, TeamRole,
 };
+use crate::plan::quay_effects;
 use crate::plan::{Change, Grantee, Member, ObjectRef, Op, Phase, TargetPlan};
+use crate::plan::{
+    DefaultPermissionOp, MemberOp, MirrorOp, NotificationOp, OrganizationOp, PermissionOp,
+    RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+};
 
 pub struct SimQuay {
     /// Whose token applies the plan (gets `owners` membership and repository `admin`).
@@ -61,35 +66,25 @@ impl SimQuay {
         op: &Op,
         next_uuid: &mut usize,
     ) -> Result<(), String> {
-        if let Op::CreateOrganization { email } = op {
+        if let Op::Organization(OrganizationOp::CreateOrganization { email }) = op {
             if slot.is_some() {
                 return Err("organization exists".into());
             }
-            let owners = Team {
-                role: TeamRole::Admin,
-                description: String::new(),
-                members: Some(TeamMembers {
-                    users: self.token_user.iter().cloned().collect(),
-                    ..TeamMembers::default()
-                }),
-                group_dn: None,
-            };
-            *slot = Some(Organization {
-                name: "sim".into(),
-                email: email.clone(),
-                teams: BTreeMap::from([("owners".to_string(), owners)]),
-                ..Organization::default()
-            });
+            *slot = Some(quay_effects::organization_as_created(
+                "sim",
+                email.clone(),
+                self.token_user.as_deref(),
+            ));
             return Ok(());
         }
         let org = slot.as_mut().ok_or("organization does not exist")?;
         match op {
-            Op::CreateOrganization { .. } => unreachable!(),
-            Op::UpdateOrganizationEmail { from, to } => {
+            Op::Organization(OrganizationOp::CreateOrganization { .. }) => unreachable!(),
+            Op::Organization(OrganizationOp::UpdateOrganizationEmail { from, to }) => {
                 check_from(&org.email, from)?;
                 org.email = Some(to.clone());
             }
-            Op::CreateRobot { robot, description } => {
+            Op::Robot(RobotOp::CreateRobot { robot, description }) => {
                 if org.robots.contains_key(robot) {
                     return Err("robot exists (Quay: 400)".into());
                 }
@@ -100,7 +95,7 @@ impl SimQuay {
                     },
                 );
             }
-            Op::DeleteRobot { robot } => {
+            Op::Robot(RobotOp::DeleteRobot { robot }) => {
                 let used = org
                     .repositories
                     .values()
@@ -111,22 +106,13 @@ impl SimQuay {
                 if org.robots.remove(robot).is_none() {
                     return Err("no such robot".into());
                 }
-                for team in org.teams.values_mut() {
-                    if let Some(members) = &mut team.members {
-                        members.robots.remove(robot);
-                    }
-                }
-                for repository in org.repositories.values_mut() {
-                    if let Some(robots) = &mut repository.permissions.robots {
-                        robots.remove(robot);
-                    }
-                }
+                quay_effects::forget_robot(org, robot);
             }
-            Op::CreateTeam {
+            Op::Team(TeamOp::CreateTeam {
                 team,
                 role,
                 description,
-            } => {
+            }) => {
                 if org.teams.contains_key(team) {
                     return Err("team exists: a correct plan updates it".into());
                 }
@@ -140,31 +126,27 @@ impl SimQuay {
                     },
                 );
             }
-            Op::UpdateTeam {
+            Op::Team(TeamOp::UpdateTeam {
                 team,
                 role,
                 description,
                 from_role,
                 from_description,
-            } => {
+            }) => {
                 let t = org.teams.get_mut(team).ok_or("no such team")?;
                 check_from(&t.role, from_role)?;
                 check_from(&t.description, from_description)?;
                 t.role = *role;
                 t.description = description.clone();
             }
-            Op::DeleteTeam { team } => {
+            Op::Team(TeamOp::DeleteTeam { team }) => {
                 if team == "owners" {
                     return Err("owners cannot be deleted".into());
                 }
                 org.teams.remove(team).ok_or("no such team")?;
-                for repository in org.repositories.values_mut() {
-                    if let Some(teams) = &mut repository.permissions.teams {
-                        teams.remove(team);
-                    }
-                }
+                quay_effects::forget_team(org, team);
             }
-            Op::AddTeamMember { team, member } => {
+            Op::Member(MemberOp::AddTeamMember { team, member }) => {
                 let in_some_team = |user: &str| {
                     org.teams
                         .values()
@@ -208,7 +190,7 @@ impl SimQuay {
                     }
                 }
             }
-            Op::RemoveTeamMember { team, member } => {
+            Op::Member(MemberOp::RemoveTeamMember { team, member }) => {
                 let only_admin_team = |user: &str| {
                     let admin_teams = org.teams.iter().filter(|(_, t)| {
                         t.role == TeamRole::Admin
@@ -239,81 +221,96 @@ impl SimQuay {
                     return Err("does not belong to team (400)".into());
                 }
             }
-            Op::EnableTeamSync { team, group_dn } => {
+            Op::TeamSync(TeamSyncOp::EnableTeamSync { team, group_dn }) => {
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
                 if t.group_dn.is_some() {
                     return Err("already synced (500)".into());
                 }
                 t.group_dn = Some(group_dn.clone());
             }
-            Op::DisableTeamSync { team } => {
+            Op::TeamSync(TeamSyncOp::DisableTeamSync { team }) => {
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
                 if t.group_dn.take().is_none() {
                     return Err("not synced: a correct plan does not disable it".into());
                 }
             }
-            Op::CreateRepository {
+            Op::DefaultPermission(op) => {
+                let defaults = org.default_permissions.get_or_insert_with(Vec::new);
+                match op {
+                    DefaultPermissionOp::CreateDefaultPermission { permission } => {
+                        *next_uuid += 1;
+                        defaults.push(DefaultPermission {
+                            id: Some(format!("prototype-{next_uuid}")),
+                            ..permission.clone()
+                        });
+                    }
+                    DefaultPermissionOp::SetDefaultPermissionRole { permission, role } => {
+                        let found = defaults
+                            .iter_mut()
+                            .find(|d| d.id.is_some() && d.id == permission.id)
+                            .ok_or("no such prototype (Quay: 404)")?;
+                        check_from(&found.role, &permission.role)?;
+                        found.role = *role;
+                    }
+                    DefaultPermissionOp::DeleteDefaultPermission { permission } => {
+                        let before = defaults.len();
+                        defaults.retain(|d| d.id.is_none() || d.id != permission.id);
+                        if defaults.len() == before {
+                            return Err("no such prototype (Quay: 404)".into());
+                        }
+                    }
+                }
+            }
+            Op::Repository(RepositoryOp::CreateRepository {
                 repository,
                 description,
                 visibility,
-            } => {
+            }) => {
                 if org.repositories.contains_key(repository) {
                     return Err("Repository already exists".into());
                 }
-                let users = self
-                    .token_user
-                    .iter()
-                    .map(|u| (u.clone(), Role::Admin))
-                    .collect();
-                org.repositories.insert(
-                    repository.clone(),
-                    Repository {
-                        description: description.clone(),
-                        visibility: *visibility,
-                        permissions: Permissions {
-                            users: Some(users),
-                            robots: Some(BTreeMap::new()),
-                            teams: Some(BTreeMap::new()),
-                        },
-                        mirror: None,
-                        notifications: Vec::new(),
-                        state: RepoState::Normal,
-                    },
+                let created = quay_effects::repository_as_created(
+                    description,
+                    *visibility,
+                    &org.name,
+                    self.token_user.as_deref(),
+                    org.default_permissions.as_deref().unwrap_or_default(),
                 );
+                org.repositories.insert(repository.clone(), created);
             }
-            Op::UpdateRepositoryDescription {
+            Op::Repository(RepositoryOp::UpdateRepositoryDescription {
                 repository,
                 from,
                 to,
-            } => {
+            }) => {
                 let r = repo(org, repository)?;
                 check_from(&r.description, from)?;
                 r.description = to.clone();
             }
-            Op::ChangeVisibility {
+            Op::Repository(RepositoryOp::ChangeVisibility {
                 repository,
                 from,
                 to,
-            } => {
+            }) => {
                 let r = repo(org, repository)?;
                 check_from(&r.visibility, from)?;
                 r.visibility = *to;
             }
-            Op::SetRepositoryState {
+            Op::Mirror(MirrorOp::SetRepositoryState {
                 repository,
                 from,
                 to,
-            } => {
+            }) => {
                 let r = repo(org, repository)?;
                 check_from(&r.state, from)?;
                 r.state = *to;
             }
-            Op::SetPermission {
+            Op::Permission(PermissionOp::SetPermission {
                 repository,
                 grantee,
                 role,
                 from,
-            } => {
+            }) => {
                 match grantee {
                     Grantee::Robot(robot) if !org.robots.contains_key(robot) => {
                         return Err("Invalid username (no such robot)".into())
@@ -328,18 +325,18 @@ impl SimQuay {
                 check_from(&map.get(name).copied(), from)?;
                 map.insert(name.to_string(), *role);
             }
-            Op::RevokePermission {
+            Op::Permission(PermissionOp::RevokePermission {
                 repository,
                 grantee,
                 role,
-            } => {
+            }) => {
                 let map = permission_map(repo(org, repository)?, grantee);
                 match map.remove(grantee_name(grantee)) {
                     Some(current) => check_from(&current, role)?,
                     None => return Err("does not have permission for repo (400)".into()),
                 }
             }
-            Op::CreateMirror { repository, mirror } => {
+            Op::Mirror(MirrorOp::CreateMirror { repository, mirror }) => {
                 if !org.robots.contains_key(&mirror.robot) {
                     return Err("Could not find robot with specified username".into());
                 }
@@ -351,11 +348,11 @@ impl SimQuay {
                 r.state = RepoState::Mirror;
                 grant_mirror_write(org, repository, &mirror.robot);
             }
-            Op::UpdateMirror {
+            Op::Mirror(MirrorOp::UpdateMirror {
                 repository,
                 from,
                 to,
-            } => {
+            }) => {
                 if !org.robots.contains_key(&to.robot) {
                     return Err("Could not find robot with specified username".into());
                 }
@@ -367,22 +364,22 @@ impl SimQuay {
                     grant_mirror_write(org, repository, &to.robot);
                 }
             }
-            Op::SyncMirrorNow { repository } => {
+            Op::Mirror(MirrorOp::SyncMirrorNow { repository }) => {
                 let r = repo(org, repository)?;
                 match &r.mirror {
                     Some(m) if m.is_enabled => {}
                     _ => return Err("no enabled mirror to sync".into()),
                 }
             }
-            Op::ResendMirrorCredentials { repository, .. } => {
+            Op::Mirror(MirrorOp::ResendMirrorCredentials { repository, .. }) => {
                 if repo(org, repository)?.mirror.is_none() {
                     return Err("no mirror config (404)".into());
                 }
             }
-            Op::CreateNotification {
+            Op::Notification(NotificationOp::CreateNotification {
                 repository,
                 notification,
-            } => {
+            }) => {
                 if notification.uuid.is_some() {
                     return Err("a new notification carries no uuid".into());
                 }
@@ -393,10 +390,10 @@ impl SimQuay {
                 };
                 repo(org, repository)?.notifications.push(stored);
             }
-            Op::DeleteNotification {
+            Op::Notification(NotificationOp::DeleteNotification {
                 repository,
                 notification,
-            } => {
+            }) => {
                 let r = repo(org, repository)?;
                 let at = r
                     .notifications
@@ -449,25 +446,12 @@ fn grant_mirror_write(org: &mut Organization, repository: &str, robot: &str) {
     let Some(r) = org.repositories.get(repository) else {
         return;
     };
-    let via_team = r
-        .permissions
-        .teams
-        .iter()
-        .flatten()
-        .filter(|(team, _)| {
-            org.teams
-                .get(*team)
-                .and_then(|t| t.members.as_ref())
-                .is_some_and(|m| m.robots.contains(robot))
-        })
-        .map(|(_, role)| *role)
-        .max();
+    let via_team = quay_effects::role_via_teams(org, r.permissions.teams.as_ref(), robot);
     let Some(r) = org.repositories.get_mut(repository) else {
         return;
     };
     let robots = r.permissions.robots.get_or_insert_with(BTreeMap::new);
-    let effective = robots.get(robot).copied().max(via_team);
-    if effective.is_none_or(|role| role == Role::Read) {
+    if quay_effects::mirror_grants_write(robots.get(robot).copied(), via_team) {
         robots.insert(robot.to_string(), Role::Write);
     }
 }

@@ -1,6 +1,7 @@
 use super::builders::*;
 use crate::model::{Role, TeamRole};
 use crate::plan::{Grantee, Notice, ObjectRef, Op, Phase, PlanOptions};
+use crate::plan::{MemberOp, PermissionOp, TeamOp};
 
 fn prune_teams() -> PlanOptions {
     PlanOptions {
@@ -15,23 +16,25 @@ fn a_declared_missing_team_is_created() {
     let plan = diff(&desired, Some(&quay_org()));
     assert_eq!(
         ops(&plan),
-        vec![Op::CreateTeam {
+        vec![Op::Team(TeamOp::CreateTeam {
             team: "devs".into(),
             role: TeamRole::Creator,
             description: "Developers".into()
-        }]
+        })]
     );
 }
 
 #[test]
 fn role_and_description_changes_are_one_update() {
     let actual = quay_org().team("devs", team(TeamRole::Member).description("old"));
-    let update = |role, description: &str| Op::UpdateTeam {
-        team: "devs".into(),
-        role,
-        description: description.into(),
-        from_role: TeamRole::Member,
-        from_description: "old".into(),
+    let update = |role, description: &str| {
+        Op::Team(TeamOp::UpdateTeam {
+            team: "devs".into(),
+            role,
+            description: description.into(),
+            from_role: TeamRole::Member,
+            from_description: "old".into(),
+        })
     };
     for (want, expected) in [
         (
@@ -72,9 +75,9 @@ fn an_undeclared_team_is_unmanaged_or_pruned() {
     let plan = diff_with(&org(), Some(&actual), &prune_teams());
     assert_eq!(
         ops(&plan),
-        vec![Op::DeleteTeam {
+        vec![Op::Team(TeamOp::DeleteTeam {
             team: "stray".into()
-        }]
+        })]
     );
     assert!(plan.notices.is_empty());
 }
@@ -99,18 +102,18 @@ fn a_pruned_team_takes_its_permissions_with_it() {
     let plan = diff_with(&desired, Some(&actual), &prune_teams());
     assert_eq!(
         ops(&plan),
-        vec![Op::DeleteTeam {
+        vec![Op::Team(TeamOp::DeleteTeam {
             team: "stray".into()
-        }]
+        })]
     );
     let plan = diff(&desired, Some(&actual));
     assert_eq!(
         ops(&plan),
-        vec![Op::RevokePermission {
+        vec![Op::Permission(PermissionOp::RevokePermission {
             repository: "alpine".into(),
             grantee: Grantee::Team("stray".into()),
             role: Role::Write
-        }]
+        })]
     );
 }
 
@@ -150,24 +153,24 @@ fn a_declared_owners_team_is_managed_but_never_deleted() {
         vec![
             (
                 Phase::Teams,
-                Op::UpdateTeam {
+                Op::Team(TeamOp::UpdateTeam {
                     team: "owners".into(),
                     role: TeamRole::Admin,
                     description: "Owners".into(),
                     from_role: TeamRole::Admin,
                     from_description: String::new()
-                }
+                })
             ),
             (
                 Phase::TeamMembers,
-                Op::AddTeamMember {
+                Op::Member(MemberOp::AddTeamMember {
                     team: "owners".into(),
                     member: crate::plan::Member::User("alice".into())
-                }
+                })
             ),
         ]
     );
     assert!(!ops(&plan)
         .iter()
-        .any(|op| matches!(op, Op::DeleteTeam { .. })));
+        .any(|op| matches!(op, Op::Team(TeamOp::DeleteTeam { .. }))));
 }
