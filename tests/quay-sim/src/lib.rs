@@ -33,7 +33,7 @@ pub use config::{
     Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN,
     SUPERUSER,
 };
-pub use model::{RepoRole, TeamRole};
+pub use model::{Delegate, RepoRole, TeamRole};
 pub use server::Server;
 pub use sim::{QuaySim, SimError, Visibility};
 pub use stats::{QueueWait, Stats};

@@ -185,6 +185,34 @@ pub struct Repository {
     pub mirror_rules: Vec<Vec<String>>,
 }
 
+/// Who a default permission (prototype) grants its role to. A robot is a `User` with its full
+/// `org+short` name, as in Quay (there is no robot kind).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delegate {
+    User(String),
+    Team(String),
+}
+
+/// A default permission (`PermissionPrototype`, `data/model/permission.py`): applied to every
+/// repository created in the organization afterwards, never to existing ones.
+#[derive(Debug, Clone)]
+pub struct Prototype {
+    pub uuid: String,
+    pub role: RepoRole,
+    /// `None`: whoever creates the repository. A user or full robot name.
+    pub activating_user: Option<String>,
+    pub delegate: Delegate,
+}
+
+impl Prototype {
+    /// Whether the prototype names `full` (a user or full robot name) as delegate or
+    /// activating user: deleting that account deletes the prototype.
+    pub fn names_user(&self, full: &str) -> bool {
+        self.delegate == Delegate::User(full.to_string())
+            || self.activating_user.as_deref() == Some(full)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Organization {
     pub id: u64,
@@ -197,6 +225,8 @@ pub struct Organization {
     pub tag_expiration_s: i64,
     pub invoice_email: bool,
     pub invoice_email_address: Option<String>,
+    /// Default permissions in creation order (Quay's GET has no ORDER BY: database order).
+    pub prototypes: Vec<Prototype>,
 }
 
 impl Organization {
@@ -366,6 +396,7 @@ impl State {
                 tag_expiration_s: 1_209_600,
                 invoice_email: false,
                 invoice_email_address: None,
+                prototypes: Vec::new(),
             },
         );
         self.reserved_names.remove(name);
@@ -373,8 +404,12 @@ impl State {
 
     /// Deletes an organization; at HEAD its name stays reserved until the namespace GC runs.
     pub fn remove_organization(&mut self, name: &str) -> bool {
-        if self.organizations.remove(name).is_none() {
+        let Some(removed) = self.organizations.remove(name) else {
             return false;
+        };
+        // Its robots go with it, and so do other organizations' prototypes naming them.
+        for short in removed.robots.keys() {
+            self.remove_prototypes_naming(&format!("{name}+{short}"));
         }
         if self.version == QuayVersion::Head {
             self.reserved_names.insert(name.to_string());
@@ -425,7 +460,67 @@ impl State {
                 }
             }
         }
+        self.remove_prototypes_naming(&full);
         true
+    }
+
+    /// Deletes every prototype, in any organization, whose delegate or activating user is
+    /// `full` (Quay deletes the account with `delete_nullable=True`; a prototype may name a
+    /// robot of another organization, Quay does not check).
+    pub fn remove_prototypes_naming(&mut self, full: &str) {
+        for organization in self.organizations.values_mut() {
+            organization.prototypes.retain(|p| !p.names_user(full));
+        }
+    }
+
+    /// Deletes a team with its repository permissions and the prototypes delegating to it.
+    pub fn remove_team(&mut self, org: &str, team: &str) {
+        if let Some(organization) = self.organizations.get_mut(org) {
+            organization.teams.remove(team);
+            for repo in organization.repositories.values_mut() {
+                repo.team_permissions.remove(team);
+            }
+            let delegate = Delegate::Team(team.to_string());
+            organization.prototypes.retain(|p| p.delegate != delegate);
+        }
+    }
+
+    /// Grants the organization's default permissions on a repository just created by
+    /// `creator` (`apply_default_permissions`, `data/model/permission.py`): prototypes for the
+    /// creator or for anyone; team and user prototypes resolved separately; per delegate, a
+    /// prototype for the creator replaces an earlier one, a catch-all never replaces one; a user
+    /// prototype delegating to the creator is skipped (the creator is admin already).
+    pub fn apply_prototypes(&mut self, org: &str, repo: &str, creator: &str) {
+        let Some(organization) = self.organizations.get_mut(org) else {
+            return;
+        };
+        let applies = |p: &&Prototype| {
+            p.activating_user.is_none() || p.activating_user.as_deref() == Some(creator)
+        };
+        let mut teams: Vec<(String, RepoRole)> = Vec::new();
+        let mut users: Vec<(String, RepoRole)> = Vec::new();
+        for proto in organization.prototypes.iter().filter(applies) {
+            let (list, name) = match &proto.delegate {
+                Delegate::Team(name) => (&mut teams, name),
+                Delegate::User(name) => (&mut users, name),
+            };
+            match list.iter_mut().find(|(n, _)| n == name) {
+                Some(_) if proto.activating_user.is_none() => {}
+                Some(entry) => entry.1 = proto.role,
+                None => list.push((name.clone(), proto.role)),
+            }
+        }
+        let Some(repository) = organization.repositories.get_mut(repo) else {
+            return;
+        };
+        for (team, role) in teams {
+            repository.team_permissions.insert(team, role);
+        }
+        for (user, role) in users {
+            if user != creator {
+                repository.user_permissions.insert(user, role);
+            }
+        }
     }
 
     pub fn insert_team(&mut self, org: &str, name: &str, role: TeamRole, description: &str) {

@@ -52,6 +52,13 @@ pub enum Route {
         org: String,
         team: String,
     },
+    Prototypes {
+        org: String,
+    },
+    Prototype {
+        org: String,
+        id: String,
+    },
     RepoList,
     Repo(RepoPath),
     RepoVisibility(RepoPath),
@@ -207,6 +214,22 @@ impl Route {
                 "/api/v1/organization/{org}/team/{team}/permissions",
                 "/api/v1/organization/{orgname}/team/{teamname}/permissions",
                 [(GET, "getOrganizationTeamPermissions", None)]
+            ),
+            Route::Prototypes { .. } => route_info!(
+                "/api/v1/organization/{org}/prototypes",
+                "/api/v1/organization/{orgname}/prototypes",
+                [
+                    (GET, "getOrganizationPrototypePermissions", ORG_ADMIN),
+                    (POST, "createOrganizationPrototypePermission", ORG_ADMIN)
+                ]
+            ),
+            Route::Prototype { .. } => route_info!(
+                "/api/v1/organization/{org}/prototypes/{id}",
+                "/api/v1/organization/{orgname}/prototypes/{prototypeid}",
+                [
+                    (DELETE, "deleteOrganizationPrototypePermission", ORG_ADMIN),
+                    (PUT, "updateOrganizationPrototypePermission", ORG_ADMIN)
+                ]
             ),
             Route::RepoList => route_info!(
                 "/api/v1/repository",
@@ -370,6 +393,11 @@ impl Route {
             Route::TeamPermissions {
                 org: org(),
                 team: "t".into(),
+            },
+            Route::Prototypes { org: org() },
+            Route::Prototype {
+                org: org(),
+                id: "i".into(),
             },
             Route::RepoList,
             Route::Repo(repo()),
@@ -543,6 +571,13 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
             ok(Route::TeamPermissions {
                 org: s(org),
                 team: s(team),
+            })
+        }
+        ["organization", org, "prototypes"] if named(org) => ok(Route::Prototypes { org: s(org) }),
+        ["organization", org, "prototypes", id] if named(org) && named(id) => {
+            ok(Route::Prototype {
+                org: s(org),
+                id: s(id),
             })
         }
         ["repository"] => ok(Route::RepoList),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::config::Config;
-use crate::model::{RepoRole, State, TeamRole};
+use crate::model::{Delegate, Prototype, RepoRole, State, TeamRole};
 use crate::server::{Server, Shared};
 use crate::snapshot;
 use crate::stats::Stats;
@@ -331,6 +331,32 @@ impl QuaySim {
                 None => r.team_permissions.remove(team),
             };
             Ok(())
+        })
+    }
+
+    /// Adds a default permission (prototype) as `POST …/prototypes` would, without its checks
+    /// (the delegate need not exist); returns its id. `delegate` is a user or full robot name
+    /// (`Delegate::User`) or a team of `org`; `activating_user` `None` means any creator.
+    pub fn add_prototype(
+        &self,
+        org: &str,
+        role: RepoRole,
+        delegate: Delegate,
+        activating_user: Option<&str>,
+    ) -> Result<String, SimError> {
+        self.with_state(|state| {
+            let uuid = state.rng.uuid4();
+            let organization = state
+                .organizations
+                .get_mut(org)
+                .ok_or_else(|| missing(format!("organization {org}")))?;
+            organization.prototypes.push(Prototype {
+                uuid: uuid.clone(),
+                role,
+                activating_user: activating_user.map(str::to_string),
+                delegate,
+            });
+            Ok(uuid)
         })
     }
 

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::mirror_view;
 use crate::config::QuayVersion;
-use crate::model::State;
+use crate::model::{Delegate, State};
 
 /// The whole state; the shape is a contract other crates' tests parse (see README).
 pub fn state_json(state: &State) -> Value {
@@ -89,6 +89,22 @@ pub fn state_json(state: &State) -> Value {
                     )
                 })
                 .collect();
+            let prototypes: Vec<Value> = org
+                .prototypes
+                .iter()
+                .map(|p| {
+                    let (kind, delegate) = match &p.delegate {
+                        Delegate::User(name) => ("user", name),
+                        Delegate::Team(name) => ("team", name),
+                    };
+                    json!({
+                        "id": p.uuid,
+                        "role": p.role.as_str(),
+                        "activating_user": p.activating_user,
+                        "delegate": {"kind": kind, "name": delegate},
+                    })
+                })
+                .collect();
             (
                 name.clone(),
                 json!({
@@ -97,6 +113,7 @@ pub fn state_json(state: &State) -> Value {
                     "robots": robots,
                     "teams": teams,
                     "repositories": repositories,
+                    "prototypes": prototypes,
                 }),
             )
         })

@@ -5,7 +5,9 @@
 use http::Method;
 use serde_json::{json, Map, Value};
 
-use super::{mirror, notifications, organizations, permissions, repositories, robots, teams, Cx};
+use super::{
+    mirror, notifications, organizations, permissions, prototypes, repositories, robots, teams, Cx,
+};
 use crate::config::Scope;
 use crate::model::State;
 use crate::reply::Reply;
@@ -41,6 +43,12 @@ fn body_definition(state: &State, operation_id: &str) -> Option<(&'static str, S
             mirror::mirror_schema(version, false, true),
         ),
         "createRepoNotification" => ("NotificationCreateRequest", notifications::create_schema()),
+        "createOrganizationPrototypePermission" => {
+            ("NewPrototype", prototypes::new_prototype_schema())
+        }
+        "updateOrganizationPrototypePermission" => {
+            ("PrototypeUpdate", prototypes::update_prototype_schema())
+        }
         _ => return None,
     })
 }

@@ -9,6 +9,7 @@ mod mirror;
 mod notifications;
 mod organizations;
 mod permissions;
+mod prototypes;
 mod repositories;
 mod robots;
 mod teams;
@@ -209,6 +210,14 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
         },
         Route::TeamSyncingAbsent => Reply::html_method_not_allowed(),
         Route::TeamPermissions { org, team } => teams::permissions(state, &cx, org, team),
+        Route::Prototypes { org } => match *method {
+            Method::GET => prototypes::list(state, &cx, org),
+            _ => prototypes::create(state, &cx, org),
+        },
+        Route::Prototype { org, id } => match *method {
+            Method::PUT => prototypes::update(state, &cx, org, id),
+            _ => prototypes::delete(state, &cx, org, id),
+        },
         Route::RepoList => match *method {
             Method::GET => repositories::list(state, &cx),
             _ => repositories::create(state, &cx),

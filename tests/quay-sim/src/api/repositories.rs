@@ -94,6 +94,7 @@ pub fn create(state: &mut State, cx: &Cx) -> Reply {
     let description = body["description"].as_str().map(str::to_string);
     let creator = caller.user.clone();
     state.insert_repository(&namespace, &name, public, description, Some(&creator));
+    state.apply_prototypes(&namespace, &name, &creator);
     Reply::json(
         201,
         &json!({"namespace": namespace, "name": name, "kind": "image"}),

@@ -145,12 +145,7 @@ pub fn delete(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
             ),
         );
     }
-    if let Some(organization) = state.organizations.get_mut(org) {
-        organization.teams.remove(team_name);
-        for repo in organization.repositories.values_mut() {
-            repo.team_permissions.remove(team_name);
-        }
-    }
+    state.remove_team(org, team_name);
     Reply::no_content()
 }
 

@@ -9,6 +9,7 @@ mod mirror;
 mod notifications;
 mod organizations;
 mod permissions;
+mod prototypes;
 mod real_quay;
 mod repositories;
 mod robots;
