@@ -94,6 +94,18 @@ pub struct ReadScope {
     /// mirror names, enabled or not, cannot be deleted, and a mirror may exist on a repository
     /// in state NORMAL.
     robots_kept: Option<BTreeSet<String>>,
+    /// Read the organization's default permissions (one `GET …/prototypes`).
+    default_permissions: DefaultPermissionsRead,
+}
+
+/// Whether the default permissions are read, and what a refusal means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DefaultPermissionsRead {
+    No,
+    /// The file manages them: a refusal is an error.
+    Needed,
+    /// `export`: a token that may not read them leaves them out of the file.
+    IfAllowed,
 }
 
 impl ReadScope {
@@ -115,6 +127,11 @@ impl ReadScope {
                 .map(|(name, repo)| (name.clone(), RepoReads::for_desired(repo)))
                 .collect(),
             robots_kept: None,
+            default_permissions: if desired.default_permissions.is_some() {
+                DefaultPermissionsRead::Needed
+            } else {
+                DefaultPermissionsRead::No
+            },
         }
     }
 
@@ -134,6 +151,7 @@ impl ReadScope {
             all_repositories: Some(RepoReads::ALL),
             repositories: BTreeMap::new(),
             robots_kept: None,
+            default_permissions: DefaultPermissionsRead::IfAllowed,
         }
     }
 
@@ -201,9 +219,14 @@ pub async fn read_organization_with_progress(
         .collect();
 
     let (robot_api, repo_api) = (client.robots(org), client.repos(org));
-    let (robots, repositories) = futures::try_join!(robot_api.list(), repo_api.list())?;
+    let (robots, repositories, default_permissions) = futures::try_join!(
+        robot_api.list(),
+        repo_api.list(),
+        read_default_permissions(client, org, scope.default_permissions)
+    )?;
     organization.robots = robots_from_list(org, &robots);
     organization.repositories = repositories_from_list(org, &repositories);
+    organization.default_permissions = default_permissions;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -497,6 +520,28 @@ fn organization_from_view(
         repositories: BTreeMap::new(),
         default_permissions: None,
     })
+}
+
+/// The organization's default permissions, when the scope reads them.
+async fn read_default_permissions(
+    client: &QuayClient,
+    org: &str,
+    read: DefaultPermissionsRead,
+) -> Result<Option<Vec<crate::model::DefaultPermission>>, QuayError> {
+    match read {
+        DefaultPermissionsRead::No => Ok(None),
+        DefaultPermissionsRead::Needed => Ok(Some(
+            client.prototypes(org).list().await?.unwrap_or_default(),
+        )),
+        DefaultPermissionsRead::IfAllowed => match client.prototypes(org).list().await {
+            Ok(list) => Ok(Some(list.unwrap_or_default())),
+            Err(err @ QuayError::Forbidden { .. }) => {
+                tracing::warn!(target: "mqc::state", "{err}: the default permissions are left out");
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        },
+    }
 }
 
 /// Quay shows `""` for no email, and Quay ≤3.17 the raw UUID placeholder it stores instead.

@@ -5,6 +5,7 @@
 //! object now exists, and the create is sent once more only if it does not. Removals treat
 //! Quay's "already gone" answers as success, since a retried DELETE may meet its own effect.
 
+mod default_permissions;
 mod members;
 mod mirrors;
 mod notifications;
@@ -47,9 +48,7 @@ pub async fn execute(
         Op::Team(op) => teams::execute(&cx, op).await,
         Op::Member(op) => members::execute(&cx, op).await,
         Op::TeamSync(op) => team_sync::execute(&cx, op).await,
-        Op::DefaultPermission(_) => {
-            Err(cx.client.error("default permissions: not yet".to_string()))
-        }
+        Op::DefaultPermission(op) => default_permissions::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

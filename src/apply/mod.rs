@@ -472,3 +472,5 @@ fn describe(object: &ObjectRef) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sequencing;

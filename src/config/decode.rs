@@ -95,7 +95,7 @@ pub(crate) fn suggest(unknown: &str, valid: &[&'static str]) -> Option<&'static 
 }
 
 /// The known keys of one map, with their value nodes.
-struct Fields<'n> {
+pub(super) struct Fields<'n> {
     path: String,
     pos: Pos,
     entries: Vec<(&'static str, Pos, &'n Node)>,
@@ -103,7 +103,7 @@ struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     /// The value of `key`; `None` when absent or null (both mean "not given").
-    fn get(&self, key: &str) -> Option<&'n Node> {
+    pub(super) fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries
             .iter()
             .find(|(k, _, _)| *k == key)
@@ -111,12 +111,12 @@ impl<'n> Fields<'n> {
             .filter(|n| !n.is_null())
     }
 
-    fn path(&self, key: &str) -> String {
+    pub(super) fn path(&self, key: &str) -> String {
         join(&self.path, key)
     }
 }
 
-struct Decoder<'a> {
+pub(super) struct Decoder<'a> {
     file: &'a Path,
     findings: Vec<Finding>,
     index: PosIndex,
@@ -124,7 +124,7 @@ struct Decoder<'a> {
 }
 
 impl Decoder<'_> {
-    fn error(&mut self, pos: Pos, message: String, hint: Option<&str>) {
+    pub(super) fn error(&mut self, pos: Pos, message: String, hint: Option<&str>) {
         let mut f = Finding::error(self.file, Some(pos), message);
         f.hint = hint.map(str::to_string);
         self.push(f);
@@ -172,7 +172,7 @@ impl Decoder<'_> {
 
     /// Checks that `node` is a map, reports unknown and duplicate keys as errors, and records
     /// the position of every known value.
-    fn fields<'n>(
+    pub(super) fn fields<'n>(
         &mut self,
         node: &'n Node,
         path: &str,
@@ -266,7 +266,7 @@ impl Decoder<'_> {
         Some(fields)
     }
 
-    fn missing(&mut self, f: &Fields, key: &str, what: &str) {
+    pub(super) fn missing(&mut self, f: &Fields, key: &str, what: &str) {
         let place = if f.path.is_empty() {
             "the file".to_string()
         } else {
@@ -279,7 +279,7 @@ impl Decoder<'_> {
         );
     }
 
-    fn text(&mut self, f: &Fields, key: &str, required: Option<&str>) -> Option<String> {
+    pub(super) fn text(&mut self, f: &Fields, key: &str, required: Option<&str>) -> Option<String> {
         let Some(node) = f.get(key) else {
             if let Some(what) = required {
                 self.missing(f, key, what);
@@ -364,7 +364,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn choice<T: Copy>(
+    pub(super) fn choice<T: Copy>(
         &mut self,
         f: &Fields,
         key: &str,
@@ -398,7 +398,11 @@ impl Decoder<'_> {
     }
 
     /// The items of a list value; `None` when absent/null or not a list (reported).
-    fn list<'n>(&mut self, f: &Fields<'n>, key: &str) -> Option<Vec<(String, &'n Node)>> {
+    pub(super) fn list<'n>(
+        &mut self,
+        f: &Fields<'n>,
+        key: &str,
+    ) -> Option<Vec<(String, &'n Node)>> {
         let node = f.get(key)?;
         let path = f.path(key);
         let Kind::Seq(items) = &node.kind else {
@@ -472,6 +476,7 @@ impl Decoder<'_> {
             let team = self.team(item, &path);
             org.teams.push(team);
         }
+        org.default_permissions = self.default_permissions(&f);
         org
     }
 

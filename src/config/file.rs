@@ -24,6 +24,9 @@ pub struct OrganizationFile {
     pub robots: Vec<RobotEntry>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<TeamEntry>,
+    /// Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_permissions: Option<Vec<super::kinds::default_permissions::DefaultPermissionEntry>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -139,6 +142,7 @@ pub(crate) mod keys {
         "repositories",
         "robots",
         "teams",
+        "default_permissions",
     ];
     pub const REPOSITORY: &[&str] = &[
         "name",

@@ -11,6 +11,7 @@ use super::file::{
     MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
     PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
+use super::kinds::default_permissions;
 use super::validate::{referenced_robot, Identity};
 use crate::model::{
     DesiredOrganization, Endpoint, Mirror, Notification, Organization, Permissions, Proxy,
@@ -76,7 +77,10 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
             robots,
             teams,
             repositories,
-            default_permissions: None,
+            default_permissions: file
+                .default_permissions
+                .as_deref()
+                .map(|entries| default_permissions::to_model(org, entries)),
         },
         mentions: Default::default(),
     }
@@ -258,6 +262,12 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                 group_dn: t.group_dn.clone(),
             })
             .collect(),
+        // Like robots and teams: written when there are some.
+        default_permissions: org
+            .default_permissions
+            .as_deref()
+            .filter(|defaults| !defaults.is_empty())
+            .map(default_permissions::from_model),
     }
 }
 

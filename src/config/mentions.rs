@@ -46,6 +46,9 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             );
         }
     }
+    if let Some(defaults) = &file.default_permissions {
+        super::kinds::default_permissions::mentions(defaults, &at, &mut users);
+    }
     let group_dns = file
         .teams
         .iter()

@@ -10,6 +10,7 @@
 pub mod decode;
 pub mod file;
 pub mod finding;
+pub mod kinds;
 pub mod login;
 pub mod mapping;
 mod mentions;

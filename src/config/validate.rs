@@ -93,7 +93,7 @@ pub struct Identity {
     pub email_pos: Option<Pos>,
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     file: &'a Path,
     index: &'a PosIndex,
     org: &'a str,
@@ -101,7 +101,7 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    fn error(&mut self, path: &str, message: String, hint: Option<String>) {
+    pub(super) fn error(&mut self, path: &str, message: String, hint: Option<String>) {
         let mut f = Finding::error(self.file, self.index.at(path), message);
         f.hint = hint;
         self.findings.push(f);
@@ -120,7 +120,13 @@ impl Checker<'_> {
     }
 
     /// Reports a duplicate of `name` at `path`, or remembers it.
-    fn unique(&mut self, seen: &mut HashMap<String, String>, name: &str, path: &str, what: &str) {
+    pub(super) fn unique(
+        &mut self,
+        seen: &mut HashMap<String, String>,
+        name: &str,
+        path: &str,
+        what: &str,
+    ) {
         if let Some(first) = seen.get(name) {
             let first = self.line_of(first);
             self.error(
@@ -134,7 +140,7 @@ impl Checker<'_> {
     }
 
     /// Resolves a robot reference to its short name, reporting prefixes and foreign robots.
-    fn robot(&mut self, written: &str, path: &str) -> Option<String> {
+    pub(super) fn robot(&mut self, written: &str, path: &str) -> Option<String> {
         match robot_ref(written, self.org) {
             RobotRef::Short(s) => Some(s),
             RobotRef::Prefixed(s) => {
@@ -156,7 +162,7 @@ impl Checker<'_> {
         }
     }
 
-    fn declared_robot(
+    pub(super) fn declared_robot(
         &mut self,
         written: &str,
         path: &str,
@@ -347,6 +353,9 @@ pub fn check_file(
     let mut seen = HashMap::new();
     for (i, repo) in file.repositories.iter().enumerate() {
         check_repository(&mut c, i, repo, &robots, &teams, &mut seen);
+    }
+    if let Some(defaults) = &file.default_permissions {
+        super::kinds::default_permissions::check(&mut c, defaults, &robots, &teams);
     }
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())

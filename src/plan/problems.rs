@@ -142,6 +142,7 @@ pub fn users_to_check(
         .flat_map(|users| users.keys());
     team_users
         .chain(permission_users)
+        .chain(default_permission_users(desired))
         .filter(|user| !known.contains(user.as_str()) && Some(user.as_str()) != token_user)
         .cloned()
         .collect()
@@ -160,7 +161,27 @@ fn known_users(actual: &Organization) -> BTreeSet<&str> {
         .values()
         .filter_map(|repository| repository.permissions.users.as_ref())
         .flat_map(|users| users.keys());
-    members.chain(holders).map(String::as_str).collect()
+    members
+        .chain(holders)
+        .chain(default_permission_users(actual))
+        .map(String::as_str)
+        .collect()
+}
+
+/// The users default permissions name: user delegates and activating users (not robots).
+fn default_permission_users(organization: &Organization) -> impl Iterator<Item = &String> {
+    organization
+        .default_permissions
+        .iter()
+        .flatten()
+        .flat_map(|default| {
+            let delegate = match &default.delegate {
+                crate::model::Delegate::User(user) => Some(user),
+                _ => None,
+            };
+            delegate.into_iter().chain(default.activating_user.as_ref())
+        })
+        .filter(|user| !user.contains('+'))
 }
 
 /// The closest known name to a misspelt one, when it is close enough to be a likely typo.

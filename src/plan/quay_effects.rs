@@ -63,8 +63,8 @@ pub fn repository_as_created(
 
 /// The permissions Quay's default permissions give a repository `creator` creates (Quay's
 /// `model/permission.py`, `apply_default_permissions`): of the default permissions for one
-/// delegate, one whose activating user is the creator beats one for any creator; among equals
-/// the last one wins; one with another activating user does not apply; a user default naming
+/// delegate, one whose activating user is the creator beats one for any creator (the last such
+/// one wins), and of those for any creator the first one read wins; one with another activating user does not apply; a user default naming
 /// the creator is skipped (the creator gets `admin` anyway). A robot of the organization is
 /// named `org+short` in `activating_user`.
 pub fn permissions_from_defaults(
@@ -77,8 +77,9 @@ pub fn permissions_from_defaults(
             user == creator || robot_named(organization, user) == Some(creator)
         })
     };
-    // Delegate → (specific to the creator, role): later entries replace earlier equals.
-    let mut chosen: BTreeMap<&Delegate, (bool, Role)> = BTreeMap::new();
+    // Delegate → role, in Quay's order: a catch-all only where nothing is chosen yet, one for
+    // the creator always.
+    let mut chosen: BTreeMap<&Delegate, Role> = BTreeMap::new();
     for default in defaults {
         let specific = match default.activating_user.as_deref() {
             None => false,
@@ -90,11 +91,8 @@ pub fn permissions_from_defaults(
                 continue;
             }
         }
-        match chosen.get(&default.delegate) {
-            Some((true, _)) if !specific => {}
-            _ => {
-                chosen.insert(&default.delegate, (specific, default.role));
-            }
+        if specific || !chosen.contains_key(&default.delegate) {
+            chosen.insert(&default.delegate, default.role);
         }
     }
     let mut permissions = Permissions {
@@ -102,7 +100,7 @@ pub fn permissions_from_defaults(
         robots: Some(BTreeMap::new()),
         teams: Some(BTreeMap::new()),
     };
-    for (delegate, (_, role)) in chosen {
+    for (delegate, role) in chosen {
         let (list, name) = match delegate {
             Delegate::User(name) => (&mut permissions.users, name),
             Delegate::Robot(name) => (&mut permissions.robots, name),
@@ -222,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn among_equal_defaults_the_last_wins() {
+    fn of_two_defaults_for_any_creator_the_first_wins() {
         let defaults = [
             default(Role::Read, Delegate::Team("devs".into()), None),
             default(Role::Write, Delegate::Team("devs".into()), None),
@@ -230,7 +228,7 @@ mod tests {
         let p = permissions_from_defaults("o", Some("me"), &defaults);
         assert_eq!(
             p.teams,
-            Some(BTreeMap::from([("devs".to_string(), Role::Write)]))
+            Some(BTreeMap::from([("devs".to_string(), Role::Read)]))
         );
     }
 

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use crate::model::{
-    DefaultPermission, Notification, Organization, RepoState, Repository, Robot, Role,
-    Team, TeamMembers, TeamRole,
+    DefaultPermission, Notification, Organization, RepoState, Repository, Robot, Role, Team,
+    TeamMembers, TeamRole,
 };
 use crate::plan::quay_effects;
 use crate::plan::{Change, Grantee, Member, ObjectRef, Op, Phase, TargetPlan};

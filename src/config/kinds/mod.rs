@@ -1,0 +1,6 @@
+//! One module per Quay object kind that has a file section of its own: its entries (what the
+//! file holds and `export` writes), its keys, how it is decoded, checked and turned into the
+//! model. The older kinds (repositories, robots, teams) still live in `file`, `decode`,
+//! `validate` and `mapping`; new kinds come here (docs/adding-a-kind.md).
+
+pub mod default_permissions;
