@@ -139,6 +139,32 @@ fn main() -> ExitCode {
         eprintln!("quay-sim: cannot write to stdout");
     }
     drop(stdout);
-    server.wait();
+    serve_until_signalled(server);
     ExitCode::SUCCESS
+}
+
+/// Serves until SIGINT or SIGTERM, then stops the server: dropping it removes the TLS files.
+fn serve_until_signalled(mut server: Server) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return server.wait();
+    };
+    runtime.block_on(async {
+        #[cfg(unix)]
+        if let Ok(mut terminate) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    });
+    server.stop();
 }
