@@ -1,10 +1,13 @@
 //! Command-line arguments: what the user typed, validated by clap and nothing more.
 //! `settings` turns them into what the commands use.
 
+use std::ffi::OsString;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
-use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::parser::ValueSource;
+use clap::{Args as ClapArgs, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 
 use crate::model::Endpoint;
@@ -16,7 +19,8 @@ use crate::model::Endpoint;
     version,
     about,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = examples::MQC
 )]
 pub struct Args {
     #[command(flatten)]
@@ -25,8 +29,114 @@ pub struct Args {
     pub command: Command,
 }
 
-/// Options every command accepts, before or after the command name.
+impl Args {
+    /// Parses the command line and the `MQC_*` environment, as [`Parser::try_parse`] does, but
+    /// reports a value refused in an environment variable by the variable's name: the user did
+    /// not type the flag clap would name.
+    pub fn parse_env_aware() -> Result<Args, clap::Error> {
+        Args::parse_env_aware_from(std::env::args_os())
+    }
+
+    /// [`Args::parse_env_aware`] for this command line (program name first).
+    pub fn parse_env_aware_from<I, T>(argv: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+        Args::try_parse_from(&argv).or_else(|err| blame_the_variable(err, &argv))
+    }
+}
+
+/// Clap's "invalid value '…' for '--flag <V>'" may be about the value of an `MQC_…` variable.
+/// To tell, the command line is parsed again with that variable ignored. If the command line
+/// gives the option itself, its value wins (clap checks a global option's variable even then):
+/// that parse, or its complaint about the command line's value, is the answer. Otherwise the
+/// error names the variable, which the user set, instead of the flag, which they never typed.
+fn blame_the_variable(mut err: clap::Error, argv: &[OsString]) -> Result<Args, clap::Error> {
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return Err(err);
+    }
+    let Some(ContextValue::String(shown)) = err.get(ContextKind::InvalidArg) else {
+        return Err(err);
+    };
+    // Built, so that every argument knows how it is shown (and global ones are everywhere).
+    let mut command = Args::command();
+    command.build();
+    let Some((path, arg)) = find_arg(&command, shown) else {
+        return Err(err);
+    };
+    let Some(variable) = arg.get_env().map(|v| v.to_string_lossy().into_owned()) else {
+        return Err(err);
+    };
+    if std::env::var_os(&variable).is_none() {
+        return Err(err);
+    }
+    let id = arg.get_id().as_str();
+    match ignore_env(Args::command(), &path, id).try_get_matches_from(argv) {
+        Ok(matches) => {
+            let mut level = Some(&matches);
+            for name in &path {
+                level = level.and_then(|m| m.subcommand_matches(name));
+            }
+            if level.and_then(|m| m.value_source(id)) == Some(ValueSource::CommandLine) {
+                return Args::from_arg_matches(&matches);
+            }
+        }
+        // The command line's own value of this option is bad too: that is the one to fix.
+        Err(again) if again.get(ContextKind::InvalidArg) == err.get(ContextKind::InvalidArg) => {
+            return Err(again);
+        }
+        Err(_) => {}
+    }
+    let flag = arg
+        .get_long()
+        .map(|long| format!("--{long}"))
+        .unwrap_or_else(|| shown.clone());
+    let mut tips = match err.remove(ContextKind::Suggested) {
+        Some(ContextValue::StyledStrs(tips)) => tips,
+        _ => Vec::new(),
+    };
+    tips.push(
+        format!(
+            "{variable} is an environment variable (it stands for {flag}): correct it or unset it"
+        )
+        .into(),
+    );
+    err.insert(ContextKind::InvalidArg, ContextValue::String(variable));
+    err.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
+    Err(err)
+}
+
+/// The argument clap shows as `shown` (`--timeout <SECONDS>`), with the names of the
+/// subcommands leading to it.
+fn find_arg<'a>(command: &'a clap::Command, shown: &str) -> Option<(Vec<String>, &'a clap::Arg)> {
+    if let Some(arg) = command.get_arguments().find(|a| a.to_string() == shown) {
+        return Some((Vec::new(), arg));
+    }
+    command.get_subcommands().find_map(|sub| {
+        let (mut path, arg) = find_arg(sub, shown)?;
+        path.insert(0, sub.get_name().to_string());
+        Some((path, arg))
+    })
+}
+
+/// `command` with argument `id` (under the subcommands `path`) no longer read from the
+/// environment.
+fn ignore_env(command: clap::Command, path: &[String], id: &str) -> clap::Command {
+    match path.split_first() {
+        None => command.mut_arg(id, |arg| arg.env(None::<&str>)),
+        Some((sub, rest)) => command.mut_subcommand(sub, |sub| ignore_env(sub, rest, id)),
+    }
+}
+
+/// Options every command accepts, before or after the command name. `--help` lists them under
+/// their own heading, after the options of the command itself.
 #[derive(Debug, Clone, ClapArgs)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct GlobalArgs {
     /// Directory holding one organization file (*.yaml, *.yml) per organization.
     #[arg(
@@ -38,9 +148,9 @@ pub struct GlobalArgs {
     )]
     pub dir: PathBuf,
 
-    /// Login file with the Quay tokens and mirror passwords (written by `mqc login`).
+    /// Login file holding the Quay tokens and mirror passwords [default: .mqc/login.yaml]
     ///
-    /// [default: .mqc/login.yaml]
+    /// `mqc login` writes it.
     // No clap default: `check` must tell a login file the user named (which then has to
     // exist) from the default one (which a merge-request lint job without secrets lacks).
     #[arg(long, global = true, env = "MQC_LOGIN_FILE", value_name = "FILE")]
@@ -52,7 +162,8 @@ pub struct GlobalArgs {
         global = true,
         env = "MQC_MAX_REQUESTS_PER_SECOND",
         default_value = "50",
-        value_name = "N"
+        value_name = "N",
+        value_parser = parse_rate
     )]
     pub max_requests_per_second: NonZeroU32,
 
@@ -105,7 +216,9 @@ pub struct GlobalArgs {
         default_value = "true",
         value_name = "BOOL",
         action = clap::ArgAction::Set,
-        value_parser = clap::builder::BoolishValueParser::new()
+        // Exactly `true` or `false`: a switch that turns certificate checks off is not guessed
+        // from `no`, `0` or `off`.
+        value_parser = clap::value_parser!(bool)
     )]
     pub tls_verify: bool,
 
@@ -136,6 +249,29 @@ pub struct GlobalArgs {
         value_enum
     )]
     pub output: OutputFormat,
+}
+
+/// The heading `--help` gives the options of [`GlobalArgs`].
+pub const GLOBAL_OPTIONS: &str = "Global options";
+
+fn parse_rate(raw: &str) -> Result<NonZeroU32, String> {
+    let rate: u32 = raw.parse().map_err(|_| {
+        format!(
+            "give a whole number of requests per second, 1 to {}",
+            u32::MAX
+        )
+    })?;
+    NonZeroU32::new(rate).ok_or_else(|| {
+        "0 would never send a request; give 1 or more (1 is the gentlest rate)".to_string()
+    })
+}
+
+/// An endpoint checked here, so that a bad `MQC_EXPORT_ENDPOINT` is reported by its name; kept
+/// as the text the user wrote.
+fn parse_endpoint_text(raw: &str) -> Result<String, String> {
+    Endpoint::parse(raw)
+        .map(|_| raw.to_string())
+        .ok_or_else(|| format!("`{raw}` is not a host[:port] or an http(s):// URL"))
 }
 
 fn parse_endpoint_mapping(raw: &str) -> Result<(Endpoint, Endpoint), String> {
@@ -169,23 +305,83 @@ pub enum OutputFormat {
 pub enum Command {
     /// Ask for every Quay token and mirror password the organization files need and store
     /// them in the login file (mode 0600).
+    #[command(after_help = examples::LOGIN)]
     Login(LoginArgs),
     /// Check the organization files and the login file, offline.
+    #[command(after_help = examples::CHECK)]
     Check,
     /// Make every Quay endpoint match the organization files.
+    #[command(after_help = examples::CREATE)]
     Create(CreateArgs),
     /// Show what `create` would change, without changing anything (`create --dry-run`).
+    #[command(after_help = examples::PLAN)]
     Plan(PlanArgs),
     /// Delete the declared organizations on every endpoint they are declared for.
+    #[command(after_help = examples::DELETE)]
     Delete(DeleteArgs),
     /// Write organization files describing organizations that exist in a Quay.
+    #[command(after_help = examples::EXPORT)]
     Export(ExportArgs),
     /// Print a shell completion script.
+    #[command(after_help = examples::COMPLETION)]
     Completion {
         /// The shell to complete for.
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+/// The "Examples:" block at the end of each command's `--help`: the commands as a person types
+/// them, one comment each.
+mod examples {
+    pub const MQC: &str = "\
+Examples:
+  mqc check                       # validate yaml-files/ offline
+  mqc login                       # store the tokens the files need in .mqc/login.yaml
+  mqc plan                        # show what create would change
+  mqc create                      # apply it
+  mqc help create                 # the options of one command";
+
+    pub const LOGIN: &str = "\
+Examples:
+  mqc login                       # ask (hidden) for every missing token and mirror password
+  mqc login --recreate            # ask again for every value, e.g. after a token rotation
+  mqc login --list                # print what the files need, one per line
+  MQC_TOKEN_QUAY_EXAMPLE_COM=… mqc login --from-env     # CI: no prompt";
+
+    pub const CHECK: &str = "\
+Examples:
+  mqc check                       # yaml-files/ and .mqc/login.yaml, if present
+  mqc check --dir orgs --output json                    # for a merge-request lint job";
+
+    pub const CREATE: &str = "\
+Examples:
+  mqc create                      # make every endpoint match the files
+  mqc create --organization team-a                      # only this organization
+  mqc create --prune robots       # also delete robots the files do not declare
+  mqc create --dry-run            # the same as mqc plan";
+
+    pub const PLAN: &str = "\
+Examples:
+  mqc plan                        # what create would change
+  mqc plan --detailed-exitcode    # CI drift check: exit 0 in sync, 2 changes pending, 1 error
+  mqc plan --endpoint-map quay.example.com=https://quay-lab.example.com:8443";
+
+    pub const DELETE: &str = "\
+Examples:
+  mqc delete --dry-run            # list what would be deleted
+  mqc delete --organization team-a                      # asks for `yes` on a terminal
+  mqc delete --organization team-a --yes                # no question (scripts)";
+
+    pub const EXPORT: &str = "\
+Examples:
+  mqc export --endpoint quay.example.com --organization team-a
+  mqc export --endpoint quay.example.com --all --out yaml-files   # needs a superuser token";
+
+    pub const COMPLETION: &str = "\
+Examples:
+  mqc completion bash > /etc/bash_completion.d/mqc
+  mqc completion zsh > \"${fpath[1]}/_mqc\"";
 }
 
 impl Command {
@@ -276,7 +472,7 @@ pub struct DeleteArgs {
 #[derive(Debug, Clone, ClapArgs)]
 pub struct ExportArgs {
     /// The Quay to read from (host[:port] or URL); its token comes from the login file.
-    #[arg(long, env = "MQC_EXPORT_ENDPOINT")]
+    #[arg(long, env = "MQC_EXPORT_ENDPOINT", value_parser = parse_endpoint_text)]
     pub endpoint: String,
     /// Organization to export (repeatable).
     #[arg(
@@ -299,7 +495,6 @@ pub struct ExportArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn definition_is_consistent() {
@@ -323,9 +518,63 @@ mod tests {
     }
 
     #[test]
-    fn a_rate_of_zero_is_a_usage_error() {
-        let err = Args::try_parse_from(["mqc", "--max-requests-per-second", "0", "check"]);
-        assert!(err.is_err());
+    fn tls_verify_accepts_exactly_true_or_false() {
+        for other in ["yes", "no", "1", "0", "on", "off", "TRUE", "False", ""] {
+            let err = Args::try_parse_from(["mqc", "check", "--tls-verify", other])
+                .expect_err(other)
+                .to_string();
+            assert!(
+                err.contains("[possible values: true, false]"),
+                "{other}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rate_of_zero_is_a_usage_error_that_says_what_to_give() {
+        let err = Args::try_parse_from(["mqc", "--max-requests-per-second", "0", "check"])
+            .expect_err("0 refused")
+            .to_string();
+        assert!(err.contains("give 1 or more"), "{err}");
+        assert!(!err.contains("non-zero"), "{err}");
+        let args = Args::try_parse_from(["mqc", "--max-requests-per-second", "1", "check"]);
+        assert_eq!(args.unwrap().global.max_requests_per_second.get(), 1);
+    }
+
+    #[test]
+    fn every_global_option_is_under_its_own_heading() {
+        let mut command = Args::command();
+        command.build();
+        for sub in command.get_subcommands() {
+            for arg in sub.get_arguments() {
+                let global = arg.is_global_set();
+                let heading = arg.get_help_heading();
+                assert_eq!(
+                    heading == Some(GLOBAL_OPTIONS),
+                    global,
+                    "{} {}: heading {heading:?}",
+                    sub.get_name(),
+                    arg.get_id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        let command = Args::command();
+        for sub in command.get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.starts_with("Examples:\n")
+                    && after.contains(&format!("mqc {}", sub.get_name())),
+                "{}: {after}",
+                sub.get_name()
+            );
+        }
     }
 
     #[test]

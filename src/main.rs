@@ -3,10 +3,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let args = match mqc::cli::Args::try_parse() {
+    let args = match mqc::cli::Args::parse_env_aware() {
         Ok(args) => args,
         Err(err) => return usage_error(&err),
     };

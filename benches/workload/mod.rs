@@ -95,11 +95,14 @@ pub fn targets(n: usize) -> Vec<Target> {
 
 /// The user, role and team permission of repository `r` of organization `i`.
 pub fn repo_user(i: usize, r: usize) -> (String, &'static str) {
-    (user(i + r), if r % 2 == 0 { "read" } else { "write" })
+    (
+        user(i + r),
+        if r.is_multiple_of(2) { "read" } else { "write" },
+    )
 }
 
 pub fn repo_team(r: usize) -> (&'static str, &'static str) {
-    if r % 2 == 0 {
+    if r.is_multiple_of(2) {
         ("developers", "write")
     } else {
         ("operators", "admin")
@@ -485,7 +488,11 @@ pub fn inject(base: &str, drift: &Drift) -> Result<(), String> {
         )
         .map(drop),
         DriftKind::Visibility => {
-            let flipped = if r % 3 == 0 { "private" } else { "public" };
+            let flipped = if r.is_multiple_of(3) {
+                "private"
+            } else {
+                "public"
+            };
             expect(
                 "visibility",
                 http(

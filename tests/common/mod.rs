@@ -1,6 +1,11 @@
 //! Shared harness for the integration tests that drive the `mqc` binary against quay-sim:
 //! a fixture directory per test, a scrubbed environment, and a checker that compares the
 //! emulator's state with what the organization files declare.
+//!
+//! Temporary files: a test writes only under a [`Fixture`] root or another
+//! `tempfile::tempdir()`, never under a fixed `/tmp` path or in the repository. Both are removed
+//! when dropped, also when the test panics; quay-sim removes its TLS files when dropped too.
+//! `tests/hygiene.rs` checks it for mqc's commands, `.ci/run` for the whole suite.
 
 #![allow(dead_code)]
 

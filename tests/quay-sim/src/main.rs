@@ -123,6 +123,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let signals = catch_stop_signals();
     let line = match &server.ca_path {
         Some(ca) => format!(
             "quay-sim listening on {} ca={}",
@@ -139,6 +140,61 @@ fn main() -> ExitCode {
         eprintln!("quay-sim: cannot write to stdout");
     }
     drop(stdout);
-    server.wait();
+    serve_until_stopped(server, signals);
     ExitCode::SUCCESS
+}
+
+/// SIGINT and SIGTERM, caught from the moment this returns (before the first line is printed:
+/// whoever reads it may stop the emulator at once).
+#[cfg(unix)]
+struct StopSignals {
+    runtime: tokio::runtime::Runtime,
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+fn catch_stop_signals() -> Option<StopSignals> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let context = runtime.enter();
+    let interrupt = signal(SignalKind::interrupt()).ok()?;
+    let terminate = signal(SignalKind::terminate()).ok()?;
+    drop(context);
+    Some(StopSignals {
+        runtime,
+        interrupt,
+        terminate,
+    })
+}
+
+/// Serves until SIGINT or SIGTERM, then stops the server: dropping it removes the TLS files.
+#[cfg(unix)]
+fn serve_until_stopped(mut server: Server, signals: Option<StopSignals>) {
+    let Some(mut signals) = signals else {
+        return server.wait();
+    };
+    signals.runtime.block_on(async {
+        tokio::select! {
+            _ = signals.interrupt.recv() => {}
+            _ = signals.terminate.recv() => {}
+        }
+    });
+    server.stop();
+}
+
+#[cfg(not(unix))]
+struct StopSignals;
+
+#[cfg(not(unix))]
+fn catch_stop_signals() -> Option<StopSignals> {
+    None
+}
+
+#[cfg(not(unix))]
+fn serve_until_stopped(server: Server, _signals: Option<StopSignals>) {
+    server.wait();
 }

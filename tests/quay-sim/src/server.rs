@@ -114,6 +114,7 @@ pub struct Server {
     pub ca_path: Option<PathBuf>,
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
+    _tls_dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -121,15 +122,12 @@ impl Server {
         let listener = std::net::TcpListener::bind(config.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let tls = if config.tls {
-            let dir = std::env::temp_dir().join(format!(
-                "quay-sim-{}-{}",
-                std::process::id(),
-                addr.port()
-            ));
-            Some(tls::setup(&dir)?)
+        // The CA file lives in a fresh temporary directory, removed when the server is dropped.
+        let (tls, tls_dir) = if config.tls {
+            let dir = tempfile::Builder::new().prefix("quay-sim-").tempdir()?;
+            (Some(tls::setup(dir.path())?), Some(dir))
         } else {
-            None
+            (None, None)
         };
         let shared = Arc::new(Shared {
             workers: config.capacity.map(|c| Workers::new(c.workers, c.cost)),
@@ -164,6 +162,7 @@ impl Server {
             ca_path,
             shutdown,
             thread: Some(thread),
+            _tls_dir: tls_dir,
         })
     }
 

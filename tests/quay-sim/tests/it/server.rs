@@ -495,6 +495,16 @@ async fn tls_serves_with_the_written_ca() {
         .is_err());
 }
 
+#[test]
+fn the_tls_files_are_removed_with_the_emulator() {
+    let sim = sim_with(|c| c.tls = true);
+    let ca = sim.ca_cert_path().unwrap();
+    let dir = ca.parent().unwrap().to_path_buf();
+    assert!(ca.is_file());
+    drop(sim);
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}
+
 #[tokio::test]
 async fn kill_closes_the_listener_and_connections() {
     let mut sim = sim();
@@ -601,8 +611,14 @@ async fn the_binary_prints_one_line_and_serves() {
         .await
         .unwrap();
     assert_eq!(me.status(), 200);
-    tls_child.kill().unwrap();
-    tls_child.wait().unwrap();
+    // SIGTERM stops it cleanly: the temporary directory holding the CA goes with it.
+    let ca_dir = std::path::Path::new(ca).parent().unwrap().to_path_buf();
+    assert!(ca_dir.is_dir());
+    let pid = libc::pid_t::try_from(tls_child.id()).unwrap();
+    // SAFETY: kill(2) on the child this test spawned and has not reaped yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert!(tls_child.wait().unwrap().success());
+    assert!(!ca_dir.exists(), "{} left behind", ca_dir.display());
 }
 
 #[test]
