@@ -1,9 +1,12 @@
 //! The `mqc` binary: parse arguments, run one command, turn its outcome into an exit status.
 //! This is the only place that exits or prints a fatal error.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+use mqc::cli::OutputFormat;
 
 fn main() -> ExitCode {
     let args = match mqc::cli::Args::try_parse() {
@@ -11,10 +14,19 @@ fn main() -> ExitCode {
         Err(err) => return usage_error(&err),
     };
     let detailed_exitcode = args.command.detailed_exitcode();
+    let command = mqc::commands::name(&args.command);
+    let output = args.global.output;
     match mqc::commands::run(args) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("mqc: error: {}", mqc::error::chain(&err));
+            if output == OutputFormat::Json {
+                // CI parses stdout whatever happened: the error goes there too.
+                let failure = mqc::error::Failure::from_error(&err);
+                let mut stdout = std::io::stdout().lock();
+                let _ = mqc::report::json::write_fatal(&mut stdout, command, &failure)
+                    .and_then(|()| stdout.flush());
+            }
             err.exit_code(detailed_exitcode)
         }
     }

@@ -104,9 +104,10 @@ fn summary_lists_failures_and_counts_requests() {
         }],
         vec![],
     );
-    target.results = Some(vec![ChangeOutcome::Failed {
-        error: "HTTP 400: Existing robot".into(),
-    }]);
+    target.results = Some(vec![ChangeOutcome::Failed(crate::error::Failure::new(
+        crate::error::FailureKind::Quay,
+        "HTTP 400: Existing robot",
+    ))]);
     target.requests = RequestCount {
         reads: 3,
         writes: 1,
@@ -148,7 +149,10 @@ fn json_report_is_one_document() {
 fn a_plan_with_unreadable_targets_does_not_claim_to_be_in_sync() {
     let mut target = target_report(vec![], vec![]);
     target.plan = None;
-    target.error = Some("the token for https://quay.example.com is invalid".into());
+    target.error = Some(crate::error::Failure::new(
+        crate::error::FailureKind::Quay,
+        "the token for https://quay.example.com is invalid",
+    ));
     let report = RunReport::new("create", true, vec![target]);
     let text = render(&report);
     assert!(!text.contains("everything is in sync"), "{text}");
