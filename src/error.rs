@@ -27,6 +27,13 @@ pub enum Error {
     /// A failure already known in detail (an endpoint that cannot be reached, a bad token).
     #[error("{0}")]
     Failed(Failure),
+    /// The organization files or the login file have errors: each one is a finding (printed on
+    /// stderr, carried by the JSON report).
+    #[error("{message}")]
+    Findings {
+        message: String,
+        findings: Vec<crate::config::Finding>,
+    },
     /// A second SIGINT/SIGTERM aborted the run without waiting for the requests in flight.
     #[error("aborted by a second interrupt: the outcome of the requests in flight is unknown; run again to converge")]
     Interrupted,
@@ -36,6 +43,15 @@ impl Error {
     pub fn other(message: impl Into<String>) -> Error {
         Error::Other {
             message: message.into(),
+        }
+    }
+
+    /// The findings behind the error, for the JSON report.
+    pub fn findings(&self) -> &[crate::config::Finding] {
+        match self {
+            Error::Findings { findings, .. } => findings,
+            Error::Config(crate::config::ConfigError::Login { findings, .. }) => findings,
+            _ => &[],
         }
     }
 
@@ -170,7 +186,9 @@ impl Failure {
                 failure
             }
             Error::Failed(failure) => failure.clone(),
-            Error::Config(_) => Failure::new(FailureKind::Config, chain(err)),
+            Error::Config(_) | Error::Findings { .. } => {
+                Failure::new(FailureKind::Config, chain(err))
+            }
             Error::Usage(_) => Failure::new(FailureKind::Usage, chain(err)),
             Error::Interrupted => Failure::new(FailureKind::Interrupted, chain(err)),
             Error::Other { .. } => Failure::new(FailureKind::Other, chain(err)),

@@ -171,6 +171,22 @@ fn fatal_errors_are_one_json_document_with_the_exit_code_unchanged() {
     run.expect_code(1);
     assert_envelope(&run.json(), "login", true);
 
+    // Organization files with errors: the findings are in the document, not only on stderr.
+    fixture.write_org("broken.yaml", "quay_endpoint: [\n");
+    let run = fixture.mqc(&["plan", "--output", "json"]);
+    run.expect_code(1);
+    let report = run.json();
+    assert_envelope(&report, "plan", true);
+    let findings = report["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["file"]
+            .as_str()
+            .is_some_and(|file| file.ends_with("broken.yaml"))
+            && f["severity"] == "error"),
+        "{report:#}"
+    );
+    fixture.remove_org("broken.yaml");
+
     // `delete` off a terminal without --yes.
     fixture.login(&[(QUAY1, TOKEN)]);
     let run = fixture.mqc(&["delete", "--output", "json"]);

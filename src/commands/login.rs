@@ -210,10 +210,13 @@ fn load_needs(settings: &Settings) -> Result<Vec<Need>, Error> {
         for finding in loaded.findings.iter().filter(|f| f.is_error()) {
             eprintln!("{finding}");
         }
-        return Err(Error::other(format!(
-            "the organization files in {} have errors (above); fix them before `mqc login` (`mqc check` shows every problem)",
-            settings.dir.display()
-        )));
+        return Err(Error::Findings {
+            message: format!(
+                "the organization files in {} have errors (above); fix them before `mqc login` (`mqc check` shows every problem)",
+                settings.dir.display()
+            ),
+            findings: loaded.findings.into_iter().filter(|f| f.is_error()).collect(),
+        });
     }
     Ok(config::needs(&loaded.organizations))
 }

@@ -28,11 +28,14 @@ pub fn load_organizations(
     let loaded = config::load_dir(&settings.dir)?;
     print_findings(&loaded.findings);
     if loaded.has_errors() {
-        return Err(Error::other(format!(
-            "the organization files in {} have errors (listed above); fix them, `mqc check` \
-             shows them all",
-            settings.dir.display()
-        )));
+        return Err(Error::Findings {
+            message: format!(
+                "the organization files in {} have errors (listed above); fix them, `mqc check` \
+                 shows them all",
+                settings.dir.display()
+            ),
+            findings: loaded.findings.into_iter().filter(Finding::is_error).collect(),
+        });
     }
     let mut organizations = loaded.organizations;
     settings
@@ -75,10 +78,13 @@ pub fn load_secrets(
     let findings = config::check_secrets(organizations, &secrets, &settings.login_file, used);
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
-        return Err(Error::other(format!(
-            "the login file {} lacks secrets (listed above); run `mqc login`",
-            settings.login_file.display()
-        )));
+        return Err(Error::Findings {
+            message: format!(
+                "the login file {} lacks secrets (listed above); run `mqc login`",
+                settings.login_file.display()
+            ),
+            findings: findings.into_iter().filter(Finding::is_error).collect(),
+        });
     }
     Ok(secrets)
 }

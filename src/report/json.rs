@@ -8,6 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Render;
+use crate::config::Finding;
 use crate::error::{Failure, FailureDetail};
 
 /// The version of the JSON report's shape (docs/json-report.md).
@@ -20,6 +21,9 @@ struct Envelope<'a, T: Serialize> {
     /// Why the command could not do its job at all; `null` when it ran to its end.
     error: Option<&'a str>,
     error_detail: Option<&'a FailureDetail>,
+    /// A fatal error's findings (the files or the login file have errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    findings: Option<&'a [Finding]>,
     #[serde(flatten)]
     body: Option<&'a T>,
 }
@@ -38,13 +42,19 @@ pub fn write_report(out: &mut dyn Write, report: &impl Render) -> io::Result<()>
             command: report.command(),
             error: None,
             error_detail: None,
+            findings: None,
             body: Some(report),
         },
     )
 }
 
 /// The report of a command that a fatal error ended: only the envelope, with the error.
-pub fn write_fatal(out: &mut dyn Write, command: &str, failure: &Failure) -> io::Result<()> {
+pub fn write_fatal(
+    out: &mut dyn Write,
+    command: &str,
+    failure: &Failure,
+    findings: &[Finding],
+) -> io::Result<()> {
     write_document(
         out,
         &Envelope::<()> {
@@ -52,6 +62,7 @@ pub fn write_fatal(out: &mut dyn Write, command: &str, failure: &Failure) -> io:
             command,
             error: Some(&failure.text),
             error_detail: Some(&failure.detail),
+            findings: (!findings.is_empty()).then_some(findings),
             body: None,
         },
     )
@@ -66,7 +77,7 @@ mod tests {
     fn a_fatal_error_is_one_document_with_the_envelope_only() {
         let failure = Failure::from_error(&Error::Usage("no organization file".into()));
         let mut out = Vec::new();
-        write_fatal(&mut out, "plan", &failure).unwrap();
+        write_fatal(&mut out, "plan", &failure, &[]).unwrap();
         let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             json,
