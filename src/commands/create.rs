@@ -434,3 +434,153 @@ impl ChangeRunner for QuayRunner<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Answers from a script and records each question.
+    struct Scripted {
+        answer: bool,
+        asked: Vec<String>,
+    }
+
+    impl Approver for Scripted {
+        fn approve(&mut self, question: &str) -> std::io::Result<bool> {
+            self.asked.push(question.to_string());
+            Ok(self.answer)
+        }
+    }
+
+    fn create_args(extra: &[&str]) -> CreateArgs {
+        let args = crate::cli::Args::try_parse_from([&["mqc", "create"], extra].concat())
+            .expect("arguments");
+        match args.command {
+            crate::cli::Command::Create(create) => create,
+            other => panic!("not create: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_a_terminal_without_yes_is_asked() {
+        let plain = create_args(&[]);
+        assert!(needs_approval(&plain, true, true));
+        // Off a terminal (either side) nothing asks: CI and Jobs behave as before.
+        assert!(!needs_approval(&plain, false, true));
+        assert!(!needs_approval(&plain, true, false));
+        assert!(!needs_approval(&create_args(&["--yes"]), true, true));
+        assert!(!needs_approval(&create_args(&["-y"]), true, true));
+        assert!(!needs_approval(&create_args(&["--dry-run"]), true, true));
+    }
+
+    #[test]
+    fn only_yes_applies() {
+        for (answer, accepted) in [
+            ("yes\n", true),
+            ("  yes \r\n", true),
+            ("y\n", false),
+            ("YES\n", false),
+            ("yes please\n", false),
+            ("\n", false),
+            ("", false),
+        ] {
+            assert_eq!(accepts(answer), accepted, "{answer:?}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_ends_the_command_before_any_write() {
+        let mut no = Scripted {
+            answer: false,
+            asked: Vec::new(),
+        };
+        let err = approve(Some(&mut no)).unwrap_err();
+        assert_eq!(no.asked, [APPROVAL_QUESTION]);
+        assert_eq!(
+            APPROVAL_QUESTION,
+            "Apply these changes? Only 'yes' is accepted: "
+        );
+        assert!(
+            err.to_string()
+                .starts_with("apply cancelled: nothing was changed"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(false), std::process::ExitCode::from(1));
+        let mut yes = Scripted {
+            answer: true,
+            asked: Vec::new(),
+        };
+        assert!(approve(Some(&mut yes)).is_ok());
+        assert!(approve(None).is_ok(), "nobody to ask: no question");
+    }
+
+    /// `create` against an emulator, with `approver` answering: the settings and flags as
+    /// the command line gives them.
+    fn create_with(answer: bool) -> (Result<Outcome, Error>, Vec<String>, u64) {
+        let quay = quay_sim::QuaySim::start(quay_sim::Config {
+            tokens: vec![quay_sim::TokenSpec::superuser("t0k3n")],
+            ..quay_sim::Config::default()
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let files = dir.path().join("files");
+        std::fs::create_dir(&files).expect("dir");
+        std::fs::write(
+            files.join("acme.yaml"),
+            "quay_endpoint: quay.example.com\nquay_organization: acme\n",
+        )
+        .expect("file");
+        let login = dir.path().join("login.yaml");
+        let secrets = {
+            let mut secrets = Secrets::default();
+            secrets.insert_token(
+                Endpoint::parse("quay.example.com").expect("endpoint"),
+                secrecy::SecretString::from("t0k3n"),
+            );
+            secrets
+        };
+        crate::config::save_login(&login, &crate::config::LoginFile::from_secrets(&secrets))
+            .expect("login file");
+        let map = format!("quay.example.com={}", quay.base_url());
+        let args = crate::cli::Args::try_parse_from([
+            "mqc",
+            "--dir",
+            files.to_str().expect("path"),
+            "--login-file",
+            login.to_str().expect("path"),
+            "--endpoint-map",
+            &map,
+            "--output",
+            "json",
+            "create",
+        ])
+        .expect("arguments");
+        let settings = Settings::from_args(&args.global);
+        let crate::cli::Command::Create(create) = args.command else {
+            panic!("not create")
+        };
+        let mut approver = Scripted {
+            answer,
+            asked: Vec::new(),
+        };
+        let outcome = session::runtime().expect("runtime").block_on(run_async(
+            &settings,
+            &create.plan,
+            false,
+            Some(&mut approver),
+        ));
+        (outcome, approver.asked, quay.stats().writes)
+    }
+
+    #[test]
+    fn create_asks_and_a_refusal_writes_nothing() {
+        let (outcome, asked, writes) = create_with(false);
+        assert!(outcome.is_err(), "{outcome:?}");
+        assert_eq!(asked, [APPROVAL_QUESTION]);
+        assert_eq!(writes, 0);
+        let (outcome, asked, writes) = create_with(true);
+        assert_eq!(outcome.expect("create"), Outcome::Success);
+        assert_eq!(asked.len(), 1);
+        assert!(writes > 0);
+    }
+}
