@@ -24,8 +24,9 @@ fn main() -> ExitCode {
                 // CI parses stdout whatever happened: the error goes there too.
                 let failure = mqc::error::Failure::from_error(&err);
                 let mut stdout = std::io::stdout().lock();
-                let _ = mqc::report::json::write_fatal(&mut stdout, command, &failure, err.findings())
-                    .and_then(|()| stdout.flush());
+                let _ =
+                    mqc::report::json::write_fatal(&mut stdout, command, &failure, err.findings())
+                        .and_then(|()| stdout.flush());
             }
             err.exit_code(detailed_exitcode)
         }

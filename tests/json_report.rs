@@ -58,7 +58,11 @@ fn plan_and_create_share_the_envelope() {
     assert_eq!(report["totals"]["failed"], 0);
     assert_eq!(report["targets"][0]["results"][0]["status"], "applied");
     // `create` asks nothing off a terminal (stdin is /dev/null here).
-    assert!(!create.stderr.contains("Apply these changes"), "{}", create.stderr);
+    assert!(
+        !create.stderr.contains("Apply these changes"),
+        "{}",
+        create.stderr
+    );
 }
 
 #[test]
@@ -96,7 +100,11 @@ fn a_failed_change_carries_its_request_and_quays_answer() {
     // The human summary keeps the readable text.
     let human = fixture.mqc(&["create"]);
     human.expect_code(1);
-    assert!(human.stdout.contains(&format!("PUT {path}: 500")), "{}", human.stdout);
+    assert!(
+        human.stdout.contains(&format!("PUT {path}: 500")),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]
@@ -128,7 +136,13 @@ fn fatal_errors_are_one_json_document_with_the_exit_code_unchanged() {
     // A configuration error: the directory does not exist.
     let missing = fixture.root.path().join("nowhere");
     for command in ["plan", "create", "check", "login", "delete"] {
-        let run = fixture.mqc(&[command, "--output", "json", "--dir", missing.to_str().unwrap()]);
+        let run = fixture.mqc(&[
+            command,
+            "--output",
+            "json",
+            "--dir",
+            missing.to_str().unwrap(),
+        ]);
         run.expect_code(1);
         let report = run.json();
         assert_envelope(&report, command, true);
@@ -320,7 +334,11 @@ fn plan_as_markdown_has_one_collapsible_section_per_target() {
         .iter()
         .map(|o| o.endpoints.len())
         .sum::<usize>();
-    assert_eq!(text.matches("<details><summary>").count(), targets, "{text}");
+    assert_eq!(
+        text.matches("<details><summary>").count(),
+        targets,
+        "{text}"
+    );
     assert_eq!(text.matches("</details>").count(), targets, "{text}");
     assert!(text.starts_with("### mqc plan\n\n**Plan: "), "{text}");
     assert!(text.contains(" to create, "), "{text}");
@@ -328,16 +346,25 @@ fn plan_as_markdown_has_one_collapsible_section_per_target() {
         text.contains("<details><summary>✓ empty-repositories on https://"),
         "{text}"
     );
-    assert!(text.contains("\n+ create organization empty-repositories"), "{text}");
+    assert!(
+        text.contains("\n+ create organization empty-repositories"),
+        "{text}"
+    );
     assert!(text.contains("````diff\n"), "{text}");
 
     fixture.mqc(&["create", "--yes"]).expect_code(0);
     let synced = fixture.mqc(&["plan", "--output", "markdown"]);
     synced.expect_code(0);
     assert!(
-        synced.stdout.contains("**No changes: everything is in sync"),
+        synced
+            .stdout
+            .contains("**No changes: everything is in sync"),
         "{}",
         synced.stdout
     );
-    assert!(synced.stdout.contains(": in sync</summary>"), "{}", synced.stdout);
+    assert!(
+        synced.stdout.contains(": in sync</summary>"),
+        "{}",
+        synced.stdout
+    );
 }

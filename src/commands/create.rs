@@ -27,13 +27,15 @@ const READ_CONCURRENCY: usize = 64;
 
 pub fn run(settings: &Settings, args: &CreateArgs) -> Result<Outcome, Error> {
     let mut approver = TtyApprover;
-    let approver: Option<&mut dyn Approver> =
-        if needs_approval(args, std::io::stdin().is_terminal(), std::io::stdout().is_terminal())
-        {
-            Some(&mut approver)
-        } else {
-            None
-        };
+    let approver: Option<&mut dyn Approver> = if needs_approval(
+        args,
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    ) {
+        Some(&mut approver)
+    } else {
+        None
+    };
     session::runtime()?.block_on(run_async(settings, &args.plan, args.dry_run, approver))
 }
 
@@ -258,8 +260,7 @@ async fn read_target(
     let actual = state::read_organization(client, &target.organization, &scope)
         .await
         .map_err(|err| Failure::from_quay(&err).context("cannot read the organization"))?;
-    let unknown_users =
-        limits::unknown_users(client, desired, actual.as_ref(), token_user).await?;
+    let unknown_users = limits::unknown_users(client, desired, actual.as_ref(), token_user).await?;
     Ok((
         actual,
         ServerLimits {

@@ -81,7 +81,11 @@ fn confirm(count: usize) -> Result<(), Error> {
 /// Deletes every target, concurrently, after one token check per endpoint: Quay shows an
 /// anonymous caller (a wrong token) no organization, so without it every organization would
 /// be reported "already absent".
-async fn delete_all(settings: &Settings, secrets: &Secrets, targets: &[Target]) -> Vec<DeleteEntry> {
+async fn delete_all(
+    settings: &Settings,
+    secrets: &Secrets,
+    targets: &[Target],
+) -> Vec<DeleteEntry> {
     let clients = session::clients(settings, secrets, targets.iter().map(|t| &t.endpoint));
     let whoami = session::check_tokens(&clients).await;
     futures::stream::iter(targets.iter())

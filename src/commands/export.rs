@@ -437,11 +437,16 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
     if std::io::stdin().is_terminal() {
         return super::login::ask_on_terminal(&need);
     }
-    Err(Error::other(format!(
-        "no token for {endpoint}: the login file {} has none; set {variable} or run on a \
-         terminal to be asked for it",
-        login_file.display()
-    )))
+    let mut failure = Failure::at_endpoint(
+        endpoint,
+        format!(
+            "no token for {endpoint}: the login file {} has none; set {variable} or run on a \
+             terminal to be asked for it",
+            login_file.display()
+        ),
+    );
+    failure.detail.kind = FailureKind::Config;
+    Err(Error::Failed(failure))
 }
 
 #[cfg(test)]

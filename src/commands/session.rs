@@ -34,7 +34,11 @@ pub fn load_organizations(
                  shows them all",
                 settings.dir.display()
             ),
-            findings: loaded.findings.into_iter().filter(Finding::is_error).collect(),
+            findings: loaded
+                .findings
+                .into_iter()
+                .filter(Finding::is_error)
+                .collect(),
         });
     }
     let mut organizations = loaded.organizations;

@@ -364,7 +364,10 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
         for target in targets {
             let org = &target.target.organization;
             let Some(plan) = &target.plan else {
-                let error = target.error.as_ref().map_or("not planned", |f| f.text.as_str());
+                let error = target
+                    .error
+                    .as_ref()
+                    .map_or("not planned", |f| f.text.as_str());
                 writeln!(out, "  {org} ({}): ✗ {error}", target.source.display())?;
                 continue;
             };
