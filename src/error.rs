@@ -207,3 +207,68 @@ impl From<crate::quay::QuayError> for Failure {
         Failure::from_quay(&err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Endpoint;
+    use crate::quay::{QuayError, RequestContext};
+
+    fn ctx(endpoint: &str) -> RequestContext {
+        RequestContext {
+            endpoint: Endpoint::parse(endpoint).unwrap(),
+            via: None,
+            method: reqwest::Method::PUT,
+            path: "/api/v1/repository/acme/app/permissions/user/bob".into(),
+            idempotent: true,
+        }
+    }
+
+    #[test]
+    fn a_quay_answer_keeps_request_status_and_message() {
+        let err = QuayError::Api {
+            ctx: ctx("quay.example.com"),
+            status: 400,
+            message: "Invalid role".into(),
+        };
+        let failure = Failure::from_quay(&err);
+        assert_eq!(failure.text, err.to_string());
+        assert_eq!(
+            *failure.detail,
+            FailureDetail {
+                kind: FailureKind::Quay,
+                endpoint: Some("quay.example.com".into()),
+                method: Some("PUT".into()),
+                path: Some("/api/v1/repository/acme/app/permissions/user/bob".into()),
+                status: Some(400),
+                message: Some("Invalid role".into()),
+            }
+        );
+    }
+
+    #[test]
+    fn a_transport_error_has_no_status_and_the_endpoint_as_files_write_it() {
+        let err = QuayError::Transport {
+            ctx: ctx("http://127.0.0.1:8080"),
+            connect: true,
+            message: "connection refused".into(),
+            attempts: 3,
+        };
+        let failure = Failure::from_quay(&err);
+        assert_eq!(
+            failure.detail.endpoint.as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(failure.detail.status, None);
+        assert_eq!(failure.detail.message, None);
+        assert_eq!(failure.detail.method.as_deref(), Some("PUT"));
+        let wrapped = Failure::from_error(&Error::Quay(err));
+        assert_eq!(wrapped.detail, failure.detail);
+        let interrupted = Failure::from_error(&Error::Interrupted);
+        assert_eq!(interrupted.detail.kind, FailureKind::Interrupted);
+        assert_eq!(
+            Error::Interrupted.exit_code(true),
+            ExitCode::from(EXIT_INTERRUPTED)
+        );
+    }
+}
