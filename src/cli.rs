@@ -297,8 +297,10 @@ pub enum LogLevel {
 pub enum OutputFormat {
     /// Readable text.
     Human,
-    /// One JSON document, for CI.
+    /// One JSON document, for CI (docs/json-report.md).
     Json,
+    /// Markdown for merge-request comments (`plan`, `create`; other commands print their text).
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]
@@ -446,6 +448,10 @@ pub struct CreateArgs {
     /// Show the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Apply without asking. On a terminal `create` shows the plan and asks first; off a
+    /// terminal it never asks.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     #[command(flatten)]
     pub plan: PlanArgs,
 }

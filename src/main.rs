@@ -1,7 +1,10 @@
 //! The `mqc` binary: parse arguments, run one command, turn its outcome into an exit status.
 //! This is the only place that exits or prints a fatal error.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use mqc::cli::OutputFormat;
 
 fn main() -> ExitCode {
     let args = match mqc::cli::Args::parse_env_aware() {
@@ -9,10 +12,20 @@ fn main() -> ExitCode {
         Err(err) => return usage_error(&err),
     };
     let detailed_exitcode = args.command.detailed_exitcode();
+    let command = mqc::commands::name(&args.command);
+    let output = args.global.output;
     match mqc::commands::run(args) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
             eprintln!("mqc: error: {}", mqc::error::chain(&err));
+            if output == OutputFormat::Json {
+                // CI parses stdout whatever happened: the error goes there too.
+                let failure = mqc::error::Failure::from_error(&err);
+                let mut stdout = std::io::stdout().lock();
+                let _ =
+                    mqc::report::json::write_fatal(&mut stdout, command, &failure, err.findings())
+                        .and_then(|()| stdout.flush());
+            }
             err.exit_code(detailed_exitcode)
         }
     }

@@ -22,15 +22,17 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::error::Failure;
 use crate::plan::{
     Change, ChangeKind, Detail, ListEntry, ListRef, ObjectRef, Op, Phase, Target, TargetPlan,
 };
 
 pub mod execute;
 
-/// Sends the writes of one change. The real runner talks to Quay; tests use a fake.
+/// Sends the writes of one change. The real runner talks to Quay; tests use a fake. A failure
+/// is typed ([`Failure`]): the report carries its request and Quay's answer.
 pub trait ChangeRunner: Sync {
-    fn run(&self, target: &Target, op: &Op) -> impl Future<Output = Result<(), String>> + Send;
+    fn run(&self, target: &Target, op: &Op) -> impl Future<Output = Result<(), Failure>> + Send;
 }
 
 /// Set by SIGINT/SIGTERM: no change starts after it is raised; those in flight finish.
@@ -64,9 +66,8 @@ impl StopFlag {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ChangeOutcome {
     Applied,
-    Failed {
-        error: String,
-    },
+    /// Serialized as `error` (the text) and `error_detail` (request, status, Quay's message).
+    Failed(Failure),
     /// Not attempted because something it needs failed.
     Skipped {
         reason: String,
@@ -221,7 +222,7 @@ fn cancels(
     }
     let what = match outcome {
         ChangeOutcome::Applied => return None,
-        ChangeOutcome::Failed { .. } => "failed",
+        ChangeOutcome::Failed(_) => "failed",
         ChangeOutcome::Skipped { .. } => "was skipped",
         ChangeOutcome::NotStarted => "was not started",
     };
@@ -239,7 +240,7 @@ impl fmt::Display for ChangeOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ChangeOutcome::Applied => f.write_str("applied"),
-            ChangeOutcome::Failed { error } => write!(f, "failed: {error}"),
+            ChangeOutcome::Failed(failure) => write!(f, "failed: {failure}"),
             ChangeOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
             ChangeOutcome::NotStarted => f.write_str("not started (interrupted)"),
         }
@@ -334,7 +335,7 @@ pub async fn apply<R: ChangeRunner>(
                                     stop_sequence =
                                         Some(format!("an earlier step failed: {error}"));
                                 }
-                                ChangeOutcome::Failed { error }
+                                ChangeOutcome::Failed(error)
                             }
                         }
                     };
@@ -361,7 +362,7 @@ pub async fn apply<R: ChangeRunner>(
                 {
                     states[t].cancelled.entry(list).or_insert(reason);
                 }
-                if let ChangeOutcome::Failed { error } = &outcome {
+                if let ChangeOutcome::Failed(error) = &outcome {
                     if let Consequence::ObjectMissing(object) = after_failure(&change.op) {
                         states[t].missing.insert(
                             object.clone(),

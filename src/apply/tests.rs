@@ -29,11 +29,11 @@ impl FakeRunner {
 }
 
 impl ChangeRunner for FakeRunner {
-    async fn run(&self, target: &Target, op: &Op) -> Result<(), String> {
+    async fn run(&self, target: &Target, op: &Op) -> Result<(), Failure> {
         let text = format!("{}:{op:?}", target.organization);
         self.ran.lock().unwrap().push(text.clone());
         if self.fail_when.iter().any(|marker| text.contains(marker)) {
-            Err("400 boom".to_string())
+            Err(Failure::new(crate::error::FailureKind::Quay, "400 boom"))
         } else {
             Ok(())
         }
@@ -90,7 +90,7 @@ fn statuses(results: &[ChangeOutcome]) -> Vec<&'static str> {
         .iter()
         .map(|r| match r {
             ChangeOutcome::Applied => "applied",
-            ChangeOutcome::Failed { .. } => "failed",
+            ChangeOutcome::Failed(_) => "failed",
             ChangeOutcome::Skipped { .. } => "skipped",
             ChangeOutcome::NotStarted => "not_started",
         })

@@ -36,7 +36,7 @@ struct HoldingRunner {
 }
 
 impl ChangeRunner for HoldingRunner {
-    async fn run(&self, _target: &Target, op: &Op) -> Result<(), String> {
+    async fn run(&self, _target: &Target, op: &Op) -> Result<(), crate::error::Failure> {
         let phase = op.phase();
         let key = (op.object(), format!("{:?}", op.subject()));
         {

@@ -3,23 +3,11 @@
 
 use std::path::Path;
 
-use serde::Serialize;
-
 use super::Outcome;
-use crate::cli::OutputFormat;
-use crate::config::{self, ConfigError, Finding, LoadedConfig, Severity};
+use crate::config::{self, ConfigError, Finding, LoadedConfig};
 use crate::error::Error;
+use crate::report::{self, check::CheckReport};
 use crate::settings::Settings;
-
-/// The `--output json` document.
-#[derive(Debug, Serialize)]
-struct JsonReport<'a> {
-    files: usize,
-    organizations: Vec<&'a str>,
-    errors: usize,
-    warnings: usize,
-    findings: &'a [Finding],
-}
 
 /// Every finding about the organization files and, for the organizations that loaded, about
 /// the secrets they need (tokens may also come from `MQC_TOKEN_<HOST>`). A default login file
@@ -64,49 +52,17 @@ pub fn findings(loaded: &LoadedConfig, login_file: &Path, explicit: bool) -> Vec
     findings
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 pub fn run(settings: &Settings) -> Result<Outcome, Error> {
     let loaded = config::load_dir(&settings.dir)?;
     let findings = findings(&loaded, &settings.login_file, settings.login_file_explicit);
-    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    match settings.output {
-        OutputFormat::Json => {
-            let report = JsonReport {
-                files: loaded.files.len(),
-                organizations: loaded
-                    .organizations
-                    .iter()
-                    .map(|o| o.organization.name.as_str())
-                    .collect(),
-                errors,
-                warnings,
-                findings: &findings,
-            };
-            let text = serde_json::to_string_pretty(&report)
-                .map_err(|e| Error::other(format!("cannot write the JSON report: {e}")))?;
-            println!("{text}");
-        }
-        OutputFormat::Human => {
-            for finding in &findings {
-                println!("{finding}");
-            }
-            println!(
-                "{}, {} in {}",
-                plural(errors, "error"),
-                plural(warnings, "warning"),
-                plural(loaded.files.len(), "file")
-            );
-        }
-    }
-    Ok(if errors == 0 {
+    let organizations = loaded
+        .organizations
+        .iter()
+        .map(|o| o.organization.name.as_str())
+        .collect();
+    let report = CheckReport::new(loaded.files.len(), organizations, &findings);
+    report::print(settings.output, &report)?;
+    Ok(if report.errors == 0 {
         Outcome::Success
     } else {
         Outcome::Failed

@@ -7,22 +7,22 @@
 //! organization written atomically, in name order.
 
 use std::fs;
-use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, IsTerminal};
+use std::path::Path;
 
 use futures::StreamExt;
 use secrecy::SecretString;
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::session;
 use super::Outcome;
 use crate::cli::{ExportArgs, OutputFormat};
 use crate::config::{self, names::namespace_problem};
-use crate::error::Error;
+use crate::error::{Error, Failure, FailureKind};
 use crate::model::{Endpoint, Notification, Organization, RepoState, Role, OWNERS_TEAM};
-use crate::quay::QuayClient;
-use crate::report::ExportProgress;
+use crate::quay::{QuayClient, Whoami};
+use crate::report::export::{ExportReport, MirrorUser, OrgResult, Status};
+use crate::report::{self, ExportProgress};
 use crate::settings::Settings;
 use crate::state::{self, ReadScope};
 
@@ -31,10 +31,28 @@ use crate::state::{self, ReadScope};
 const READ_CONCURRENCY: usize = 8;
 
 pub fn run(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Error> {
-    session::runtime()?.block_on(run_async(settings, args))
+    let report = session::runtime()?.block_on(run_async(settings, args))?;
+    report::print(settings.output, &report)?;
+    Ok(if report.totals.failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
 }
 
-async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Error> {
+async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<ExportReport, Error> {
+    let (endpoint, client) = connect(settings, args)?;
+    let whoami = client.whoami().await.map_err(Error::from)?;
+    let names = organization_names(&client, &endpoint, &whoami, args).await?;
+    if settings.output == OutputFormat::Human {
+        eprintln!("Reading {} organization(s) from {endpoint}…", names.len());
+    }
+    let exported = read_all(&client, &endpoint, &whoami.username, names).await;
+    Ok(write_files(&endpoint, exported, args))
+}
+
+/// The client for `--endpoint`, its token from the login file, the environment or a prompt.
+fn connect(settings: &Settings, args: &ExportArgs) -> Result<(Endpoint, QuayClient), Error> {
     let endpoint = Endpoint::parse(&args.endpoint).ok_or_else(|| {
         Error::Usage(format!(
             "--endpoint `{}` is not a host[:port] or an http(s):// URL",
@@ -54,14 +72,24 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         secrets.insert_token(endpoint.clone(), token);
     }
     let mut clients = session::clients(settings, &secrets, [&endpoint]);
-    let client = match clients.remove(&endpoint) {
-        Some(Ok(client)) => client,
-        Some(Err(reason)) => return Err(Error::other(reason)),
-        None => return Err(Error::other(format!("no client for {endpoint}"))),
-    };
-    let whoami = client.whoami().await.map_err(Error::from)?;
+    match clients.remove(&endpoint) {
+        Some(Ok(client)) => Ok((endpoint, client)),
+        Some(Err(failure)) => Err(Error::Failed(failure)),
+        None => Err(Error::Failed(Failure::at_endpoint(
+            &endpoint,
+            format!("no client for {endpoint}"),
+        ))),
+    }
+}
 
-    let names = if args.all {
+/// The organizations named, or with `--all` every one the (superuser) token can see; sorted.
+async fn organization_names(
+    client: &QuayClient,
+    endpoint: &Endpoint,
+    whoami: &Whoami,
+    args: &ExportArgs,
+) -> Result<Vec<String>, Error> {
+    let mut names = if args.all {
         if !whoami.super_user {
             return Err(Error::other(format!(
                 "--all lists every organization of {endpoint}, which needs a superuser's token \
@@ -70,34 +98,32 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
                 whoami.username
             )));
         }
-        let mut names = state::list_organizations(&client)
+        state::list_organizations(client)
             .await
-            .map_err(Error::from)?;
-        names.sort();
-        names
+            .map_err(Error::from)?
     } else {
-        let mut names = args.organizations.clone();
-        names.sort();
-        names.dedup();
-        names
+        args.organizations.clone()
     };
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
 
-    let human = settings.output == OutputFormat::Human;
-    if human {
-        eprintln!("Reading {} organization(s) from {endpoint}…", names.len());
-    }
-    let file_endpoint = config::mapping::endpoint_to_file(&endpoint);
-    // On stderr, whatever the output format: stdout carries the report (JSON for machines).
+/// Reads and exports every organization, a few at once, with progress on stderr (whatever
+/// the output format: stdout carries the report). Sorted by name.
+async fn read_all(
+    client: &QuayClient,
+    endpoint: &Endpoint,
+    token_user: &str,
+    names: Vec<String>,
+) -> Vec<(String, Result<Exported, Failure>)> {
     let progress = if io::stderr().is_terminal() {
         ExportProgress::bar(names.len())
     } else {
         ExportProgress::lines(names.len(), io::stderr())
     };
-    let exported: Vec<(String, Result<Exported, String>)> = futures::stream::iter(names)
+    let mut exported: Vec<(String, Result<Exported, Failure>)> = futures::stream::iter(names)
         .map(|name| {
-            let client = &client;
-            let token_user = whoami.username.as_str();
-            let endpoint = &endpoint;
             let progress = &progress;
             async move {
                 let result = export_one(client, &name, token_user, endpoint, progress).await;
@@ -109,9 +135,18 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         .collect()
         .await;
     progress.clear();
-    let mut exported = exported;
     exported.sort_by(|a, b| a.0.cmp(&b.0));
+    exported
+}
 
+/// Writes one file per organization read, in name order, into `--out`; the report says what
+/// happened to each.
+fn write_files(
+    endpoint: &Endpoint,
+    exported: Vec<(String, Result<Exported, Failure>)>,
+    args: &ExportArgs,
+) -> ExportReport {
+    let file_endpoint = config::mapping::endpoint_to_file(endpoint);
     let out_dir_error = match fs::create_dir_all(&args.out) {
         Ok(()) => None,
         Err(e) => Some(format!(
@@ -126,6 +161,8 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
         endpoint: file_endpoint.clone(),
         organizations: Vec::new(),
         mirror_passwords_needed: Vec::new(),
+        totals: Default::default(),
+        out_dir: args.out.clone(),
     };
     for (name, result) in exported {
         let path = args.out.join(format!("{name}.yaml"));
@@ -134,15 +171,18 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
             file: path.clone(),
             status: Status::Failed,
             error: None,
+            error_detail: None,
             warnings: Vec::new(),
         };
+        let local = |text: String| Failure::new(FailureKind::Other, text);
         let outcome = result.and_then(|exported| {
             entry.warnings = exported.warnings;
             if let Some(reason) = &out_dir_error {
-                return Err(reason.clone());
+                return Err(local(reason.clone()));
             }
-            refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)?;
-            let status = save(&path, &header, &exported.body, args.force)?;
+            refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)
+                .map_err(local)?;
+            let status = save(&path, &header, &exported.body, args.force).map_err(local)?;
             Ok((status, exported.mirror_users))
         });
         match outcome {
@@ -150,31 +190,17 @@ async fn run_async(settings: &Settings, args: &ExportArgs) -> Result<Outcome, Er
                 entry.status = status;
                 report.mirror_passwords_needed.extend(mirror_users);
             }
-            Err(reason) => entry.error = Some(reason),
+            Err(failure) => {
+                entry.error = Some(failure.text);
+                // Only what came from Quay has a request to tell about.
+                entry.error_detail =
+                    (failure.detail.kind != FailureKind::Other).then_some(*failure.detail);
+            }
         }
         report.organizations.push(entry);
     }
-
-    let mut stdout = io::stdout().lock();
-    let written = if human {
-        write_human(&mut stdout, &report, &args.out)
-    } else {
-        serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(stdout))
-    };
-    written.map_err(|e| Error::other(format!("cannot write to stdout: {e}")))?;
-    Ok(
-        if report
-            .organizations
-            .iter()
-            .any(|o| o.status == Status::Failed)
-        {
-            Outcome::Failed
-        } else {
-            Outcome::Success
-        },
-    )
+    report.count();
+    report
 }
 
 /// One organization, read and turned into the body of its file.
@@ -191,20 +217,24 @@ async fn export_one(
     token_user: &str,
     endpoint: &Endpoint,
     progress: &ExportProgress,
-) -> Result<Exported, String> {
+) -> Result<Exported, Failure> {
     if let Some(problem) = namespace_problem(name) {
-        return Err(format!(
-            "`{name}` is not an organization name: it {problem}"
+        return Err(Failure::new(
+            FailureKind::Usage,
+            format!("`{name}` is not an organization name: it {problem}"),
         ));
     }
     let organization =
         state::read_organization_with_progress(client, name, &ReadScope::everything(), progress)
             .await
-            .map_err(|e| format!("cannot read the organization: {e}"))?
+            .map_err(|e| Failure::from_quay(&e).context("cannot read the organization"))?
             .ok_or_else(|| {
-                format!(
-                    "organization {name} does not exist on {endpoint} (or the token's user cannot \
-                 see it)"
+                Failure::at_endpoint(
+                    endpoint,
+                    format!(
+                        "organization {name} does not exist on {endpoint} (or the token's user \
+                         cannot see it)"
+                    ),
                 )
             })?;
     let (organization, warnings) = without_implicit(organization, token_user);
@@ -221,8 +251,12 @@ async fn export_one(
         })
         .collect();
     let file = config::from_model(&organization, std::slice::from_ref(endpoint));
-    let body = config::to_yaml(&file)
-        .map_err(|e| format!("cannot write the organization as YAML: {e}"))?;
+    let body = config::to_yaml(&file).map_err(|e| {
+        Failure::new(
+            FailureKind::Other,
+            format!("cannot write the organization as YAML: {e}"),
+        )
+    })?;
     Ok(Exported {
         body,
         mirror_users,
@@ -389,94 +423,6 @@ fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, St
     Ok(Status::Written)
 }
 
-/// The report: `--output json` prints it as is.
-#[derive(Debug, Serialize)]
-struct ExportReport {
-    /// The endpoint as the files name it.
-    endpoint: String,
-    organizations: Vec<OrgResult>,
-    /// The mirror passwords `mqc login` will ask for (never a value).
-    mirror_passwords_needed: Vec<MirrorUser>,
-}
-
-#[derive(Debug, Serialize)]
-struct OrgResult {
-    name: String,
-    file: PathBuf,
-    status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    /// The file was written (new, or different and `--force`).
-    Written,
-    /// The file already described the organization; left untouched.
-    Unchanged,
-    Failed,
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct MirrorUser {
-    organization: String,
-    repository: String,
-    username: String,
-}
-
-fn write_human(out: &mut impl Write, report: &ExportReport, dir: &Path) -> io::Result<()> {
-    let (mut written, mut unchanged, mut failed) = (0, 0, 0);
-    for org in &report.organizations {
-        let file = org.file.display();
-        match org.status {
-            Status::Written => {
-                written += 1;
-                writeln!(out, "✓ {}: written to {file}", org.name)?;
-            }
-            Status::Unchanged => {
-                unchanged += 1;
-                writeln!(out, "= {}: unchanged ({file})", org.name)?;
-            }
-            Status::Failed => {
-                failed += 1;
-                let reason = org.error.as_deref().unwrap_or("failed");
-                writeln!(out, "✗ {}: failed: {reason}", org.name)?;
-            }
-        }
-        for warning in &org.warnings {
-            writeln!(out, "  ! {warning}")?;
-        }
-    }
-    writeln!(
-        out,
-        "\nExported from {}: {written} written, {unchanged} unchanged, {failed} failed",
-        report.endpoint
-    )?;
-    if !report.mirror_passwords_needed.is_empty() {
-        writeln!(
-            out,
-            "\nThe files name mirror registry users but never their passwords; `mqc login` will \
-             ask for:"
-        )?;
-        for need in &report.mirror_passwords_needed {
-            writeln!(
-                out,
-                "  - the password of {} for the mirror of {}/{}",
-                need.username, need.organization, need.repository
-            )?;
-        }
-        writeln!(
-            out,
-            "Run `mqc login --dir {}` to store them in the login file.",
-            dir.display()
-        )?;
-    }
-    Ok(())
-}
-
 /// The token for an endpoint missing from the login file: `MQC_TOKEN_<HOST>`, else a hidden
 /// prompt when stdin is a terminal. Never a command-line argument.
 fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<SecretString, Error> {
@@ -491,11 +437,16 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
     if std::io::stdin().is_terminal() {
         return super::login::ask_on_terminal(&need);
     }
-    Err(Error::other(format!(
-        "no token for {endpoint}: the login file {} has none; set {variable} or run on a \
-         terminal to be asked for it",
-        login_file.display()
-    )))
+    let mut failure = Failure::at_endpoint(
+        endpoint,
+        format!(
+            "no token for {endpoint}: the login file {} has none; set {variable} or run on a \
+             terminal to be asked for it",
+            login_file.display()
+        ),
+    );
+    failure.detail.kind = FailureKind::Config;
+    Err(Error::Failed(failure))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::error::Failure;
 use crate::model::Organization;
 use crate::plan::{self, Actual, Feature, Lack};
 use crate::quay::QuayClient;
@@ -20,16 +21,16 @@ fn needs_features(desired: &Organization) -> bool {
 pub async fn lacking_features(
     client: &QuayClient,
     desired: &Organization,
-) -> Result<BTreeMap<Feature, Lack>, String> {
+) -> Result<BTreeMap<Feature, Lack>, Failure> {
     let mut lacks = BTreeMap::new();
     if !needs_features(desired) {
         return Ok(lacks);
     }
     let features = client.features().await.map_err(|err| {
-        format!(
-            "cannot read which features {} has: {err}",
+        Failure::from_quay(&err).context(format!(
+            "cannot read which features {} has",
             client.endpoint()
-        )
+        ))
     })?;
     if !features.repo_mirror {
         lacks.insert(Feature::RepoMirror, Lack::Disabled);
@@ -55,7 +56,7 @@ pub async fn unknown_users(
     desired: &Organization,
     actual: Actual<'_>,
     token_user: &str,
-) -> Result<BTreeSet<String>, String> {
+) -> Result<BTreeSet<String>, Failure> {
     let names = plan::users_to_check(desired, actual, Some(token_user));
     let answers = futures::future::join_all(
         names
@@ -71,10 +72,10 @@ pub async fn unknown_users(
                 unknown.insert(name.clone());
             }
             Err(err) => {
-                return Err(format!(
-                    "cannot check that user {name} exists on {} before writing: {err}",
+                return Err(Failure::from_quay(&err).context(format!(
+                    "cannot check that user {name} exists on {} before writing",
                     client.endpoint()
-                ))
+                )))
             }
         }
     }

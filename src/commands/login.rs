@@ -3,6 +3,7 @@
 //! argument) and writes the login file with mode 0600.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
 
 use secrecy::SecretString;
 
@@ -11,6 +12,10 @@ use crate::cli::LoginArgs;
 use crate::config::{self, env_var_name, LoginFile, Need};
 use crate::error::Error;
 use crate::model::Secrets;
+use crate::report::{
+    self,
+    login::{LoginAction, LoginReport, LoginTotals, NeedEntry},
+};
 use crate::settings::Settings;
 
 /// How a value is asked for; a trait so the logic can be tested without a terminal.
@@ -71,22 +76,7 @@ pub fn label(need: &Need) -> String {
     }
 }
 
-/// One `--list` line: `token <endpoint> env=…` or `mirror-password <org>/<repo> user=<u> env=…`,
-/// with ` stored` when the login file already holds it.
-pub fn list_line(need: &Need, stored: bool) -> String {
-    let env = env_var_name(need);
-    let mut line = match need {
-        Need::Token { endpoint, .. } => format!("token {endpoint} env={env}"),
-        Need::MirrorPassword { key, .. } => format!(
-            "mirror-password {}/{} user={} env={env}",
-            key.organization, key.repository, key.username
-        ),
-    };
-    if stored {
-        line.push_str(" stored");
-    }
-    line
-}
+pub use crate::report::login::list_line;
 
 fn insert(secrets: &mut Secrets, need: &Need, value: SecretString) {
     match need {
@@ -202,52 +192,59 @@ fn ask(prompter: &mut dyn Prompter, need: &Need) -> Result<SecretString, Error> 
 }
 
 pub fn run(args: &LoginArgs, settings: &Settings) -> Result<Outcome, Error> {
+    let needs = load_needs(settings)?;
+    let path = &settings.login_file;
+    let report = if args.list {
+        list(&needs, path)
+    } else {
+        write(args, &needs, path)?
+    };
+    report::print(settings.output, &report)?;
+    Ok(Outcome::Success)
+}
+
+/// The secrets the organization files need; refuses files with errors.
+fn load_needs(settings: &Settings) -> Result<Vec<Need>, Error> {
     let loaded = config::load_dir(&settings.dir)?;
     if loaded.has_errors() {
         for finding in loaded.findings.iter().filter(|f| f.is_error()) {
             eprintln!("{finding}");
         }
-        return Err(Error::other(format!(
-            "the organization files in {} have errors (above); fix them before `mqc login` (`mqc check` shows every problem)",
-            settings.dir.display()
-        )));
-    }
-    let needs = config::needs(&loaded.organizations);
-    let path = &settings.login_file;
-
-    if args.list {
-        let existing = config::load_login(path).unwrap_or_else(|e| {
-            tracing::warn!("cannot read the existing login file: {e}");
-            None
+        return Err(Error::Findings {
+            message: format!(
+                "the organization files in {} have errors (above); fix them before `mqc login` (`mqc check` shows every problem)",
+                settings.dir.display()
+            ),
+            findings: loaded.findings.into_iter().filter(|f| f.is_error()).collect(),
         });
-        for need in &needs {
-            let stored = existing.as_ref().is_some_and(|s| need.is_met(s));
-            println!("{}", list_line(need, stored));
-        }
-        return Ok(Outcome::Success);
     }
+    Ok(config::needs(&loaded.organizations))
+}
 
-    let existing = match config::load_login(path) {
-        Ok(existing) => existing,
-        Err(e) if args.recreate => {
-            tracing::warn!("the existing login file cannot be read and will be replaced: {e}");
-            None
-        }
-        Err(e) => {
-            return Err(Error::other(format!(
-                "{}\nthe existing login file cannot be read; fix it, or replace it with `mqc login --recreate`",
-                e
-            )))
-        }
-    };
+/// `--list`: every need, and whether the login file already holds it.
+fn list(needs: &[Need], path: &Path) -> LoginReport {
+    let existing = config::load_login(path).unwrap_or_else(|e| {
+        tracing::warn!("cannot read the existing login file: {e}");
+        None
+    });
+    let entries = needs
+        .iter()
+        .map(|need| NeedEntry::new(need, existing.as_ref().is_some_and(|s| need.is_met(s))))
+        .collect();
+    LoginReport::listed(path.to_path_buf(), entries)
+}
+
+/// Collects the values from the source the flags choose and writes the login file.
+fn write(args: &LoginArgs, needs: &[Need], path: &Path) -> Result<LoginReport, Error> {
+    let existing = existing_login(path, args.recreate)?;
     if needs.is_empty() && !args.recreate {
-        println!(
-            "the organization files need no token or password; {} left as it is",
-            path.display()
-        );
-        return Ok(Outcome::Success);
+        return Ok(LoginReport {
+            login_file: path.to_path_buf(),
+            action: LoginAction::Unchanged,
+            needs: None,
+            totals: LoginTotals::default(),
+        });
     }
-
     let mut prompter = TtyPrompter;
     let lookup = |name: &str| std::env::var(name).ok();
     let stdin = io::stdin();
@@ -272,19 +269,34 @@ pub fn run(args: &LoginArgs, settings: &Settings) -> Result<Outcome, Error> {
             "standard input is not a terminal, so mqc cannot prompt: use `--from-env` (MQC_TOKEN_…, MQC_MIRROR_PASSWORD_…) or `--from-stdin` (see `mqc login --list`)".into(),
         ));
     };
-    let collected = collect(&needs, existing.as_ref(), recreate, source)?;
+    let collected = collect(needs, existing.as_ref(), recreate, source)?;
     config::save_login(path, &LoginFile::from_secrets(&collected.secrets))?;
-    let tokens = collected.secrets.endpoints().count();
-    let passwords = collected.secrets.mirror_keys().count();
-    println!(
-        "wrote {}: {} token(s) and {} mirror password(s); {} asked, {} kept",
-        path.display(),
-        tokens,
-        passwords,
-        collected.asked,
-        collected.kept
-    );
-    Ok(Outcome::Success)
+    Ok(LoginReport {
+        login_file: path.to_path_buf(),
+        action: LoginAction::Written,
+        needs: None,
+        totals: LoginTotals {
+            tokens: collected.secrets.endpoints().count(),
+            mirror_passwords: collected.secrets.mirror_keys().count(),
+            asked: collected.asked,
+            kept: collected.kept,
+        },
+    })
+}
+
+/// The login file as it is; one that cannot be read is an error unless `--recreate`.
+fn existing_login(path: &Path, recreate: bool) -> Result<Option<Secrets>, Error> {
+    match config::load_login(path) {
+        Ok(existing) => Ok(existing),
+        Err(e) if recreate => {
+            tracing::warn!("the existing login file cannot be read and will be replaced: {e}");
+            Ok(None)
+        }
+        Err(e) => Err(Error::other(format!(
+            "{}\nthe existing login file cannot be read; fix it, or replace it with `mqc login --recreate`",
+            e
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 pub mod check;
 mod completion;
-mod create;
+pub mod create;
 mod delete;
 mod export;
 mod limits;
@@ -36,6 +36,20 @@ impl Outcome {
             Outcome::ChangesPending => EXIT_USAGE_OR_PENDING,
             Outcome::Interrupted => EXIT_INTERRUPTED,
         })
+    }
+}
+
+/// The command's name, as the JSON report's `command` says it.
+pub fn name(command: &Command) -> &'static str {
+    match command {
+        Command::Completion { .. } => "completion",
+        Command::Check => "check",
+        Command::Login(_) => "login",
+        Command::Create(args) if args.dry_run => "plan",
+        Command::Create(_) => "create",
+        Command::Plan(_) => "plan",
+        Command::Delete(_) => "delete",
+        Command::Export(_) => "export",
     }
 }
 

@@ -11,7 +11,7 @@ use tracing::warn;
 
 use crate::apply::StopFlag;
 use crate::config::{self, Finding, SecretsUsed, Severity};
-use crate::error::Error;
+use crate::error::{Error, Failure};
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
 use crate::quay::{endpoint_name, ClientOptions, Limiter, QuayClient, Whoami};
@@ -28,11 +28,18 @@ pub fn load_organizations(
     let loaded = config::load_dir(&settings.dir)?;
     print_findings(&loaded.findings);
     if loaded.has_errors() {
-        return Err(Error::other(format!(
-            "the organization files in {} have errors (listed above); fix them, `mqc check` \
-             shows them all",
-            settings.dir.display()
-        )));
+        return Err(Error::Findings {
+            message: format!(
+                "the organization files in {} have errors (listed above); fix them, `mqc check` \
+                 shows them all",
+                settings.dir.display()
+            ),
+            findings: loaded
+                .findings
+                .into_iter()
+                .filter(Finding::is_error)
+                .collect(),
+        });
     }
     let mut organizations = loaded.organizations;
     settings
@@ -75,10 +82,13 @@ pub fn load_secrets(
     let findings = config::check_secrets(organizations, &secrets, &settings.login_file, used);
     print_findings(&findings);
     if findings.iter().any(|f| f.severity == Severity::Error) {
-        return Err(Error::other(format!(
-            "the login file {} lacks secrets (listed above); run `mqc login`",
-            settings.login_file.display()
-        )));
+        return Err(Error::Findings {
+            message: format!(
+                "the login file {} lacks secrets (listed above); run `mqc login`",
+                settings.login_file.display()
+            ),
+            findings: findings.into_iter().filter(Finding::is_error).collect(),
+        });
     }
     Ok(secrets)
 }
@@ -138,7 +148,7 @@ pub fn clients<'a>(
     settings: &Settings,
     secrets: &Secrets,
     endpoints: impl IntoIterator<Item = &'a Endpoint>,
-) -> BTreeMap<Endpoint, Result<QuayClient, String>> {
+) -> BTreeMap<Endpoint, Result<QuayClient, Failure>> {
     let limiter: Arc<Limiter> = Arc::new(RateLimiter::direct(Quota::per_second(
         settings.max_requests_per_second,
     )));
@@ -154,8 +164,9 @@ pub fn clients<'a>(
             warn!("{name} is plain http: its token travels in clear text; use https outside labs");
         }
         let client = match secrets.token(endpoint) {
-            None => Err(format!(
-                "no token for {name} in the login file: run `mqc login`"
+            None => Err(Failure::at_endpoint(
+                endpoint,
+                format!("no token for {name} in the login file: run `mqc login`"),
             )),
             Some(token) => QuayClient::routed(
                 endpoint.clone(),
@@ -164,7 +175,7 @@ pub fn clients<'a>(
                 &options,
                 limiter.clone(),
             )
-            .map_err(|e| e.to_string()),
+            .map_err(Failure::from),
         };
         clients.insert(endpoint.clone(), client);
     }
@@ -186,7 +197,7 @@ pub fn clients<'a>(
 }
 
 /// How each endpoint's answers paced it, for the report.
-pub fn paces(clients: &BTreeMap<Endpoint, Result<QuayClient, String>>) -> Vec<EndpointPace> {
+pub fn paces(clients: &BTreeMap<Endpoint, Result<QuayClient, Failure>>) -> Vec<EndpointPace> {
     clients
         .iter()
         .filter_map(|(endpoint, client)| {
@@ -199,12 +210,12 @@ pub fn paces(clients: &BTreeMap<Endpoint, Result<QuayClient, String>>) -> Vec<En
 /// Checks each endpoint's token once (`GET /api/v1/user/`), concurrently. Endpoints whose token
 /// does not work map to the reason.
 pub async fn check_tokens(
-    clients: &BTreeMap<Endpoint, Result<QuayClient, String>>,
-) -> BTreeMap<Endpoint, Result<Whoami, String>> {
+    clients: &BTreeMap<Endpoint, Result<QuayClient, Failure>>,
+) -> BTreeMap<Endpoint, Result<Whoami, Failure>> {
     futures::stream::iter(clients.iter())
         .map(|(endpoint, client)| async move {
             let whoami = match client {
-                Ok(client) => client.whoami().await.map_err(|e| e.to_string()),
+                Ok(client) => client.whoami().await.map_err(Failure::from),
                 Err(reason) => Err(reason.clone()),
             };
             (endpoint.clone(), whoami)
@@ -231,19 +242,22 @@ pub async fn counting<F: Future>(future: F) -> (F::Output, RequestCount) {
 /// Raises `stop` on the first SIGINT or SIGTERM, and halts every client in the same step, so
 /// that no request leaves after the signal: not only no new change, but also no request of a
 /// change already started that is still waiting for a connection slot, the rate limiter or a
-/// retry. A second signal ends the process at once.
+/// retry. A second signal raises the returned flag: the command stops waiting for the requests
+/// in flight and ends with [`Error::Interrupted`] (exit 130; only `main` exits).
 pub fn stop_on_signal_and_halt(
     stop: StopFlag,
-    clients: &BTreeMap<Endpoint, Result<QuayClient, String>>,
-) {
+    clients: &BTreeMap<Endpoint, Result<QuayClient, Failure>>,
+) -> StopFlag {
     let clients: Vec<QuayClient> = clients
         .values()
         .filter_map(|c| c.as_ref().ok().cloned())
         .collect();
+    let abort = StopFlag::default();
     // Registered here, not when the task first runs: on the one-thread runtime the task may
     // not be polled before requests go out, and a signal before registration kills mqc without
     // its summary (seen in tests/faults.rs).
     let mut signals = Signals::listen();
+    let aborted = abort.clone();
     tokio::spawn(async move {
         signals.next().await;
         for client in &clients {
@@ -255,9 +269,22 @@ pub fn stop_on_signal_and_halt(
         );
         stop.raise();
         signals.next().await;
-        eprintln!("mqc: aborted");
-        std::process::exit(i32::from(crate::error::EXIT_INTERRUPTED));
+        aborted.raise();
     });
+    abort
+}
+
+/// Runs `work` unless `abort` is raised first: then the work is dropped (its requests in
+/// flight with it) and the command ends with [`Error::Interrupted`].
+pub async fn unless_aborted<T>(
+    abort: &StopFlag,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    tokio::select! {
+        biased;
+        () = abort.raised() => Err(Error::Interrupted),
+        result = work => result,
+    }
 }
 
 /// SIGINT and SIGTERM listeners, installed when created.

@@ -143,7 +143,10 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
         for target in targets {
             let org = &target.target.organization;
             let Some(plan) = &target.plan else {
-                let error = target.error.as_deref().unwrap_or("not planned");
+                let error = target
+                    .error
+                    .as_ref()
+                    .map_or("not planned", |f| f.text.as_str());
                 writeln!(out, "  {org} ({}): ✗ {error}", target.source.display())?;
                 continue;
             };
@@ -183,25 +186,7 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
         }
     }
     let t = report.totals;
-    if report.has_pending_changes() {
-        writeln!(
-            out,
-            "\nPlan: {} to create, {} to update, {} to remove, {} unchanged, {} unmanaged.",
-            t.create, t.update, t.remove, t.unchanged, t.unmanaged
-        )?;
-    } else if t.target_errors == 0 && t.problems == 0 {
-        writeln!(
-            out,
-            "\nNo changes: everything is in sync ({} unchanged, {} unmanaged).",
-            t.unchanged, t.unmanaged
-        )?;
-    } else {
-        writeln!(
-            out,
-            "\nNo changes for the organizations that could be read ({} unchanged, {} unmanaged).",
-            t.unchanged, t.unmanaged
-        )?;
-    }
+    writeln!(out, "\n{}", plan_headline(report))?;
     if t.target_errors > 0 {
         writeln!(
             out,
@@ -233,9 +218,30 @@ pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
     Ok(())
 }
 
+/// The plan's summary line: what it changes, or that nothing needs to.
+pub(super) fn plan_headline(report: &RunReport) -> String {
+    let t = report.totals;
+    if report.has_pending_changes() {
+        format!(
+            "Plan: {} to create, {} to update, {} to remove, {} unchanged, {} unmanaged.",
+            t.create, t.update, t.remove, t.unchanged, t.unmanaged
+        )
+    } else if t.target_errors == 0 && t.problems == 0 {
+        format!(
+            "No changes: everything is in sync ({} unchanged, {} unmanaged).",
+            t.unchanged, t.unmanaged
+        )
+    } else {
+        format!(
+            "No changes for the organizations that could be read ({} unchanged, {} unmanaged).",
+            t.unchanged, t.unmanaged
+        )
+    }
+}
+
 /// `quay.example.com: slowed to 4.8 req/s after 12 × 429`: what an endpoint's answers made
 /// mqc do, so that a slow run explains itself.
-fn pace_line(pace: &super::EndpointPace) -> String {
+pub(super) fn pace_line(pace: &super::EndpointPace) -> String {
     let mut causes = Vec::new();
     for (count, what) in [
         (pace.throttled, "429"),
@@ -270,7 +276,7 @@ fn pace_line(pace: &super::EndpointPace) -> String {
 
 /// One line for a plan the safety threshold refused: the figures of every kind over it, and
 /// what overrides it.
-fn refusal(violation: &SafetyViolation, consequence: &str) -> String {
+pub(super) fn refusal(violation: &SafetyViolation, consequence: &str) -> String {
     let kinds: Vec<String> = violation
         .excess
         .iter()
@@ -288,7 +294,7 @@ fn refusal(violation: &SafetyViolation, consequence: &str) -> String {
     )
 }
 
-fn totals_line(t: &Totals) -> String {
+pub(super) fn totals_line(t: &Totals) -> String {
     let mut line = format!(
         "{} created, {} updated, {} removed, {} failed, {} unchanged",
         t.create, t.update, t.remove, t.failed, t.unchanged
@@ -328,7 +334,7 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
         }
         for (change, outcome) in target.outcomes() {
             match outcome {
-                ChangeOutcome::Failed { error } => failures.push(format!(
+                ChangeOutcome::Failed(error) => failures.push(format!(
                     "{}: {}: {error}",
                     target.target,
                     describe_op(org, &change.op)

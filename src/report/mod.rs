@@ -1,10 +1,20 @@
-//! Human and JSON renderings of plans and run results, written to any `io::Write`.
+//! Every command's report, in every output format, written to any `io::Write`.
 //!
-//! One data structure ([`RunReport`]) feeds both renderers: the human one groups the changes
-//! by endpoint → organization, with `+` create, `~` update, `-` remove, `!` for what mqc cannot
-//! change and `?` for what it leaves alone; the JSON one is the same data for CI.
+//! A command builds one data structure and hands it to [`print`]; it never prints a report
+//! itself. [`RunReport`] (`plan`, `create`) feeds three renderers: the human one groups the
+//! changes by endpoint → organization, with `+` create, `~` update, `-` remove, `!` for what
+//! mqc cannot change and `?` for what it leaves alone; the markdown one is the same for a
+//! merge-request comment ([`markdown`]); the JSON one is the same data for CI, inside the
+//! envelope every command shares ([`json`], documented in docs/json-report.md). `check`,
+//! `login`, `delete` and `export` have their report types in their own modules.
 
+pub mod check;
+pub mod delete;
+pub mod export;
 mod human;
+pub mod json;
+pub mod login;
+pub mod markdown;
 mod progress;
 mod read_progress;
 
@@ -14,6 +24,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::apply::ChangeOutcome;
+use crate::cli::OutputFormat;
+use crate::error::{Failure, FailureDetail};
 use crate::model::Endpoint;
 use crate::plan::{
     Change, ChangeKind, Problem, SafetyViolation, Target, TargetPlan, OVERRIDE_FLAG,
@@ -38,7 +50,7 @@ pub struct TargetReport {
     /// The organization file it comes from.
     pub source: PathBuf,
     /// Why the target could not be planned or applied at all (unreadable, bad token).
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     /// The plan passes the safety threshold: it is shown but not applied, and none of its
     /// changes counts as created, updated or removed.
     pub refused: Option<SafetyViolation>,
@@ -102,7 +114,7 @@ impl TargetReport {
                 for (change, outcome) in plan.changes.iter().zip(outcomes) {
                     match outcome {
                         ChangeOutcome::Applied => count(&mut totals, change.op.kind()),
-                        ChangeOutcome::Failed { .. } => totals.failed += 1,
+                        ChangeOutcome::Failed(_) => totals.failed += 1,
                         ChangeOutcome::Skipped { .. } => totals.skipped += 1,
                         ChangeOutcome::NotStarted => totals.not_started += 1,
                     }
@@ -160,7 +172,9 @@ impl Serialize for TargetReport {
         struct View<'a> {
             target: &'a Target,
             source: &'a PathBuf,
-            error: &'a Option<String>,
+            error: Option<&'a str>,
+            /// The request and Quay's answer behind `error`.
+            error_detail: Option<&'a FailureDetail>,
             refused: Option<Refusal<'a>>,
             /// Plan-time errors, each with the message the human report shows.
             problems: Vec<ProblemEntry<'a>>,
@@ -171,7 +185,8 @@ impl Serialize for TargetReport {
         View {
             target: &self.target,
             source: &self.source,
-            error: &self.error,
+            error: self.error.as_ref().map(|f| f.text.as_str()),
+            error_detail: self.error.as_ref().map(|f| &*f.detail),
             refused: self.refused.as_ref().map(|violation| Refusal {
                 by: "safety_threshold",
                 override_flag: OVERRIDE_FLAG,
@@ -220,6 +235,8 @@ impl std::ops::AddAssign for Totals {
 /// What a command ends with: every target, and whether it only planned.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    /// The JSON envelope carries it ([`json`]).
+    #[serde(skip)]
     pub command: &'static str,
     pub dry_run: bool,
     pub interrupted: bool,
@@ -290,6 +307,77 @@ impl RunReport {
     }
 }
 
+/// A command's report, in every output format.
+pub trait Render: Serialize {
+    /// The command's name, the JSON report's `command`.
+    fn command(&self) -> &'static str;
+    /// The readable text.
+    fn human(&self, out: &mut dyn Write) -> io::Result<()>;
+    /// Markdown for a merge-request comment; a report without its own prints its human text.
+    fn markdown(&self, out: &mut dyn Write) -> io::Result<()> {
+        self.human(out)
+    }
+}
+
+/// `report` in `format`.
+pub fn write(out: &mut dyn Write, format: OutputFormat, report: &impl Render) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => report.human(out),
+        OutputFormat::Markdown => report.markdown(out),
+        OutputFormat::Json => json::write_report(out, report),
+    }
+}
+
+/// `report` in `format` on stdout.
+pub fn print(format: OutputFormat, report: &impl Render) -> Result<(), crate::error::Error> {
+    let mut stdout = io::stdout().lock();
+    write(&mut stdout, format, report)
+        .and_then(|()| stdout.flush())
+        .map_err(stdout_error)
+}
+
+/// What a command ends with when stdout cannot be written.
+pub fn stdout_error(err: io::Error) -> crate::error::Error {
+    crate::error::Error::other(format!("cannot write to stdout: {err}"))
+}
+
+impl Render for RunReport {
+    fn command(&self) -> &'static str {
+        self.command
+    }
+
+    /// `plan`: the plan. `create`: the summary after the run (its plan was shown before, see
+    /// [`write_preview`]).
+    fn human(&self, out: &mut dyn Write) -> io::Result<()> {
+        if self.dry_run {
+            human::write_plan(out, self)
+        } else {
+            writeln!(out)?;
+            human::write_summary(out, self)
+        }
+    }
+
+    fn markdown(&self, out: &mut dyn Write) -> io::Result<()> {
+        markdown::write_run(out, self)
+    }
+}
+
+/// What `create` shows before it applies: the plan, in the human format only (JSON and
+/// markdown report once, at the end).
+pub fn write_preview(
+    out: &mut dyn Write,
+    format: OutputFormat,
+    report: &RunReport,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => {
+            human::write_plan(out, report)?;
+            out.flush()
+        }
+        OutputFormat::Json | OutputFormat::Markdown => Ok(()),
+    }
+}
+
 /// The plan as a readable diff (before a run, or for `--dry-run`).
 pub fn write_plan(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
     human::write_plan(out, report)
@@ -300,10 +388,9 @@ pub fn write_summary(out: &mut dyn Write, report: &RunReport) -> io::Result<()> 
     human::write_summary(out, report)
 }
 
-/// The whole report as one JSON document.
+/// The whole report as one JSON document, in the envelope every command shares.
 pub fn write_json(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
-    writeln!(out)
+    json::write_report(out, report)
 }
 
 #[cfg(test)]

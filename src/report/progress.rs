@@ -46,7 +46,7 @@ impl<W: Write + Send> Progress for LineProgress<W> {
         if let Ok(mut counts) = self.counts.lock() {
             match outcome {
                 ChangeOutcome::Applied => counts.applied += 1,
-                ChangeOutcome::Failed { .. } => counts.failed += 1,
+                ChangeOutcome::Failed(_) => counts.failed += 1,
                 ChangeOutcome::Skipped { .. } | ChangeOutcome::NotStarted => counts.skipped += 1,
             }
         }
@@ -106,7 +106,7 @@ impl Progress for BarProgress {
     fn change_finished(&self, _target: &Target, _change: &Change, outcome: &ChangeOutcome) {
         if let Ok(slot) = self.bar.lock() {
             if let Some(bar) = slot.as_ref() {
-                if matches!(outcome, ChangeOutcome::Failed { .. }) {
+                if matches!(outcome, ChangeOutcome::Failed(_)) {
                     bar.set_message("(failures: see the summary)");
                 }
                 bar.inc(1);

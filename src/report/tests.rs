@@ -1,5 +1,6 @@
 use super::*;
 use crate::apply::ChangeOutcome;
+use crate::cli::OutputFormat;
 use crate::model::{Endpoint, Role, Visibility};
 use crate::plan::{Change, Grantee, Notice, ObjectRef, Op, Target, TargetPlan};
 use crate::plan::{MirrorOp, NotificationOp, OrganizationOp, PermissionOp, RepositoryOp, RobotOp};
@@ -105,9 +106,10 @@ fn summary_lists_failures_and_counts_requests() {
         })],
         vec![],
     );
-    target.results = Some(vec![ChangeOutcome::Failed {
-        error: "HTTP 400: Existing robot".into(),
-    }]);
+    target.results = Some(vec![ChangeOutcome::Failed(crate::error::Failure::new(
+        crate::error::FailureKind::Quay,
+        "HTTP 400: Existing robot",
+    ))]);
     target.requests = RequestCount {
         reads: 3,
         writes: 1,
@@ -151,7 +153,10 @@ fn json_report_is_one_document() {
 fn a_plan_with_unreadable_targets_does_not_claim_to_be_in_sync() {
     let mut target = target_report(vec![], vec![]);
     target.plan = None;
-    target.error = Some("the token for https://quay.example.com is invalid".into());
+    target.error = Some(crate::error::Failure::new(
+        crate::error::FailureKind::Quay,
+        "the token for https://quay.example.com is invalid",
+    ));
     let report = RunReport::new("create", true, vec![target]);
     let text = render(&report);
     assert!(!text.contains("everything is in sync"), "{text}");
@@ -370,4 +375,92 @@ fn an_endpoint_that_was_slowed_down_says_so_in_the_summary() {
     let json = serde_json::to_value(&report).unwrap();
     assert_eq!(json["endpoints"][0]["throttled"], 12);
     assert_eq!(json["endpoints"][1]["slowed"], false);
+}
+
+fn markdown(report: &RunReport) -> String {
+    let mut out = Vec::new();
+    write(&mut out, OutputFormat::Markdown, report).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn plan_as_markdown_is_one_details_section_per_target() {
+    let changed = target_report(
+        vec![
+            Op::Robot(RobotOp::CreateRobot {
+                robot: "writer".into(),
+                description: String::new(),
+            }),
+            Op::Permission(PermissionOp::RevokePermission {
+                repository: "alpine".into(),
+                grantee: Grantee::User("bob".into()),
+                role: Role::Read,
+            }),
+        ],
+        vec![Notice::Unmanaged {
+            object: ObjectRef::Robot("old".into()),
+        }],
+    );
+    let mut in_sync = target_report(vec![], vec![]);
+    in_sync.target.organization = "other<org>".into();
+    let report = RunReport::new("plan", true, vec![changed, in_sync]);
+    assert_eq!(
+        markdown(&report),
+        "### mqc plan\n\n\
+         **Plan: 1 to create, 0 to update, 1 to remove, 8 unchanged, 1 unmanaged.**\n\n\
+         <details><summary>✓ exampleorg on https://quay.example.com: 1 to create, 0 to update, \
+         1 to remove</summary>\n\n\
+         File: `yaml-files/exampleorg.yaml`\n\n\
+         ````diff\n\
+         # robots\n\
+         + create robot exampleorg+writer\n\
+         # permissions\n\
+         - revoke user bob on exampleorg/alpine (was read)\n\
+         # notices\n\
+         ? unmanaged robot exampleorg+old (kept; `--prune robots` deletes it)\n\
+         ````\n\n\
+         </details>\n\n\
+         <details><summary>✓ other&lt;org&gt; on https://quay.example.com: in sync</summary>\n\n\
+         File: `yaml-files/exampleorg.yaml`\n\n\
+         </details>\n\n"
+    );
+}
+
+#[test]
+fn create_as_markdown_shows_each_outcome_that_is_not_applied() {
+    let mut target = target_report(
+        vec![
+            Op::Robot(RobotOp::CreateRobot {
+                robot: "writer".into(),
+                description: String::new(),
+            }),
+            Op::Robot(RobotOp::CreateRobot {
+                robot: "reader".into(),
+                description: String::new(),
+            }),
+        ],
+        vec![],
+    );
+    target.results = Some(vec![
+        ChangeOutcome::Applied,
+        ChangeOutcome::Failed(crate::error::Failure::new(
+            crate::error::FailureKind::Quay,
+            "HTTP 400: Existing robot",
+        )),
+    ]);
+    let report = RunReport::new("create", false, vec![target]);
+    let text = markdown(&report);
+    assert!(text.starts_with("### mqc create\n\n**Total: 1 created, 0 updated, 0 removed, 1 failed, 4 unchanged; 3 requests (3 reads, 0 writes)**\n"), "{text}");
+    assert!(
+        text.contains("<details><summary>✗ exampleorg on https://quay.example.com: 1 created,"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n+ create robot exampleorg+writer\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n+ create robot exampleorg+reader  (failed: HTTP 400: Existing robot)\n"),
+        "{text}"
+    );
 }
