@@ -180,6 +180,10 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Write organization files describing organizations that exist in a Quay.
     Export(ExportArgs),
+    /// Print the JSON Schema of organization files, for editors and linters.
+    ///
+    /// Example: `mqc schema > yaml-files/mqc-organization.schema.json`
+    Schema,
     /// Print a shell completion script.
     Completion {
         /// The shell to complete for.

@@ -5,7 +5,8 @@
 //! - [`decode`]: tree → [`file::OrganizationFile`] with shape findings and a position index;
 //! - [`validate`]: names, references, duplicates, mirror and notification rules;
 //! - [`mapping`]: checked file → [`DesiredOrganization`] (and back, for `export`);
-//! - [`login`]: the login file (tokens, mirror passwords) and the secrets checks.
+//! - [`login`]: the login file (tokens, mirror passwords) and the secrets checks;
+//! - [`schema`]: the JSON Schema of organization files, derived from [`file`].
 
 pub mod decode;
 pub mod file;
@@ -14,6 +15,7 @@ pub mod login;
 pub mod mapping;
 mod mentions;
 pub mod names;
+pub mod schema;
 pub mod validate;
 mod write;
 pub mod yaml;
