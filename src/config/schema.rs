@@ -16,10 +16,15 @@ use super::file::OrganizationFile;
 /// The name under which the schema is shipped (`docs/`) and which exported files reference.
 pub const SCHEMA_FILE_NAME: &str = "mqc-organization.schema.json";
 
-/// The first line of every exported organization file: editors running yaml-language-server
-/// validate and complete the file against the schema `mqc schema` writes beside it.
+/// The first lines of every exported organization file: editors running yaml-language-server
+/// validate and complete the file against the schema `mqc schema` writes beside it (a path
+/// relative to the file; mqc has no address of its own to point at, and a schema beside the
+/// files is the one of the mqc version that reads them).
 pub fn editor_modeline() -> String {
-    format!("# yaml-language-server: $schema={SCHEMA_FILE_NAME}\n")
+    format!(
+        "# yaml-language-server: $schema={SCHEMA_FILE_NAME}\n\
+         # (for editors; write it beside this file with `mqc schema > {SCHEMA_FILE_NAME}`)\n"
+    )
 }
 
 /// The schema, as a JSON value.
