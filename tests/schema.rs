@@ -186,7 +186,12 @@ fn exported_files_name_the_schema_and_pass_it() {
     .expect("write schema");
     let check = exported.mqc(&["check"]);
     check.expect_code(0);
-    assert!(check.stdout.contains("in 5 files"), "{}", check.stdout);
+    assert!(
+        check.stdout.contains("0 errors, 0 warnings in 5 files")
+            && !check.stdout.contains("mqc-organization.schema.json"),
+        "{}",
+        check.stdout
+    );
 }
 
 /// A file `check` accepts without a finding, the base of the samples below.
@@ -382,4 +387,18 @@ fn lenient_forms_check_accepts_pass_the_schema_too() {
         let errors = schema_errors(&validator, yaml);
         assert!(errors.is_empty(), "{what}: {errors:#?}\n{yaml}");
     }
+}
+
+#[test]
+fn help_lists_the_schema_command() {
+    let run = Fixture::new().mqc(&["--help"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("schema ")
+                && l.contains("Print the JSON Schema of organization files")),
+        "{}",
+        run.stdout
+    );
 }
