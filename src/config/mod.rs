@@ -305,17 +305,16 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
                 .push(Finding::note(&path, None, "skipped: not a regular file"));
             continue;
         }
-        // The schema editors read, where docs/configuration.md says to put it: expected, no note.
-        let is_schema = path.file_name() == Some(std::ffi::OsStr::new(schema::SCHEMA_FILE_NAME));
-        if !is_organization_file(&path) && !is_schema {
+        // The schema editors read, where docs/configuration.md says to put it: no note.
+        if path.file_name() == Some(std::ffi::OsStr::new(schema::SCHEMA_FILE_NAME)) {
+            continue;
+        }
+        if !is_organization_file(&path) {
             loaded.findings.push(Finding::note(
                 &path,
                 None,
                 "skipped: not a .yaml or .yml file",
             ));
-            continue;
-        }
-        if is_schema {
             continue;
         }
         let analysis = match read_text(&path) {
