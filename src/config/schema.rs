@@ -62,12 +62,11 @@ fn post_process(root: &mut Value) {
             )),
         );
     }
+    // 0. Descriptions come from doc comments wrapped at 100 columns: unwrap them.
     // 1. The loader reads any plain value as text (`src_image_tags: [3.18]` is the tag "3.18",
     //    `name: 2024` the name "2024"), so text accepts YAML numbers and booleans too.
     // 2. A key written without a value (`users:`, `~`, `null`) counts as absent, so every key
     //    that may be absent may also be null. A required key may not: null is "missing" there.
-    //    Done before rule 3 moves `mirror_params`' required keys away.
-    // 0. Descriptions come from doc comments wrapped at 100 columns: unwrap them.
     walk(root, &mut |schema| {
         unwrap_description(schema);
         text_accepts_scalars(schema);
@@ -82,21 +81,29 @@ fn post_process(root: &mut Value) {
     old_email_key(root);
 }
 
-/// Calls `f` on `schema` and on every schema inside it.
+/// Calls `f` on `schema` and on every schema inside it (the keywords schemars writes).
 fn walk(schema: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
-    match schema {
-        Value::Object(obj) => {
-            f(obj);
-            for (_, v) in obj.iter_mut() {
-                walk(v, f);
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    f(obj);
+    for (keyword, value) in obj.iter_mut() {
+        match (keyword.as_str(), value) {
+            ("properties" | "definitions", Value::Object(named)) => {
+                for sub in named.values_mut() {
+                    walk(sub, f);
+                }
             }
-        }
-        Value::Array(items) => {
-            for v in items {
-                walk(v, f);
+            ("anyOf" | "allOf" | "oneOf", Value::Array(list)) => {
+                for sub in list {
+                    walk(sub, f);
+                }
             }
+            ("items" | "additionalProperties" | "if" | "then" | "else" | "not", sub) => {
+                walk(sub, f)
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
