@@ -324,6 +324,9 @@ pub enum Command {
     /// Write organization files describing organizations that exist in a Quay.
     #[command(after_help = examples::EXPORT)]
     Export(ExportArgs),
+    /// Print the JSON Schema of organization files, for editors and linters.
+    #[command(after_help = examples::SCHEMA)]
+    Schema,
     /// Print a shell completion script.
     #[command(after_help = examples::COMPLETION)]
     Completion {
@@ -379,6 +382,10 @@ Examples:
 Examples:
   mqc export --endpoint quay.example.com --organization team-a
   mqc export --endpoint quay.example.com --all --out yaml-files   # needs a superuser token";
+
+    pub const SCHEMA: &str = "\
+Examples:
+  mqc schema > yaml-files/mqc-organization.schema.json   # beside the files, for editors";
 
     pub const COMPLETION: &str = "\
 Examples:

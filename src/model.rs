@@ -318,6 +318,7 @@ fn serialize_optional_url<S: serde::Serializer>(
 /// A repository permission role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
 pub enum Role {
     Read,
     Write,
@@ -331,6 +332,7 @@ pub const OWNERS_TEAM: &str = "owners";
 /// An organization-wide team role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
 pub enum TeamRole {
     Member,
     Creator,
@@ -339,6 +341,7 @@ pub enum TeamRole {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
 pub enum Visibility {
     Public,
     Private,
@@ -355,12 +358,14 @@ pub enum RepoState {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
 pub enum NotificationEvent {
     RepoMirrorSyncFailed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
 pub enum NotificationMethod {
     Webhook,
 }

@@ -351,6 +351,15 @@ fn a_hand_made_organization_exports_to_a_checked_file_that_round_trips() {
 
     let text = read(&fixture, ORG);
     let mut lines = text.lines();
+    // Editors validate the file against the schema `mqc schema` writes beside it.
+    assert_eq!(
+        lines.next(),
+        Some("# yaml-language-server: $schema=mqc-organization.schema.json")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("# (for editors; write it beside this file with `mqc schema > mqc-organization.schema.json`)")
+    );
     let first = lines.next().unwrap();
     assert!(
         first.starts_with(&format!(

@@ -154,7 +154,12 @@ fn write_files(
             args.out.display()
         )),
     };
-    let header = config::export_header(&file_endpoint, OffsetDateTime::now_utc());
+    // The editor line first: yaml-language-server reads it to validate and complete the file.
+    let header = format!(
+        "{}{}",
+        config::schema::editor_modeline(),
+        config::export_header(&file_endpoint, OffsetDateTime::now_utc())
+    );
     // The files already there, for `check`'s rules across files.
     let others = config::identities_in(&args.out);
     let mut report = ExportReport {

@@ -7,6 +7,7 @@ mod delete;
 mod export;
 mod limits;
 pub mod login;
+mod schema;
 pub(crate) mod session;
 
 use std::process::ExitCode;
@@ -50,6 +51,7 @@ pub fn name(command: &Command) -> &'static str {
         Command::Plan(_) => "plan",
         Command::Delete(_) => "delete",
         Command::Export(_) => "export",
+        Command::Schema => "schema",
     }
 }
 
@@ -59,6 +61,7 @@ pub fn run(args: Args) -> Result<Outcome, Error> {
     match args.command {
         Command::Completion { shell } => completion::run(shell),
         Command::Check => check::run(&settings),
+        Command::Schema => schema::run(),
         Command::Login(login_args) => login::run(&login_args, &settings),
         Command::Create(create_args) => create::run(&settings, &create_args),
         Command::Plan(plan_args) => create::run_plan(&settings, &plan_args),

@@ -4,130 +4,204 @@
 //! these structs are what it produces, and what `mqc export` serializes. Field order is the
 //! order written to files. `None` means "absent from the file" and is never written.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::model::{NotificationEvent, NotificationMethod, Role, TeamRole, Visibility};
 
-/// One organization file.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// One organization file: an organization, declared on `quay_endpoint` and on every
+/// `replicate_to` endpoint.
+//
+// The `schemars` attributes describe the format to editors (`mqc schema`); they change nothing
+// in reading or writing. What the derive cannot say is added in `super::schema::post_process`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct OrganizationFile {
-    /// `host[:port]` (https) or an `http(s)://` base URL.
+    /// The Quay instance: `host[:port]` (meaning https) or an `http(s)://` base URL. Its token
+    /// comes from the login file.
     pub quay_endpoint: String,
+    /// Further Quay instances that get the same organization (same forms as `quay_endpoint`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub replicate_to: Vec<String>,
+    /// The organization's name: lowercase letters and digits, single `.` `_` `-` between them.
     pub quay_organization: String,
-    /// `""` = none (mqc never touches the organization's email then).
+    /// The organization's email; `""` = none (mqc never touches the organization's email then).
+    #[schemars(default)]
     pub quay_organization_email: String,
+    /// The repositories of the organization (names unique in the file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub repositories: Vec<RepositoryEntry>,
+    /// The robot accounts of the organization (names unique in the file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub robots: Vec<RobotEntry>,
+    /// The teams of the organization (names unique in the file).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schemars(default)]
     pub teams: Vec<TeamEntry>,
-    /// Absent = not managed; `[]` = none.
+    /// The organization's default permissions (Quay's prototypes), applied to every repository
+    /// created afterwards. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_permissions: Option<Vec<super::kinds::default_permissions::DefaultPermissionEntry>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// A repository of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RepositoryEntry {
+    /// The repository name; nested names (`nested/demorepo`) are allowed.
     pub name: String,
+    /// The repository description (default `""`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `public` (the default) or `private`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
+    /// `true` makes the repository a mirror of `mirror_params` (default `false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirror: Option<bool>,
+    /// The mirror configuration; used only with `mirror: true` (ignored with a warning otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirror_params: Option<MirrorParams>,
+    /// User, robot and team permissions on the repository; absent = none managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsEntry>,
+    /// Webhooks called when a mirror sync fails; absent = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification: Option<Vec<NotificationEntry>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// The mirror configuration of a repository with `mirror: true`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct MirrorParams {
     /// Registry `host[:port]`, no scheme.
     pub src_registry: String,
     /// Image path in that registry, e.g. `libpod/alpine`.
+    #[schemars(regex(pattern = r"\S"))]
     pub src_image: String,
+    /// The tags to mirror, at least one; globs are allowed (`v1.*`).
+    #[schemars(length(min = 1))]
     pub src_image_tags: Vec<String>,
+    /// The source registry's user; `mqc login` asks for its password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ext_registry_username: Option<String>,
+    /// Verify the source registry's TLS certificate (default `true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ext_registry_verify_tls: Option<bool>,
+    /// Accept unsigned images (default `false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ext_registry_unsigned_image: Option<bool>,
-    /// Robot short name (an `org+` prefix is accepted and stripped).
+    /// Robot short name (an `org+` prefix is accepted and stripped); a robot declared under
+    /// `robots`.
     pub robot_username: String,
+    /// Seconds between two syncs.
+    #[schemars(range(min = 1, max = 2147483647))]
     pub sync_interval: u64,
+    /// Scheduled syncs on (default `false`: no scheduled sync).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_enabled: Option<bool>,
+    /// `http(s)://[user:password@]host[:port]` proxy for https.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub https_proxy: Option<String>,
+    /// `http(s)://[user:password@]host[:port]` proxy for http.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_proxy: Option<String>,
+    /// Comma-separated hosts and domains reached without proxy, no spaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_proxy: Option<String>,
 }
 
 /// Each list absent = not managed; present (even empty) = exactly these.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PermissionsEntry {
+    /// Robot permissions (robots declared under `robots`, short names); absent = not managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robots: Option<Vec<PermissionEntry>>,
+    /// User permissions; absent = not managed, `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<PermissionEntry>>,
+    /// Team permissions (teams declared under `teams`, or `owners`); absent = not managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teams: Option<Vec<PermissionEntry>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One permission on a repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct PermissionEntry {
+    /// The robot (short name), user or team.
     pub name: String,
+    /// `read`, `write` or `admin`.
     pub role: Role,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A webhook called when a mirror sync of the repository fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct NotificationEntry {
+    /// `repo_mirror_sync_failed`, the only event supported.
     pub event: NotificationEvent,
+    /// `webhook`, the only method supported.
     pub method: NotificationMethod,
+    /// Where the webhook is sent: `{url: https://…}`.
     pub config: NotificationConfig,
+    /// The notification's title; `""` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// Where the webhook is sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct NotificationConfig {
+    /// `http://` or `https://` URL; not `localhost` nor `127.0.0.1` (Quay refuses those).
     pub url: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// A robot account of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct RobotEntry {
+    /// Short name (`writer` for `org+writer`; the `org+` prefix of this organization is accepted
+    /// with a warning).
     pub name: String,
+    /// The robot's description (default `""`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// A team of the organization.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct TeamEntry {
+    /// The team name.
     pub name: String,
+    /// The team description (default `""`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Absent = membership not managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<MembersEntry>,
+    /// The team's organization role (default `member`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<TeamRole>,
+    /// Sync the team's users from this LDAP group (DN relative to Quay's base DN).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_dn: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+/// The team's members, exactly; a missing list is an empty one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct MembersEntry {
+    /// User names.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
+    /// Robots declared under `robots` (short names).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robots: Option<Vec<String>>,
 }

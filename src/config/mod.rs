@@ -5,7 +5,8 @@
 //! - [`decode`]: tree → [`file::OrganizationFile`] with shape findings and a position index;
 //! - [`validate`]: names, references, duplicates, mirror and notification rules;
 //! - [`mapping`]: checked file → [`DesiredOrganization`] (and back, for `export`);
-//! - [`login`]: the login file (tokens, mirror passwords) and the secrets checks.
+//! - [`login`]: the login file (tokens, mirror passwords) and the secrets checks;
+//! - [`schema`]: the JSON Schema of organization files, derived from [`file`].
 
 pub mod decode;
 pub mod file;
@@ -15,6 +16,7 @@ pub mod login;
 pub mod mapping;
 mod mentions;
 pub mod names;
+pub mod schema;
 pub mod validate;
 mod write;
 pub mod yaml;
@@ -302,6 +304,10 @@ pub fn load_dir(dir: &Path) -> Result<LoadedConfig, ConfigError> {
             loaded
                 .findings
                 .push(Finding::note(&path, None, "skipped: not a regular file"));
+            continue;
+        }
+        // The schema editors read, where docs/configuration.md says to put it: no note.
+        if path.file_name() == Some(std::ffi::OsStr::new(schema::SCHEMA_FILE_NAME)) {
             continue;
         }
         if !is_organization_file(&path) {

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::decode::{Decoder, Fields};
@@ -21,22 +22,31 @@ pub mod keys {
     pub const DELEGATE: &[&str] = &["team", "user", "robot"];
 }
 
-/// One entry of `default_permissions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A default permission: Quay gives `role` to `delegate` on every repository created in the
+/// organization afterwards (by `activating_user` only, when given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct DefaultPermissionEntry {
+    /// `read`, `write` or `admin`.
     pub role: Role,
+    /// Who gets the role: exactly one of `team`, `user` or `robot`.
     pub delegate: DelegateEntry,
+    /// Only repositories this user creates (default: whoever creates them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activating_user: Option<String>,
 }
 
 /// `{team: name}`, `{user: name}` or `{robot: short name}`: exactly one of them.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields, extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct DelegateEntry {
+    /// A team declared in `teams` (or `owners`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    /// A user of the Quay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
+    /// A robot declared in `robots`, by its short name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robot: Option<String>,
 }
