@@ -632,3 +632,31 @@ fn tree(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// docs/security.md shows the parts of the Job that matter for the login file: each of its
+/// lines is a line of deploy/kubernetes/job-create.yaml, in the same order.
+#[test]
+fn the_job_excerpt_in_docs_security_md_matches_the_tested_manifest() {
+    let docs = read(&repo().join("docs/security.md"));
+    let section = docs
+        .split("## Running with the login file as a Kubernetes Secret")
+        .nth(1)
+        .expect("the Kubernetes section");
+    let excerpt = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("a yaml block");
+    let job = read(&repo().join("deploy/kubernetes/job-create.yaml"));
+    let mut job_lines = job.lines();
+    let mut matched = 0;
+    for line in excerpt.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            job_lines.any(|j| j.trim_end() == line.trim_end()),
+            "docs/security.md shows `{}`, which job-create.yaml lacks (or has earlier)",
+            line.trim()
+        );
+        matched += 1;
+    }
+    assert!(matched > 20, "{matched} lines");
+}
