@@ -156,3 +156,76 @@ fn a_plain_http_endpoint_warns_that_the_token_travels_in_clear_text() {
     run.expect_code(0);
     assert!(!run.stderr.contains("clear text"), "{}", run.stderr);
 }
+
+/// The system store (issue 17): a CA given only through `SSL_CERT_FILE` — as a cluster injects
+/// its CA bundle — is trusted without `--ca-cert`.
+#[test]
+fn a_ca_given_only_by_ssl_cert_file_is_trusted_without_ca_cert() {
+    let sim = tls_sim();
+    let fixture = fixture(&sim);
+    let run = Run::from(
+        fixture
+            .command(&["create"])
+            .env("SSL_CERT_FILE", ca(&sim))
+            .env_remove("SSL_CERT_DIR")
+            .output()
+            .expect("run mqc"),
+    );
+    run.expect_code(0);
+    let desired = fixture.desired();
+    assert_converged(&sim.state(), &orgs_on(&desired, QUAY1), "admin");
+}
+
+/// `SSL_CERT_DIR` is honoured as OpenSSL and rustls-native-certs read it: every certificate
+/// file in the directory.
+#[test]
+fn a_ca_in_ssl_cert_dir_is_trusted_without_ca_cert() {
+    let sim = tls_sim();
+    let fixture = fixture(&sim);
+    let certs = fixture.dir().with_file_name("certs");
+    std::fs::create_dir(&certs).expect("certs dir");
+    std::fs::copy(ca(&sim), certs.join("quay-ca.pem")).expect("copy CA");
+    let run = Run::from(
+        fixture
+            .command(&["plan", "--detailed-exitcode"])
+            .env("SSL_CERT_DIR", &certs)
+            .env_remove("SSL_CERT_FILE")
+            .output()
+            .expect("run mqc"),
+    );
+    // 2: changes are pending, so the plan was read over verified TLS.
+    run.expect_code(2);
+    assert!(
+        run.stdout.contains("+ create organization tlsorg"),
+        "{}",
+        run.stdout
+    );
+}
+
+/// The system store adds to `--ca-cert`, it does not replace it: with `SSL_CERT_FILE` naming
+/// an unrelated CA, `--ca-cert` still trusts the endpoint's, and without it the check fails.
+#[test]
+fn ca_cert_still_works_beside_an_unrelated_ssl_cert_file() {
+    let sim = tls_sim();
+    let other = tls_sim();
+    let fixture = fixture(&sim);
+    let run_with = |args: &[&str]| {
+        Run::from(
+            fixture
+                .command(args)
+                .env("SSL_CERT_FILE", ca(&other))
+                .env_remove("SSL_CERT_DIR")
+                .output()
+                .expect("run mqc"),
+        )
+    };
+    let refused = run_with(&["plan"]);
+    refused.expect_code(1);
+    assert!(
+        format!("{}{}", refused.stdout, refused.stderr).contains("TLS certificate check failed"),
+        "{}\n{}",
+        refused.stdout,
+        refused.stderr
+    );
+    run_with(&["plan", "--detailed-exitcode", "--ca-cert", &ca(&sim)]).expect_code(2);
+}

@@ -105,12 +105,14 @@ pub fn load_login(path: &Path) -> Result<Option<Secrets>, ConfigError> {
     };
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
+        use std::os::unix::fs::MetadataExt;
+        let access = login_file_access(meta.mode(), meta.uid(), process_uid());
+        if let LoginFileAccess::TooOpen(what) = access {
             tracing::warn!(
-                "the login file {} is readable by group or others (mode {mode:o}): it holds tokens; run `chmod 600 {}`",
+                "the login file {} is {what} (mode {:o}): it holds tokens; run `chmod 600 {}` \
+                 (see docs/security.md, \"Who may read the login file\")",
                 path.display(),
+                meta.mode() & 0o777,
                 path.display()
             );
         }
@@ -121,6 +123,14 @@ pub fn load_login(path: &Path) -> Result<Option<Secrets>, ConfigError> {
         path: path.to_path_buf(),
         findings,
     };
+    #[cfg(unix)]
+    if let Err(e) = fs::File::open(path) {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            let finding = Finding::error(path, None, format!("cannot read the login file: {e}"))
+                .with_hint(unreadable_hint(&meta));
+            return Err(invalid(vec![finding]));
+        }
+    }
     let text = super::read_text(path).map_err(|f| invalid(vec![f]))?;
     // A login file without a document (empty, or only comments) holds no secrets yet.
     let Some(root) = super::parse_text(path, &text).map_err(invalid)? else {
@@ -137,6 +147,63 @@ pub fn load_login(path: &Path) -> Result<Option<Secrets>, ConfigError> {
     } else {
         Err(invalid(reader.findings))
     }
+}
+
+/// What the permission rule makes of a login file (docs/security.md, "Who may read the login
+/// file"). It holds superuser tokens, so only its owner should read it — with one exception:
+/// a file that **root** provisioned for a group mqc's (non-root) user is in, which is what a
+/// Kubernetes Secret mounted with `fsGroup` is (owner root, group the pod's `fsGroup`, mode
+/// `defaultMode | 0440`) and what `/etc/mqc/login.yaml` owned `root:mqc` with mode 0640 is.
+/// mqc's user can neither change nor `chmod` such a file, and who is in the group is root's
+/// decision, so a warning would be noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginFileAccess {
+    /// No permission for group or others (0600, 0400).
+    Private,
+    /// Group-readable, not group-writable, nothing for others, owned by root, and mqc does not
+    /// run as root (0440 or 0640 `root:GROUP`).
+    ProvisionedForGroup,
+    /// Anything else: warned about, naming what is wrong.
+    TooOpen(&'static str),
+}
+
+/// The permission rule: `mode` and `owner` are the file's (after following links, as
+/// Kubernetes mounts Secret files through them), `process_uid` mqc's effective user, `None`
+/// when unknown (then no exception applies).
+pub fn login_file_access(mode: u32, owner: u32, process_uid: Option<u32>) -> LoginFileAccess {
+    let (group, others) = (mode & 0o070, mode & 0o007);
+    let provisioned_by_root = owner == 0 && matches!(process_uid, Some(uid) if uid != 0);
+    match (group, others) {
+        (0, 0) => LoginFileAccess::Private,
+        (0o040, 0) if provisioned_by_root => LoginFileAccess::ProvisionedForGroup,
+        _ if mode & 0o044 != 0 => LoginFileAccess::TooOpen("readable by group or others"),
+        _ => LoginFileAccess::TooOpen("accessible by group or others"),
+    }
+}
+
+/// mqc's effective user: the owner of `/proc/self` (Linux; `None` elsewhere, which keeps the
+/// rule strict).
+#[cfg(unix)]
+fn process_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata("/proc/self").ok().map(|m| m.uid())
+}
+
+/// What to do when mqc's user may not read the login file. In Kubernetes that is a Secret
+/// mounted without `fsGroup`: its files belong to root, and `defaultMode: 0400` then leaves
+/// a non-root user out.
+#[cfg(unix)]
+fn unreadable_hint(meta: &fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let user = process_uid().map_or_else(|| "mqc's user".to_string(), |uid| format!("user {uid}"));
+    format!(
+        "the file belongs to user {} and group {} with mode {:o}, and mqc runs as {user}: in \
+         Kubernetes set the pod's securityContext.fsGroup so that the Secret is mounted readable \
+         by that group (see deploy/kubernetes/); elsewhere give the file to mqc's user with mode 600",
+        meta.uid(),
+        meta.gid(),
+        meta.mode() & 0o777
+    )
 }
 
 /// Walks the login file's tree. Messages name keys and positions, never values (except
@@ -686,6 +753,64 @@ mod tests {
             ]
         );
         assert!(findings.iter().all(Finding::is_error));
+    }
+
+    #[test]
+    fn the_permission_rule_accepts_private_files_and_root_provisioned_group_reads() {
+        use LoginFileAccess::*;
+        const ROOT: u32 = 0;
+        const MQC: u32 = 65532;
+        let readable = TooOpen("readable by group or others");
+        let accessible = TooOpen("accessible by group or others");
+        let cases = [
+            // (mode, owner, mqc's user, verdict)
+            (0o600, MQC, Some(MQC), Private), // written by `mqc login`
+            (0o400, MQC, Some(MQC), Private), // chmod 400
+            (0o400, ROOT, Some(ROOT), Private), // a Secret read by a root container
+            (0o600, ROOT, None, Private),
+            // A Secret mounted with fsGroup: defaultMode 0400 (or 0440) | 0440, owner root.
+            (0o440, ROOT, Some(MQC), ProvisionedForGroup),
+            // defaultMode 0600 with fsGroup, or /etc/mqc/login.yaml root:mqc 0640.
+            (0o640, ROOT, Some(MQC), ProvisionedForGroup),
+            (0o100_440, ROOT, Some(MQC), ProvisionedForGroup), // file-type bits ignored
+            // Group-readable files of mqc's own user, or read by root, or by an unknown user.
+            (0o440, MQC, Some(MQC), readable),
+            (0o640, MQC, Some(MQC), readable),
+            (0o640, ROOT, Some(ROOT), readable),
+            (0o440, ROOT, None, readable),
+            (0o640, 1000, Some(MQC), readable), // another user's file
+            // Others may read or write, or the group may write: never accepted.
+            (0o644, MQC, Some(MQC), readable),
+            (0o644, ROOT, Some(MQC), readable),
+            (0o604, ROOT, Some(MQC), readable),
+            (0o666, MQC, Some(MQC), readable),
+            (0o444, ROOT, Some(MQC), readable),
+            (0o660, ROOT, Some(MQC), readable),
+            (0o460, ROOT, Some(MQC), readable),
+            (0o602, MQC, Some(MQC), accessible),
+            (0o620, ROOT, Some(MQC), accessible),
+            (0o610, ROOT, Some(MQC), accessible),
+        ];
+        for (mode, owner, uid, verdict) in cases {
+            assert_eq!(
+                login_file_access(mode, owner, uid),
+                verdict,
+                "mode {mode:o}, owner {owner}, mqc as {uid:?}"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_process_user_is_known_on_linux() {
+        if cfg!(target_os = "linux") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("mine");
+            fs::write(&path, "").unwrap();
+            use std::os::unix::fs::MetadataExt;
+            // A file this process creates belongs to its effective user.
+            assert_eq!(process_uid(), Some(fs::metadata(&path).unwrap().uid()));
+        }
     }
 
     #[test]

@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 pub use file::OrganizationFile;
 pub use finding::{Finding, Pos, Severity};
 pub use login::{
-    check_login, check_secrets, env_var_name, load_login, needs, save_login, token_from_env,
-    LoginFile, Need, SecretsUsed,
+    check_login, check_secrets, env_var_name, load_login, login_file_access, needs, save_login,
+    token_from_env, LoginFile, LoginFileAccess, Need, SecretsUsed,
 };
 pub use mapping::{body_of, export_header, from_model, to_yaml};
 pub use write::write_atomically;

@@ -259,8 +259,10 @@ impl QuayClient {
         let via = via.filter(|v| *v != endpoint).map(Arc::new);
         let max_connections = options.max_connections.max(1);
         // Root certificates: rustls with the compiled-in webpki (Mozilla) roots, so mqc
-        // behaves the same in a minimal container image without a system CA store; internal
-        // CAs are added explicitly with `--ca-cert`.
+        // works in a minimal container image without a system CA store, plus the system store
+        // (reqwest's `rustls-tls-native-roots`: `SSL_CERT_FILE` / `SSL_CERT_DIR` when set, else
+        // the platform's bundle), so a CA a cluster injects is trusted too; internal CAs can
+        // also be added explicitly with `--ca-cert`.
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .pool_max_idle_per_host(max_connections)
