@@ -20,6 +20,7 @@ use crate::cli::{ExportArgs, OutputFormat};
 use crate::config::{self, names::namespace_problem};
 use crate::error::{Error, Failure, FailureKind};
 use crate::model::{Endpoint, Notification, Organization, RepoState, Role, OWNERS_TEAM};
+use crate::plan::quay_effects;
 use crate::quay::{QuayClient, Whoami};
 use crate::report::export::{ExportReport, MirrorUser, OrgResult, Status};
 use crate::report::{self, ExportProgress};
@@ -310,21 +311,23 @@ pub(crate) fn without_implicit(
             _ => {}
         }
         if let Some(users) = &mut repo.permissions.users {
-            if users.get(token_user) == Some(&Role::Admin) {
+            if users.get(token_user) == Some(&quay_effects::CREATOR_ROLE) {
                 users.remove(token_user);
             }
         }
-        if let (Some(mirror), Some(robots)) = (&repo.mirror, &mut repo.permissions.robots) {
-            let via_team = repo.permissions.teams.iter().flatten().any(|(team, role)| {
-                *role >= Role::Write
-                    && org
-                        .teams
-                        .get(team)
-                        .and_then(|t| t.members.as_ref())
-                        .is_some_and(|m| m.robots.contains(&mirror.robot))
-            });
-            if robots.get(&mirror.robot) == Some(&Role::Write) && !via_team {
-                robots.remove(&mirror.robot);
+        if let Some(mirror) = &repo.mirror {
+            let via_team = quay_effects::role_via_teams(
+                &org.teams,
+                repo.permissions.teams.as_ref(),
+                &mirror.robot,
+            );
+            if let Some(robots) = &mut repo.permissions.robots {
+                // Quay granted it `write` with the mirror unless a team already gave more.
+                if robots.get(&mirror.robot) == Some(&Role::Write)
+                    && quay_effects::mirror_grants_write(None, via_team)
+                {
+                    robots.remove(&mirror.robot);
+                }
             }
         }
         let before = repo.notifications.len();

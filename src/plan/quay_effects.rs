@@ -37,6 +37,9 @@ pub fn organization_as_created(
     }
 }
 
+/// The role Quay gives the user who creates a repository, explicitly, on that repository.
+pub const CREATOR_ROLE: Role = Role::Admin;
+
 /// A repository right after `creator` created it in an organization with these default
 /// permissions: state `NORMAL`, `admin` for the creator, and what the default permissions give
 /// ([`permissions_from_defaults`]).
@@ -49,7 +52,7 @@ pub fn repository_as_created(
 ) -> Repository {
     let mut permissions = permissions_from_defaults(organization, creator, defaults);
     if let (Some(creator), Some(users)) = (creator, permissions.users.as_mut()) {
-        users.insert(creator.to_string(), Role::Admin);
+        users.insert(creator.to_string(), CREATOR_ROLE);
     }
     Repository {
         description: description.to_string(),
@@ -125,10 +128,10 @@ pub fn mirror_grants_write(own: Option<Role>, via_team: Option<Role>) -> bool {
     own.max(via_team).is_none_or(|role| role == Role::Read)
 }
 
-/// The best role a team that `robot` is a member of holds on a repository with these team
-/// permissions.
+/// The best role a team (of `teams`) that `robot` is a member of holds on a repository with
+/// these team permissions.
 pub fn role_via_teams(
-    organization: &Organization,
+    teams: &BTreeMap<String, Team>,
     team_permissions: Option<&BTreeMap<String, Role>>,
     robot: &str,
 ) -> Option<Role> {
@@ -136,8 +139,7 @@ pub fn role_via_teams(
         .into_iter()
         .flatten()
         .filter(|(team, _)| {
-            organization
-                .teams
+            teams
                 .get(*team)
                 .and_then(|t| t.members.as_ref())
                 .is_some_and(|members| members.robots.contains(robot))

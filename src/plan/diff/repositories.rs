@@ -221,8 +221,9 @@ fn diff_kind(
             }
             continue;
         }
-        let quay_grants_it =
-            granted_by_quay == Some(name.as_str()) && role == Role::Write && from < Some(role);
+        let quay_grants_it = granted_by_quay == Some(name.as_str())
+            && role == Role::Write
+            && quay_effects::mirror_grants_write(from, None);
         if quay_grants_it {
             continue;
         }
@@ -406,7 +407,9 @@ fn mirror_grant(
         .or(have.permissions.teams.as_ref())
     {
         Some(teams) => {
-            for (team, _) in teams.iter().filter(|(_, role)| **role >= Role::Write) {
+            let blocks_the_grant =
+                |role: Role| !quay_effects::mirror_grants_write(None, Some(role));
+            for (team, _) in teams.iter().filter(|(_, role)| blocks_the_grant(**role)) {
                 match is_member(team) {
                     Some(true) => return MirrorGrant::NotGranted,
                     Some(false) => {}

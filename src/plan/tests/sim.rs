@@ -446,7 +446,7 @@ fn grant_mirror_write(org: &mut Organization, repository: &str, robot: &str) {
     let Some(r) = org.repositories.get(repository) else {
         return;
     };
-    let via_team = quay_effects::role_via_teams(org, r.permissions.teams.as_ref(), robot);
+    let via_team = quay_effects::role_via_teams(&org.teams, r.permissions.teams.as_ref(), robot);
     let Some(r) = org.repositories.get_mut(repository) else {
         return;
     };
