@@ -6,7 +6,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 
 use super::session::{self, counting};
 use super::{limits, Outcome};
@@ -153,15 +152,12 @@ async fn plan_all(
 ) -> Vec<TargetReport> {
     // Interleaved by endpoint so that the bounded window keeps every endpoint busy.
     let order = apply::interleave(targets, |(target, _)| target.endpoint.clone());
-    let mut reports: Vec<TargetReport> = futures::stream::iter(order)
-        .map(|(target, desired)| {
-            let client = clients.get(&target.endpoint);
-            let who = whoami.get(&target.endpoint);
-            plan_one(target, desired, client, who, args)
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .collect()
-        .await;
+    let mut reports = session::fan_out(order, READ_CONCURRENCY, |(target, desired)| {
+        let client = clients.get(&target.endpoint);
+        let who = whoami.get(&target.endpoint);
+        plan_one(target, desired, client, who, args)
+    })
+    .await;
     reports.sort_by(|a, b| a.target.cmp(&b.target));
     reports
 }

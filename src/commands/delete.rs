@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use futures::StreamExt;
 
 use super::session;
 use super::Outcome;
@@ -88,33 +87,30 @@ async fn delete_all(
 ) -> Vec<DeleteEntry> {
     let clients = session::clients(settings, secrets, targets.iter().map(|t| &t.endpoint));
     let whoami = session::check_tokens(&clients).await;
-    futures::stream::iter(targets.iter())
-        .map(|target| {
-            let client = clients.get(&target.endpoint);
-            let who = whoami.get(&target.endpoint);
-            async move {
-                let result = match (client, who) {
-                    (_, Some(Err(reason))) | (Some(Err(reason)), _) => {
-                        DeleteResult::Failed(reason.clone())
-                    }
-                    (Some(Ok(client)), _) => {
-                        match execute::delete_organization(client, &target.organization).await {
-                            Ok(DeleteOutcome::Deleted) => DeleteResult::Deleted,
-                            Ok(DeleteOutcome::Absent) => DeleteResult::AlreadyAbsent,
-                            Err(err) => DeleteResult::Failed(Failure::from_quay(&err)),
-                        }
-                    }
-                    (None, _) => {
-                        DeleteResult::Failed(Failure::at_endpoint(&target.endpoint, "no client"))
-                    }
-                };
-                DeleteEntry {
-                    target: target.clone(),
-                    result,
+    session::fan_out(targets.iter(), session::ENDPOINT_CONCURRENCY, |target| {
+        let client = clients.get(&target.endpoint);
+        let who = whoami.get(&target.endpoint);
+        async move {
+            let result = match (client, who) {
+                (_, Some(Err(reason))) | (Some(Err(reason)), _) => {
+                    DeleteResult::Failed(reason.clone())
                 }
+                (Some(Ok(client)), _) => {
+                    match execute::delete_organization(client, &target.organization).await {
+                        Ok(DeleteOutcome::Deleted) => DeleteResult::Deleted,
+                        Ok(DeleteOutcome::Absent) => DeleteResult::AlreadyAbsent,
+                        Err(err) => DeleteResult::Failed(Failure::from_quay(&err)),
+                    }
+                }
+                (None, _) => {
+                    DeleteResult::Failed(Failure::at_endpoint(&target.endpoint, "no client"))
+                }
+            };
+            DeleteEntry {
+                target: target.clone(),
+                result,
             }
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await
+        }
+    })
+    .await
 }

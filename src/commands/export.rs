@@ -10,7 +10,6 @@ use std::fs;
 use std::io::{self, IsTerminal};
 use std::path::Path;
 
-use futures::StreamExt;
 use secrecy::SecretString;
 use time::OffsetDateTime;
 
@@ -123,18 +122,13 @@ async fn read_all(
     } else {
         ExportProgress::lines(names.len(), io::stderr())
     };
-    let mut exported: Vec<(String, Result<Exported, Failure>)> = futures::stream::iter(names)
-        .map(|name| {
-            let progress = &progress;
-            async move {
-                let result = export_one(client, &name, token_user, endpoint, progress).await;
-                progress.finished(&name, result.is_ok());
-                (name, result)
-            }
-        })
-        .buffer_unordered(READ_CONCURRENCY)
-        .collect()
-        .await;
+    let progress_ref = &progress;
+    let mut exported = session::fan_out(names, READ_CONCURRENCY, |name| async move {
+        let result = export_one(client, &name, token_user, endpoint, progress_ref).await;
+        progress_ref.finished(&name, result.is_ok());
+        (name, result)
+    })
+    .await;
     progress.clear();
     exported.sort_by(|a, b| a.0.cmp(&b.0));
     exported

@@ -207,22 +207,46 @@ pub fn paces(clients: &BTreeMap<Endpoint, Result<QuayClient, Failure>>) -> Vec<E
         .collect()
 }
 
+/// How many endpoints are talked to at once for one-per-endpoint work (token checks, deletes).
+pub const ENDPOINT_CONCURRENCY: usize = 16;
+
+/// Runs `work` on every item, at most `limit` at once, and returns the results in the order
+/// they finish: the one fan-out loop of the commands (reads, token checks, deletes, exports).
+pub async fn fan_out<T, R, F, Fut>(
+    items: impl IntoIterator<Item = T>,
+    limit: usize,
+    work: F,
+) -> Vec<R>
+where
+    F: FnMut(T) -> Fut,
+    Fut: Future<Output = R>,
+{
+    futures::stream::iter(items)
+        .map(work)
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await
+}
+
 /// Checks each endpoint's token once (`GET /api/v1/user/`), concurrently. Endpoints whose token
 /// does not work map to the reason.
 pub async fn check_tokens(
     clients: &BTreeMap<Endpoint, Result<QuayClient, Failure>>,
 ) -> BTreeMap<Endpoint, Result<Whoami, Failure>> {
-    futures::stream::iter(clients.iter())
-        .map(|(endpoint, client)| async move {
+    fan_out(
+        clients.iter(),
+        ENDPOINT_CONCURRENCY,
+        |(endpoint, client)| async move {
             let whoami = match client {
                 Ok(client) => client.whoami().await.map_err(Failure::from),
                 Err(reason) => Err(reason.clone()),
             };
             (endpoint.clone(), whoami)
-        })
-        .buffer_unordered(16)
-        .collect()
-        .await
+        },
+    )
+    .await
+    .into_iter()
+    .collect()
 }
 
 /// Counts the requests the client sends while `future` runs.
