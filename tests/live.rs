@@ -197,7 +197,8 @@ fn rewrite_example(text: &str, org: &str) -> String {
     out
 }
 
-/// Robots, teams with members and every role, repositories nested and not, user/robot/team
+/// Robots, teams with members and every role, default permissions (applied by Quay to the
+/// repositories created in the same run), repositories nested and not, user/robot/team
 /// permissions, both visibilities, a repository whose permissions are not managed, a mirror
 /// and a mirror-failure webhook (127.0.0.2: Quay refuses 127.0.0.1 and localhost).
 fn rich_yaml(org: &str) -> String {
@@ -233,6 +234,17 @@ teams:
     members:
       users: [mirroruser]
       robots: [reader]
+
+# Quay applies these to every repository created afterwards, so to those below too: the plan
+# predicts it (no grant sent twice; an undeclared one revoked in the same run).
+default_permissions:
+  - role: write
+    delegate: {{team: developers}}
+  - role: read
+    delegate: {{robot: reader}}
+  - role: admin
+    delegate: {{user: bob}}
+    activating_user: alice
 
 repositories:
   - name: app
@@ -746,6 +758,21 @@ fn read_state(api: &Api, desired: &[&DesiredOrganization]) -> Value {
                 }),
             );
         }
+        let (status, p) = api.get(&format!("/api/v1/organization/{org}/prototypes"));
+        assert_eq!(status, 200, "GET default permissions of {org}: {p}");
+        let prototypes: Vec<Value> = p["prototypes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                json!({
+                    "id": p["id"],
+                    "role": p["role"],
+                    "activating_user": p["activating_user"]["name"],
+                    "delegate": {"kind": p["delegate"]["kind"], "name": p["delegate"]["name"]},
+                })
+            })
+            .collect();
         orgs.insert(
             org.clone(),
             json!({
@@ -753,6 +780,7 @@ fn read_state(api: &Api, desired: &[&DesiredOrganization]) -> Value {
                 "robots": robots,
                 "teams": teams,
                 "repositories": repos,
+                "prototypes": prototypes,
             }),
         );
     }
@@ -806,6 +834,28 @@ fn make_drift(api: &Api, desired: &[&DesiredOrganization]) -> Vec<String> {
             );
             assert_eq!(status, 200, "drift: {user} {other} on {org}/{repo}: {body}");
             drift.push(format!("{user} {role} → {other} on {repo}"));
+        }
+        if d.organization.default_permissions.is_some() {
+            let (status, p) = api.get(&format!("/api/v1/organization/{org}/prototypes"));
+            assert_eq!(status, 200, "drift: GET default permissions of {org}: {p}");
+            if let Some(first) = p["prototypes"].as_array().and_then(|list| list.first()) {
+                let (id, role) = (first["id"].as_str().unwrap_or(""), first["role"].as_str());
+                let other = if role == Some("read") {
+                    "write"
+                } else {
+                    "read"
+                };
+                let (status, body) = api.send(
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/organization/{org}/prototypes/{id}"),
+                    Some(json!({"role": other})),
+                );
+                assert_eq!(
+                    status, 200,
+                    "drift: default permission {id} → {other}: {body}"
+                );
+                drift.push(format!("default permission {id} → {other}"));
+            }
         }
     }
     drift

@@ -6,7 +6,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-
 use super::session::{self, counting};
 use super::{limits, Outcome};
 use crate::apply::{self, ChangeRunner, NoProgress, Progress, StopFlag};

@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-
 use super::session;
 use super::Outcome;
 use crate::apply::execute::{self, DeleteOutcome};

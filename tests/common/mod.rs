@@ -228,6 +228,53 @@ fn role(role: Role) -> &'static str {
     role.as_str()
 }
 
+/// The default permissions of an organization in the state (`/_sim/state` or the live reader's
+/// copy of it), as sorted `(delegate kind, delegate name, role, activating user)`.
+pub fn prototypes_of(actual: &Value) -> Vec<(String, String, String, Option<String>)> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let mut list: Vec<_> = actual["prototypes"]
+        .as_array()
+        .expect("prototypes in the state")
+        .iter()
+        .map(|p| {
+            (
+                text(&p["delegate"]["kind"]),
+                text(&p["delegate"]["name"]),
+                text(&p["role"]),
+                p["activating_user"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
+/// What [`prototypes_of`] shows for declared default permissions (Quay names a robot as a user).
+pub fn expected_prototypes(
+    org: &str,
+    defaults: &[mqc::model::DefaultPermission],
+) -> Vec<(String, String, String, Option<String>)> {
+    use mqc::model::Delegate;
+    let mut list: Vec<_> = defaults
+        .iter()
+        .map(|d| {
+            let (kind, name) = match &d.delegate {
+                Delegate::User(name) => ("user", name.clone()),
+                Delegate::Robot(short) => ("user", format!("{org}+{short}")),
+                Delegate::Team(name) => ("team", name.clone()),
+            };
+            (
+                kind.to_string(),
+                name,
+                d.role.as_str().to_string(),
+                d.activating_user.clone(),
+            )
+        })
+        .collect();
+    list.sort();
+    list
+}
+
 /// Asserts, object by object, that the emulator's state holds what the files declare for the
 /// organizations on this endpoint (undeclared extras are allowed only where mqc leaves them).
 #[track_caller]
@@ -302,6 +349,14 @@ pub fn assert_converged_with(
                     org.name
                 );
             }
+        }
+        if let Some(defaults) = &org.default_permissions {
+            assert_eq!(
+                prototypes_of(actual),
+                expected_prototypes(&org.name, defaults),
+                "default permissions of {}",
+                org.name
+            );
         }
         for (name, repo) in &org.repositories {
             let r = &actual["repositories"][name];
