@@ -11,7 +11,6 @@ mod robots;
 mod teams;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use super::problems::{self, Problem};
 use super::quay_effects;
@@ -58,9 +57,15 @@ pub fn plan_target(
     };
     let robots = robots::plan(&mut planner, desired, &actual, options);
     let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
-    let removed = Removed { robots, teams };
-    default_permissions::plan(&mut planner, desired, &actual, &removed);
-    repositories::plan(&mut planner, desired, &actual, options, &removed);
+    // Rule: what follows is planned against the organization as Quay holds it after these
+    // deletions, which take memberships, permissions and default permissions with them.
+    let actual = if robots.is_empty() && teams.is_empty() {
+        actual
+    } else {
+        Cow::Owned(quay_effects::after_deletes(&actual, &robots, &teams))
+    };
+    default_permissions::plan(&mut planner, desired, &actual);
+    repositories::plan(&mut planner, desired, &actual, options);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)
 }
@@ -88,15 +93,6 @@ fn organization_as_created(desired: &Organization, options: &PlanOptions) -> Org
         desired.email.clone(),
         options.token_user.as_deref(),
     )
-}
-
-/// Robots and teams this plan deletes. Quay drops their team memberships and repository
-/// permissions with them, so the planner must not remove those one by one as well (the removal
-/// would fail: the member or permission is already gone).
-#[derive(Debug, Default)]
-struct Removed {
-    robots: BTreeSet<String>,
-    teams: BTreeSet<String>,
 }
 
 /// Collects one target's changes, notices and unchanged count.

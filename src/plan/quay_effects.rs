@@ -3,7 +3,7 @@
 //! run is needed), by `export` (to leave out of a file what Quay adds on its own) and by the
 //! planner's test simulator (to play Quay). Pure functions of the model.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     DefaultPermission, Delegate, Organization, Permissions, RepoState, Repository, Role, Team,
@@ -146,6 +146,27 @@ pub fn role_via_teams(
         })
         .map(|(_, role)| *role)
         .max()
+}
+
+/// The organization as Quay holds it once these robots and teams are deleted: without them,
+/// their team memberships, repository permissions and the default permissions naming them.
+/// The planner plans what follows the deletions against this, so it never removes one by one
+/// what Quay drops by itself (that removal would fail: it is gone already).
+pub fn after_deletes(
+    organization: &Organization,
+    robots: &BTreeSet<String>,
+    teams: &BTreeSet<String>,
+) -> Organization {
+    let mut after = organization.clone();
+    for robot in robots {
+        after.robots.remove(robot);
+        forget_robot(&mut after, robot);
+    }
+    for team in teams {
+        after.teams.remove(team);
+        forget_team(&mut after, team);
+    }
+    after
 }
 
 /// What deleting a robot takes with it: its team memberships, its repository permissions and

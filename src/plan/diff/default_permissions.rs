@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Planner, Removed};
-use crate::model::{DefaultPermission, Delegate, Organization};
+use super::Planner;
+use crate::model::{DefaultPermission, Organization};
 use crate::plan::DefaultPermissionOp;
 
 /// Plans the default permissions, only when the file declares `default_permissions`.
@@ -15,14 +15,9 @@ use crate::plan::DefaultPermissionOp;
 ///   creation);
 /// - Quay holds duplicates (it never refuses one): one is kept — one with the declared role if
 ///   any, else the first — and the others are removed;
-/// - present but undeclared → `DeleteDefaultPermission`, except those naming a robot or team
-///   this plan deletes: Quay drops them with it.
-pub(super) fn plan(
-    planner: &mut Planner,
-    desired: &Organization,
-    actual: &Organization,
-    removed: &Removed,
-) {
+/// - present but undeclared → `DeleteDefaultPermission` (those naming a robot or team this
+///   plan deletes are gone from `actual` already: Quay drops them with it).
+pub(super) fn plan(planner: &mut Planner, desired: &Organization, actual: &Organization) {
     let Some(want) = &desired.default_permissions else {
         return;
     };
@@ -60,15 +55,8 @@ pub(super) fn plan(
         }
     }
     for undeclared in have.into_values().flatten() {
-        let dropped_by_quay = match &undeclared.delegate {
-            Delegate::Robot(robot) => removed.robots.contains(robot),
-            Delegate::Team(team) => removed.teams.contains(team),
-            Delegate::User(_) => false,
-        };
-        if !dropped_by_quay {
-            planner.push(DefaultPermissionOp::DeleteDefaultPermission {
-                permission: undeclared.clone(),
-            });
-        }
+        planner.push(DefaultPermissionOp::DeleteDefaultPermission {
+            permission: undeclared.clone(),
+        });
     }
 }

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{Planner, Removed};
+use super::Planner;
 use crate::model::{Notification, Organization, Permissions, RepoState, Repository, Role};
 use crate::plan::quay_effects;
 use crate::plan::{Grantee, Notice, ObjectRef, Op, PlanOptions};
@@ -23,7 +23,6 @@ pub(super) fn plan(
     desired: &Organization,
     actual: &Organization,
     options: &PlanOptions,
-    removed: &Removed,
 ) {
     for (name, want) in &desired.repositories {
         let have = match actual.repositories.get(name) {
@@ -42,12 +41,11 @@ pub(super) fn plan(
         };
         let creating = !actual.repositories.contains_key(name);
         let granted_by_mirror = mirror(planner, name, want, &have, options).filter(|robot| {
-            mirror_grant(desired, actual, removed, want, &have, robot) == MirrorGrant::Granted
+            mirror_grant(desired, actual, want, &have, robot) == MirrorGrant::Granted
         });
         let context = PermissionContext {
             repository: name,
             options,
-            removed,
             granted_by_mirror,
             count_unchanged: !creating,
         };
@@ -114,7 +112,6 @@ fn repository_as_created(
 struct PermissionContext<'a> {
     repository: &'a str,
     options: &'a PlanOptions,
-    removed: &'a Removed,
     /// The robot Quay grants `write` to during this plan's mirror phase, if any.
     granted_by_mirror: Option<&'a str>,
     /// False for a repository being created: nothing there was found as declared.
@@ -144,7 +141,8 @@ struct PermissionContext<'a> {
 ///   phase, before the mirror. When robot permissions are not declared, nothing is planned for
 ///   the robot;
 /// - permissions of robots and teams this plan deletes are not revoked one by one: Quay drops
-///   them with the robot or team;
+///   them with the robot or team, and `actual` is already without them
+///   (`quay_effects::after_deletes`);
 /// - a team grant depends on its team (created in an earlier phase; `Op::depends_on`).
 fn permissions(
     planner: &mut Planner,
@@ -175,7 +173,7 @@ fn permissions(
             let role = robots.entry(mirror.robot.clone()).or_insert(Role::Write);
             *role = (*role).max(Role::Write);
         }
-        let ignored = |name: &str| context.removed.robots.contains(name);
+        let ignored = |_: &str| false;
         diff_kind(
             planner,
             context,
@@ -187,7 +185,7 @@ fn permissions(
         );
     }
     if let Some(teams) = &want.permissions.teams {
-        let ignored = |name: &str| context.removed.teams.contains(name);
+        let ignored = |_: &str| false;
         diff_kind(
             planner,
             context,
@@ -372,19 +370,15 @@ enum MirrorGrant {
 /// the permission rules (the grant is skipped only from none or `read`); this looks at the
 /// teams as they will be when the mirror phase runs, after the team-member and permission
 /// phases: the declared team permissions and members where the file declares them, else what
-/// was read, without the teams this plan deletes.
+/// was read (without the teams this plan deletes: `actual` is as Quay holds it after them).
 fn mirror_grant(
     desired: &Organization,
     actual: &Organization,
-    removed: &Removed,
     want: &Repository,
     have: &Repository,
     robot: &str,
 ) -> MirrorGrant {
     let is_member = |team: &str| -> Option<bool> {
-        if removed.teams.contains(team) {
-            return Some(false);
-        }
         if let Some(declared) = desired.teams.get(team) {
             if let Some(members) = &declared.members {
                 return Some(members.robots.contains(robot));

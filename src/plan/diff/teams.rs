@@ -106,7 +106,7 @@ pub(super) fn plan(
 ///   admin team").
 ///
 /// Robots deleted by this plan are not removed from teams one by one: Quay drops their
-/// memberships with them (see `Removed`); the robots rule keeps declared members from being
+/// memberships with them (`quay_effects::forget_robot`); the robots rule keeps declared members from being
 /// deleted, so this concerns only undeclared ones.
 fn members(
     planner: &mut Planner,

@@ -3,6 +3,7 @@
 
 pub(crate) mod builders;
 mod convergence;
+mod default_permissions;
 mod members;
 mod mirrors;
 mod notifications;
