@@ -24,7 +24,7 @@ mod robots;
 mod superuser;
 mod teams;
 
-pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
+pub use client::{ClientOptions, Limiter, QuayClient, RequestStats, TlsVerify};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};
 pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
