@@ -22,12 +22,12 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use futures::FutureExt;
 
 use crate::model::{
-    Mirror, Notification, NotificationEvent, NotificationMethod, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
+    Mirror, Notification, Organization, Permissions, RepoState, Repository, Robot, Role, Team,
+    TeamMembers, Visibility,
 };
 use crate::quay::{
-    robot_short_name, MirrorView, NotificationView, OrgTeamView, OrgView, QuayClient, QuayError,
-    RepoView, RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
+    robot_short_name, OrgTeamView, OrgView, QuayClient, QuayError, RepoView, RobotView,
+    TeamMembersView, TeamPermissionView, UserPermissionView,
 };
 
 /// How many team or repository reads of one organization run at once. The per-endpoint
@@ -423,8 +423,8 @@ pub async fn list_organizations(client: &QuayClient) -> Result<Vec<String>, Quay
 struct RepoDetails {
     users: Option<BTreeMap<String, UserPermissionView>>,
     teams: Option<BTreeMap<String, TeamPermissionView>>,
-    mirror: Option<Option<MirrorView>>,
-    notifications: Option<Vec<NotificationView>>,
+    mirror: Option<Option<Mirror>>,
+    notifications: Option<Vec<Notification>>,
 }
 
 impl RepoDetails {
@@ -443,10 +443,10 @@ impl RepoDetails {
             );
         }
         if let Some(mirror) = self.mirror {
-            repo.mirror = mirror.map(|view| mirror_from_view(org, &view));
+            repo.mirror = mirror;
         }
         if let Some(notifications) = self.notifications {
-            repo.notifications = notifications_from_list(&notifications);
+            repo.notifications = notifications;
         }
     }
 }
@@ -638,51 +638,10 @@ fn user_permissions_from_map(
     (users, robots)
 }
 
-fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
-    let config = &view.external_registry_config;
-    let proxy = config.proxy.clone().unwrap_or_default();
-    let robot = view.robot_username.as_deref().unwrap_or_default();
-    Mirror {
-        external_reference: view.external_reference.clone(),
-        tags: view.root_rule.rule_value.clone(),
-        username: view
-            .external_registry_username
-            .clone()
-            .filter(|name| !name.is_empty()),
-        verify_tls: config.verify_tls.unwrap_or(true),
-        unsigned_images: config.unsigned_images.unwrap_or(false),
-        robot: robot_short_name(org, robot).unwrap_or(robot).to_string(),
-        sync_interval: view.sync_interval,
-        is_enabled: view.is_enabled,
-        proxy: Proxy {
-            http_proxy: proxy.http_proxy,
-            https_proxy: proxy.https_proxy,
-            no_proxy: proxy.no_proxy,
-        },
-    }
-}
-
-/// Only mirror-failure webhooks are managed; other notifications stay out of the model.
-pub(crate) fn notifications_from_list(list: &[NotificationView]) -> Vec<Notification> {
-    let mut notifications: Vec<Notification> = list
-        .iter()
-        .filter(|n| n.event == "repo_mirror_sync_failed" && n.method == "webhook")
-        .map(|n| Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: n.url().unwrap_or_default().to_string(),
-            title: n.title.clone().filter(|title| !title.is_empty()),
-            uuid: Some(n.uuid.clone()),
-        })
-        .collect();
-    notifications.sort();
-    notifications
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TeamRole;
+    use crate::model::{Proxy, TeamRole};
 
     fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
         serde_json::from_str(json).unwrap()
@@ -759,65 +718,6 @@ mod tests {
             BTreeMap::from([("mqc-admin".to_string(), Role::Admin)])
         );
         assert_eq!(robots, BTreeMap::from([("ci".to_string(), Role::Write)]));
-    }
-
-    #[test]
-    fn mirror_from_quay_example_and_from_empty_config() {
-        let view: MirrorView = parse(
-            r#"{"is_enabled": true, "mirror_type": "PULL", "external_reference": "registry.example.com/upstream/demo",
-                "external_registry_username": "puller",
-                "external_registry_config": {"verify_tls": false, "unsigned_images": true,
-                  "proxy": {"http_proxy": null, "https_proxy": "http://proxy.example.com:3128", "no_proxy": ".example.com"}},
-                "sync_interval": 86400, "sync_start_date": "2024-08-21T00:00:00Z", "sync_status": "NEVER_RUN",
-                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest", "v1.*"]},
-                "robot_username": "exampleorg+mirror", "skopeo_timeout_interval": 300, "architecture_filter": []}"#,
-        );
-        let mirror = mirror_from_view("exampleorg", &view);
-        assert_eq!(
-            mirror,
-            Mirror {
-                external_reference: "registry.example.com/upstream/demo".into(),
-                tags: vec!["latest".into(), "v1.*".into()],
-                username: Some("puller".into()),
-                verify_tls: false,
-                unsigned_images: true,
-                robot: "mirror".into(),
-                sync_interval: 86400,
-                is_enabled: true,
-                proxy: Proxy {
-                    http_proxy: None,
-                    https_proxy: Some("http://proxy.example.com:3128".into()),
-                    no_proxy: Some(".example.com".into()),
-                },
-            }
-        );
-        let bare: MirrorView = parse(
-            r#"{"is_enabled": false, "external_reference": "r.example.com/x", "external_registry_username": null,
-                "external_registry_config": {}, "sync_interval": 60,
-                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["a"]}, "robot_username": "exampleorg+m"}"#,
-        );
-        let mirror = mirror_from_view("exampleorg", &bare);
-        assert!(mirror.verify_tls);
-        assert!(!mirror.unsigned_images);
-        assert_eq!(mirror.username, None);
-        assert_eq!(mirror.proxy, Proxy::default());
-        assert_eq!(mirror.robot, "m");
-    }
-
-    #[test]
-    fn only_mirror_failure_webhooks_enter_the_model() {
-        let list: Vec<NotificationView> = parse(
-            r#"[{"uuid": "u1", "title": "Mirror failed", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://hooks.example.com/quay"}, "event_config": {}},
-                {"uuid": "u2", "title": "", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://b.example.com"}, "event_config": {}},
-                {"uuid": "u3", "title": "push", "event": "repo_push", "method": "webhook", "config": {"url": "https://c.example.com"}, "event_config": {}},
-                {"uuid": "u4", "title": "mail", "event": "repo_mirror_sync_failed", "method": "email", "config": {"email": "a@b.c"}, "event_config": {}}]"#,
-        );
-        let model = notifications_from_list(&list);
-        assert_eq!(model.len(), 2);
-        assert_eq!(model[0].url, "https://b.example.com");
-        assert_eq!(model[0].title, None);
-        assert_eq!(model[1].title.as_deref(), Some("Mirror failed"));
-        assert_eq!(model[1].uuid.as_deref(), Some("u1"));
     }
 
     fn desired() -> Organization {

@@ -28,11 +28,8 @@ pub use client::{ClientOptions, Limiter, QuayClient, RequestStats, TlsVerify};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};
 pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
-pub use mirror::{
-    format_start_date, MirrorConfigView, MirrorCredentials, MirrorHandler, MirrorProxy,
-    MirrorRegistryConfig, MirrorRequest, MirrorRootRule, MirrorView, SKOPEO_TIMEOUT_SECONDS,
-};
-pub use notifications::{NotificationRequest, NotificationView, Notifications, WebhookConfig};
+pub use mirror::MirrorHandler;
+pub use notifications::Notifications;
 pub use orgs::{OrgTeamView, OrgView, Orgs};
 pub use pace::PaceReport;
 pub use paths::{robot_full_name, robot_short_name};
