@@ -10,6 +10,7 @@ mod client;
 mod counter;
 mod error;
 mod identity;
+mod lenient;
 mod mirror;
 mod notifications;
 mod orgs;
@@ -30,16 +31,13 @@ pub use error::{endpoint_name, QuayError, RequestContext};
 pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
 pub use mirror::MirrorHandler;
 pub use notifications::Notifications;
-pub use orgs::{OrgTeamView, OrgView, Orgs};
+pub use orgs::{OrgSummary, OrgTeam, Orgs};
 pub use pace::PaceReport;
 pub use paths::{robot_full_name, robot_short_name};
-pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
+pub use permissions::{Permissions, UserGrants};
 pub use prototypes::Prototypes;
-pub use repos::{RepoView, Repos};
+pub use repos::Repos;
 pub use retry::RetryPolicy;
-pub use robots::{RobotView, Robots};
+pub use robots::Robots;
 pub use superuser::Superuser;
-pub use teams::{
-    MemberEntry, MemberView, SyncedView, TeamMembersView, TeamRepoName, TeamRepoPermission,
-    TeamView, Teams,
-};
+pub use teams::{TeamMembership, Teams};

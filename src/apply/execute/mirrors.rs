@@ -19,7 +19,7 @@ pub(super) async fn execute(cx: &Context<'_>, op: &MirrorOp) -> Result<(), QuayE
                      organization-level mirroring, not through the repository API"
                 )));
             }
-            client.repos(org).change_state(repository, *to).await
+            client.repos(org).change_state(repository, to).await
         }
         MirrorOp::CreateMirror { repository, mirror } => {
             let password = mirror_password(client, org, repository, mirror, secrets)?;
