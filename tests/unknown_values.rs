@@ -197,3 +197,55 @@ async fn the_handlers_return_model_types_for_a_later_quay() {
     assert_eq!(summary.email.as_deref(), Some("ops@example.com"));
     assert!(!summary.teams.unwrap().contains_key("odd"));
 }
+
+/// Collects what the fmt subscriber writes, for the warning test.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_entry_left_out_is_named_in_a_warning() {
+    let server = later_quay().await;
+    let client = client(&server.uri());
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    read_organization(&client, "acme", &ReadScope::everything())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let endpoint = server.uri();
+    for expected in [
+        format!(
+            "{endpoint}: GET /api/v1/organization/acme: organization acme: team odd left alone: \
+             role `overlord` unknown to this mqc"
+        ),
+        format!(
+            "{endpoint}: GET /api/v1/repository/acme/app/permissions/user/: organization acme: \
+             repository app: permission of bob left alone: role `triage` unknown to this mqc"
+        ),
+        format!(
+            "{endpoint}: GET /api/v1/organization/acme/team/devs/permissions: organization acme: \
+             repository web: permission of team devs left alone: role `superpower` unknown to \
+             this mqc"
+        ),
+    ] {
+        assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    }
+    assert_eq!(text.matches("left alone").count(), 3, "{text}");
+}

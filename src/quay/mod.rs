@@ -3,8 +3,10 @@
 //! One [`QuayClient`] per endpoint (cheap to clone), one `reqwest::Client` inside it, and one
 //! funnel ([`QuayClient::send`]) that every request goes through: connection bound, the global
 //! rate limiter, bearer token, timeout, retry and error mapping. The API areas are borrowed
-//! handlers (`client.robots("acme").create(..)`) with typed request and answer structs, one file
-//! per area, in the manner of octocrab.
+//! handlers (`client.robots("acme").create(..)`), one file per area, in the manner of octocrab.
+//! Handlers take and return model types (or a small summary type where the model has none);
+//! the wire structs and Quay's quirks stay private to the file of the area they concern, and a
+//! value Quay sends that this mqc does not know is never fatal (`lenient.rs`).
 
 mod client;
 mod counter;
