@@ -347,13 +347,64 @@ pub enum Visibility {
     Private,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// A repository's state. Read from Quay as text: a state this mqc does not know is kept as
+/// [`RepoState::Other`], so that the repository stays readable; the planner never plans a
+/// change to such a state (only from it, when a mirror is declared) and the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RepoState {
     Normal,
     ReadOnly,
     Mirror,
     OrgMirror,
+    /// A state Quay has and this mqc does not know, as Quay spells it.
+    Other(String),
+}
+
+impl RepoState {
+    const KNOWN: [RepoState; 4] = [
+        RepoState::Normal,
+        RepoState::ReadOnly,
+        RepoState::Mirror,
+        RepoState::OrgMirror,
+    ];
+
+    /// Quay's spelling (`NORMAL`, `READ_ONLY`, `MIRROR`, `ORG_MIRROR`, or the unknown one).
+    pub fn as_str(&self) -> &str {
+        match self {
+            RepoState::Normal => "NORMAL",
+            RepoState::ReadOnly => "READ_ONLY",
+            RepoState::Mirror => "MIRROR",
+            RepoState::OrgMirror => "ORG_MIRROR",
+            RepoState::Other(name) => name,
+        }
+    }
+
+    /// The state Quay spells `name`; never fails.
+    pub fn parse(name: &str) -> RepoState {
+        RepoState::KNOWN
+            .into_iter()
+            .find(|state| state.as_str() == name)
+            .unwrap_or_else(|| RepoState::Other(name.to_string()))
+    }
+}
+
+impl fmt::Display for RepoState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RepoState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RepoState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RepoState, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Ok(RepoState::parse(&name))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -390,7 +441,6 @@ display_as_serde_name! {
     Role => { Read = "read", Write = "write", Admin = "admin" }
     TeamRole => { Member = "member", Creator = "creator", Admin = "admin" }
     Visibility => { Public = "public", Private = "private" }
-    RepoState => { Normal = "NORMAL", ReadOnly = "READ_ONLY", Mirror = "MIRROR", OrgMirror = "ORG_MIRROR" }
     NotificationEvent => { RepoMirrorSyncFailed = "repo_mirror_sync_failed" }
     NotificationMethod => { Webhook = "webhook" }
 }
@@ -505,5 +555,16 @@ mod tests {
             ..a.clone()
         };
         assert!(a.same_as(&b));
+    }
+
+    #[test]
+    fn an_unknown_repository_state_is_kept_with_its_name() {
+        let state: RepoState = serde_json::from_str(r#""QUARANTINED""#).unwrap();
+        assert_eq!(state, RepoState::Other("QUARANTINED".into()));
+        assert_eq!(state.to_string(), "QUARANTINED");
+        assert_eq!(serde_json::to_string(&state).unwrap(), r#""QUARANTINED""#);
+        let known: RepoState = serde_json::from_str(r#""READ_ONLY""#).unwrap();
+        assert_eq!(known, RepoState::ReadOnly);
+        assert_eq!(serde_json::to_string(&known).unwrap(), r#""READ_ONLY""#);
     }
 }

@@ -6,15 +6,10 @@ use std::time::Duration;
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::model::Endpoint;
+use crate::quay::{ClientOptions, RetryPolicy};
 
-/// How mqc checks the TLS certificates of Quay endpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TlsVerify {
-    /// The system's web roots plus any extra CA files given with `--ca-cert`.
-    Verify { extra_ca_files: Vec<PathBuf> },
-    /// Accept any certificate (`--tls-verify false`): for labs only.
-    Insecure,
-}
+/// The client's TLS setting, resolved here from `--tls-verify` and `--ca-cert`.
+pub use crate::quay::TlsVerify;
 
 /// Where the login file is when `--login-file` does not say.
 pub const DEFAULT_LOGIN_FILE: &str = ".mqc/login.yaml";
@@ -56,6 +51,17 @@ impl Settings {
             tls,
             output: args.output,
             endpoint_map: args.endpoint_map.clone(),
+        }
+    }
+
+    /// What the Quay client needs of these settings.
+    pub fn client_options(&self) -> ClientOptions {
+        ClientOptions {
+            timeout: self.timeout,
+            max_connections: self.max_connections_per_endpoint,
+            ceiling: f64::from(self.max_requests_per_second.get()),
+            tls: self.tls.clone(),
+            retry: RetryPolicy::default(),
         }
     }
 

@@ -21,14 +21,8 @@ use futures::future::OptionFuture;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use futures::FutureExt;
 
-use crate::model::{
-    Mirror, Notification, NotificationEvent, NotificationMethod, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, Visibility,
-};
-use crate::quay::{
-    robot_short_name, MirrorView, NotificationView, OrgTeamView, OrgView, QuayClient, QuayError,
-    RepoView, RobotView, TeamMembersView, TeamPermissionView, UserPermissionView,
-};
+use crate::model::{Mirror, Notification, Organization, RepoState, Repository, Role};
+use crate::quay::{OrgSummary, OrgTeam, QuayClient, QuayError, UserGrants};
 
 /// How many team or repository reads of one organization run at once. The per-endpoint
 /// connection bound and the global limiter bound the real load.
@@ -160,12 +154,12 @@ impl ReadScope {
     }
 
     /// The reads for an existing repository, given its state.
-    fn repo_reads(&self, repo: &str, state: RepoState) -> RepoReads {
+    fn repo_reads(&self, repo: &str, state: &RepoState) -> RepoReads {
         let mut reads = self
             .all_repositories
             .or_else(|| self.repositories.get(repo).copied())
             .unwrap_or_default();
-        if state == RepoState::Mirror {
+        if *state == RepoState::Mirror {
             reads.mirror = true;
             reads.notifications = true;
         }
@@ -209,12 +203,12 @@ pub async fn read_organization_with_progress(
     let Some(view) = client.orgs(org).get().await? else {
         return Ok(None);
     };
-    let mut organization = organization_from_view(client, org, &view)?;
+    let mut organization = organization_from_summary(client, org, &view)?;
     let synced: BTreeSet<String> = view
         .teams
         .iter()
         .flatten()
-        .filter(|(_, team)| team.is_synced)
+        .filter(|(_, team)| team.synced)
         .map(|(name, _)| name.clone())
         .collect();
 
@@ -224,8 +218,8 @@ pub async fn read_organization_with_progress(
         repo_api.list(),
         read_default_permissions(client, org, scope.default_permissions)
     )?;
-    organization.robots = robots_from_list(org, &robots);
-    organization.repositories = repositories_from_list(org, &repositories);
+    organization.robots = robots;
+    organization.repositories = repositories;
     organization.default_permissions = default_permissions;
 
     let teams_to_read: Vec<String> = organization
@@ -248,7 +242,7 @@ pub async fn read_organization_with_progress(
         .repositories
         .iter()
         .map(|(name, repo)| {
-            let mut reads = scope.repo_reads(name, repo.state);
+            let mut reads = scope.repo_reads(name, &repo.state);
             reads.mirror |= every_mirror;
             reads.mirror &= mirrors_possible;
             (name.clone(), reads)
@@ -309,10 +303,6 @@ pub async fn read_organization_with_progress(
                 .map(|repo| async move {
                     let teams = client.permissions(org, &repo).teams().await?;
                     progress.done(org, 1);
-                    let teams: BTreeMap<String, Role> = teams
-                        .into_iter()
-                        .map(|(name, view)| (name, view.role))
-                        .collect();
                     Ok::<_, QuayError>((repo, teams))
                 })
                 .buffer_unordered(CONCURRENT_READS)
@@ -324,15 +314,14 @@ pub async fn read_organization_with_progress(
     };
 
     for (name, members) in team_members {
-        if let (Some(team), Some(members)) = (organization.teams.get_mut(&name), members) {
-            let (read, group_dn) = team_members_from_view(org, &members);
-            team.members = Some(read);
-            team.group_dn = group_dn;
+        if let (Some(team), Some(membership)) = (organization.teams.get_mut(&name), members) {
+            team.members = Some(membership.members);
+            team.group_dn = membership.group_dn;
         }
     }
     for (name, details) in repo_details {
         if let Some(repo) = organization.repositories.get_mut(&name) {
-            details.apply(org, repo);
+            details.apply(repo);
         }
     }
     if let Some(mut grants) = team_grants.filter(|_| by_team) {
@@ -361,7 +350,7 @@ enum TeamPermissionSource {
 /// team whose count Quay does not show is read) against the `repositories` that need their
 /// team map. A tie keeps the per-repository reads (the answers are smaller).
 fn team_permission_source(
-    teams: Option<&BTreeMap<String, OrgTeamView>>,
+    teams: Option<&BTreeMap<String, OrgTeam>>,
     repositories: usize,
 ) -> TeamPermissionSource {
     let Some(teams) = teams.filter(|_| repositories > 0) else {
@@ -403,11 +392,11 @@ async fn read_team_grants(
     };
     let mut grants: BTreeMap<String, BTreeMap<String, Role>> = BTreeMap::new();
     for (team, list) in answers {
-        for entry in list {
+        for (repository, role) in list {
             grants
-                .entry(entry.repository.name)
+                .entry(repository)
                 .or_default()
-                .insert(team.clone(), entry.role);
+                .insert(team.clone(), role);
         }
     }
     Ok(Some(grants))
@@ -421,32 +410,26 @@ pub async fn list_organizations(client: &QuayClient) -> Result<Vec<String>, Quay
 /// The per-repository answers; `None` where the read was not made.
 #[derive(Debug, Default)]
 struct RepoDetails {
-    users: Option<BTreeMap<String, UserPermissionView>>,
-    teams: Option<BTreeMap<String, TeamPermissionView>>,
-    mirror: Option<Option<MirrorView>>,
-    notifications: Option<Vec<NotificationView>>,
+    users: Option<UserGrants>,
+    teams: Option<BTreeMap<String, Role>>,
+    mirror: Option<Option<Mirror>>,
+    notifications: Option<Vec<Notification>>,
 }
 
 impl RepoDetails {
-    fn apply(self, org: &str, repo: &mut Repository) {
-        if let Some(users) = self.users {
-            let (users, robots) = user_permissions_from_map(org, &users);
+    fn apply(self, repo: &mut Repository) {
+        if let Some((users, robots)) = self.users {
             repo.permissions.users = Some(users);
             repo.permissions.robots = Some(robots);
         }
         if let Some(teams) = self.teams {
-            repo.permissions.teams = Some(
-                teams
-                    .into_iter()
-                    .map(|(name, view)| (name, view.role))
-                    .collect(),
-            );
+            repo.permissions.teams = Some(teams);
         }
         if let Some(mirror) = self.mirror {
-            repo.mirror = mirror.map(|view| mirror_from_view(org, &view));
+            repo.mirror = mirror;
         }
         if let Some(notifications) = self.notifications {
-            repo.notifications = notifications_from_list(&notifications);
+            repo.notifications = notifications;
         }
     }
 }
@@ -489,10 +472,10 @@ async fn read_repository(
     })
 }
 
-fn organization_from_view(
+fn organization_from_summary(
     client: &QuayClient,
     org: &str,
-    view: &OrgView,
+    view: &OrgSummary,
 ) -> Result<Organization, QuayError> {
     let Some(teams) = &view.teams else {
         return Err(client.error(format!(
@@ -503,19 +486,11 @@ fn organization_from_view(
     };
     Ok(Organization {
         name: org.to_string(),
-        email: view.email.as_deref().and_then(real_email),
+        email: view.email.clone(),
         robots: BTreeMap::new(),
         teams: teams
             .iter()
-            .map(|(name, team)| {
-                let team = Team {
-                    role: team.role,
-                    description: team.description.clone().unwrap_or_default(),
-                    members: None,
-                    group_dn: None,
-                };
-                (name.clone(), team)
-            })
+            .map(|(name, team)| (name.clone(), team.team.clone()))
             .collect(),
         repositories: BTreeMap::new(),
         default_permissions: None,
@@ -544,281 +519,10 @@ async fn read_default_permissions(
     }
 }
 
-/// Quay shows `""` for no email, and Quay ≤3.17 the raw UUID placeholder it stores instead.
-fn real_email(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    (!raw.is_empty() && !is_uuid(raw)).then(|| raw.to_string())
-}
-
-fn is_uuid(raw: &str) -> bool {
-    let groups: Vec<&str> = raw.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
-/// The short name of a robot of `org` (`org+short` → `short`).
-fn robots_from_list(org: &str, robots: &[RobotView]) -> BTreeMap<String, Robot> {
-    robots
-        .iter()
-        .filter_map(|robot| {
-            let short = robot_short_name(org, &robot.name)?;
-            Some((
-                short.to_string(),
-                Robot {
-                    description: robot.description.clone().unwrap_or_default(),
-                },
-            ))
-        })
-        .collect()
-}
-
-fn repositories_from_list(org: &str, list: &[RepoView]) -> BTreeMap<String, Repository> {
-    list.iter()
-        .filter(|repo| repo.namespace == org)
-        .map(|repo| {
-            let model = Repository {
-                description: repo.description.clone().unwrap_or_default(),
-                visibility: if repo.is_public {
-                    Visibility::Public
-                } else {
-                    Visibility::Private
-                },
-                permissions: Permissions::default(),
-                mirror: None,
-                notifications: Vec::new(),
-                state: repo.state.unwrap_or(RepoState::Normal),
-            };
-            (repo.name.clone(), model)
-        })
-        .collect()
-}
-
-/// Members, robots and pending invites of a team, and the LDAP group it is synced from.
-/// A robot of another namespace is kept under `users` by its full name.
-fn team_members_from_view(org: &str, view: &TeamMembersView) -> (TeamMembers, Option<String>) {
-    let mut members = TeamMembers::default();
-    for entry in &view.members {
-        let Some(name) = &entry.name else {
-            continue; // an invitation sent to an e-mail address: not a user mqc can name
-        };
-        if entry.invited {
-            members.invited_users.insert(name.clone());
-        } else if entry.is_robot {
-            match robot_short_name(org, name) {
-                Some(short) => members.robots.insert(short.to_string()),
-                None => members.users.insert(name.clone()),
-            };
-        } else {
-            members.users.insert(name.clone());
-        }
-    }
-    let group_dn = view
-        .synced
-        .as_ref()
-        .and_then(|synced| synced.group_dn())
-        .map(str::to_string);
-    (members, group_dn)
-}
-
-fn user_permissions_from_map(
-    org: &str,
-    map: &BTreeMap<String, UserPermissionView>,
-) -> (BTreeMap<String, Role>, BTreeMap<String, Role>) {
-    let mut users = BTreeMap::new();
-    let mut robots = BTreeMap::new();
-    for (name, view) in map {
-        match robot_short_name(org, name).filter(|_| view.is_robot) {
-            Some(short) => robots.insert(short.to_string(), view.role),
-            None => users.insert(name.clone(), view.role),
-        };
-    }
-    (users, robots)
-}
-
-fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
-    let config = &view.external_registry_config;
-    let proxy = config.proxy.clone().unwrap_or_default();
-    let robot = view.robot_username.as_deref().unwrap_or_default();
-    Mirror {
-        external_reference: view.external_reference.clone(),
-        tags: view.root_rule.rule_value.clone(),
-        username: view
-            .external_registry_username
-            .clone()
-            .filter(|name| !name.is_empty()),
-        verify_tls: config.verify_tls.unwrap_or(true),
-        unsigned_images: config.unsigned_images.unwrap_or(false),
-        robot: robot_short_name(org, robot).unwrap_or(robot).to_string(),
-        sync_interval: view.sync_interval,
-        is_enabled: view.is_enabled,
-        proxy: Proxy {
-            http_proxy: proxy.http_proxy,
-            https_proxy: proxy.https_proxy,
-            no_proxy: proxy.no_proxy,
-        },
-    }
-}
-
-/// Only mirror-failure webhooks are managed; other notifications stay out of the model.
-pub(crate) fn notifications_from_list(list: &[NotificationView]) -> Vec<Notification> {
-    let mut notifications: Vec<Notification> = list
-        .iter()
-        .filter(|n| n.event == "repo_mirror_sync_failed" && n.method == "webhook")
-        .map(|n| Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: n.url().unwrap_or_default().to_string(),
-            title: n.title.clone().filter(|title| !title.is_empty()),
-            uuid: Some(n.uuid.clone()),
-        })
-        .collect();
-    notifications.sort();
-    notifications
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TeamRole;
-
-    fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn emails_placeholders_and_blanks() {
-        assert_eq!(
-            real_email("ops@example.com").as_deref(),
-            Some("ops@example.com")
-        );
-        assert_eq!(real_email(""), None);
-        assert_eq!(real_email("5c3e9a1b-0d2f-4e6a-8b7c-9d0e1f2a3b4c"), None);
-        assert!(!is_uuid("not-a-uuid"));
-    }
-
-    #[test]
-    fn robots_keep_short_names_of_this_org_only() {
-        let robots: Vec<RobotView> = parse(
-            r#"[{"name": "exampleorg+ci", "created": "x", "last_accessed": null, "description": "CI pusher"},
-                {"name": "exampleorg+bare", "description": null}]"#,
-        );
-        let model = robots_from_list("exampleorg", &robots);
-        assert_eq!(model["ci"].description, "CI pusher");
-        assert_eq!(model["bare"].description, "");
-        assert_eq!(model.len(), 2);
-    }
-
-    #[test]
-    fn repository_list_maps_visibility_description_and_state() {
-        let list: Vec<RepoView> = parse(
-            r#"[{"namespace": "o", "name": "nested/demorepo", "description": null, "is_public": false, "kind": "image", "state": "MIRROR"},
-                {"namespace": "o", "name": "app", "description": "App", "is_public": true, "kind": "image", "state": "NORMAL"}]"#,
-        );
-        let repos = repositories_from_list("o", &list);
-        let nested = &repos["nested/demorepo"];
-        assert_eq!(nested.description, "");
-        assert_eq!(nested.visibility, Visibility::Private);
-        assert_eq!(nested.state, RepoState::Mirror);
-        assert_eq!(nested.permissions, Permissions::default());
-        assert_eq!(repos["app"].visibility, Visibility::Public);
-    }
-
-    #[test]
-    fn team_members_split_users_robots_and_invites() {
-        let view: TeamMembersView = parse(
-            r#"{"name": "devs", "can_edit": true, "members": [
-                {"name": "alice", "kind": "user", "is_robot": false, "invited": false},
-                {"name": "o+ci", "kind": "user", "is_robot": true, "invited": false},
-                {"name": "other+bot", "kind": "user", "is_robot": true, "invited": false},
-                {"name": "bob", "kind": "user", "is_robot": false, "invited": true},
-                {"email": "carol@example.com", "kind": "invite", "invited": true}],
-              "synced": {"service": "ldap", "config": {"group_dn": "cn=devs,ou=groups"}}}"#,
-        );
-        let (members, group_dn) = team_members_from_view("o", &view);
-        assert_eq!(
-            members.users,
-            BTreeSet::from(["alice".to_string(), "other+bot".to_string()])
-        );
-        assert_eq!(members.robots, BTreeSet::from(["ci".to_string()]));
-        assert_eq!(members.invited_users, BTreeSet::from(["bob".to_string()]));
-        assert_eq!(group_dn.as_deref(), Some("cn=devs,ou=groups"));
-    }
-
-    #[test]
-    fn user_permissions_split_users_and_robots() {
-        let map: BTreeMap<String, UserPermissionView> = parse(
-            r#"{"mqc-admin": {"role": "admin", "name": "mqc-admin", "is_robot": false, "avatar": {}, "is_org_member": true},
-                "exampleorg+ci": {"role": "write", "name": "exampleorg+ci", "is_robot": true, "avatar": {}, "is_org_member": true}}"#,
-        );
-        let (users, robots) = user_permissions_from_map("exampleorg", &map);
-        assert_eq!(
-            users,
-            BTreeMap::from([("mqc-admin".to_string(), Role::Admin)])
-        );
-        assert_eq!(robots, BTreeMap::from([("ci".to_string(), Role::Write)]));
-    }
-
-    #[test]
-    fn mirror_from_quay_example_and_from_empty_config() {
-        let view: MirrorView = parse(
-            r#"{"is_enabled": true, "mirror_type": "PULL", "external_reference": "registry.example.com/upstream/demo",
-                "external_registry_username": "puller",
-                "external_registry_config": {"verify_tls": false, "unsigned_images": true,
-                  "proxy": {"http_proxy": null, "https_proxy": "http://proxy.example.com:3128", "no_proxy": ".example.com"}},
-                "sync_interval": 86400, "sync_start_date": "2024-08-21T00:00:00Z", "sync_status": "NEVER_RUN",
-                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest", "v1.*"]},
-                "robot_username": "exampleorg+mirror", "skopeo_timeout_interval": 300, "architecture_filter": []}"#,
-        );
-        let mirror = mirror_from_view("exampleorg", &view);
-        assert_eq!(
-            mirror,
-            Mirror {
-                external_reference: "registry.example.com/upstream/demo".into(),
-                tags: vec!["latest".into(), "v1.*".into()],
-                username: Some("puller".into()),
-                verify_tls: false,
-                unsigned_images: true,
-                robot: "mirror".into(),
-                sync_interval: 86400,
-                is_enabled: true,
-                proxy: Proxy {
-                    http_proxy: None,
-                    https_proxy: Some("http://proxy.example.com:3128".into()),
-                    no_proxy: Some(".example.com".into()),
-                },
-            }
-        );
-        let bare: MirrorView = parse(
-            r#"{"is_enabled": false, "external_reference": "r.example.com/x", "external_registry_username": null,
-                "external_registry_config": {}, "sync_interval": 60,
-                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["a"]}, "robot_username": "exampleorg+m"}"#,
-        );
-        let mirror = mirror_from_view("exampleorg", &bare);
-        assert!(mirror.verify_tls);
-        assert!(!mirror.unsigned_images);
-        assert_eq!(mirror.username, None);
-        assert_eq!(mirror.proxy, Proxy::default());
-        assert_eq!(mirror.robot, "m");
-    }
-
-    #[test]
-    fn only_mirror_failure_webhooks_enter_the_model() {
-        let list: Vec<NotificationView> = parse(
-            r#"[{"uuid": "u1", "title": "Mirror failed", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://hooks.example.com/quay"}, "event_config": {}},
-                {"uuid": "u2", "title": "", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://b.example.com"}, "event_config": {}},
-                {"uuid": "u3", "title": "push", "event": "repo_push", "method": "webhook", "config": {"url": "https://c.example.com"}, "event_config": {}},
-                {"uuid": "u4", "title": "mail", "event": "repo_mirror_sync_failed", "method": "email", "config": {"email": "a@b.c"}, "event_config": {}}]"#,
-        );
-        let model = notifications_from_list(&list);
-        assert_eq!(model.len(), 2);
-        assert_eq!(model[0].url, "https://b.example.com");
-        assert_eq!(model[0].title, None);
-        assert_eq!(model[1].title.as_deref(), Some("Mirror failed"));
-        assert_eq!(model[1].uuid.as_deref(), Some("u1"));
-    }
+    use crate::model::{Permissions, Proxy, Team, TeamMembers, TeamRole, Visibility};
 
     fn desired() -> Organization {
         let mut org = Organization {
@@ -888,18 +592,18 @@ mod tests {
         assert!(!scope.reads_members("undeclared", false));
 
         assert_eq!(
-            scope.repo_reads("bare", RepoState::Normal),
+            scope.repo_reads("bare", &RepoState::Normal),
             RepoReads::default()
         );
         assert_eq!(
-            scope.repo_reads("teams", RepoState::Normal),
+            scope.repo_reads("teams", &RepoState::Normal),
             RepoReads {
                 team_permissions: true,
                 ..RepoReads::default()
             }
         );
         assert_eq!(
-            scope.repo_reads("mirrored", RepoState::Normal),
+            scope.repo_reads("mirrored", &RepoState::Normal),
             RepoReads {
                 user_permissions: true,
                 team_permissions: false,
@@ -908,7 +612,7 @@ mod tests {
             }
         );
         assert_eq!(
-            scope.repo_reads("undeclared", RepoState::Mirror),
+            scope.repo_reads("undeclared", &RepoState::Mirror),
             RepoReads {
                 mirror: true,
                 notifications: true,
@@ -917,15 +621,18 @@ mod tests {
         );
     }
 
-    fn org_teams(counts: &[(&str, Option<u64>)]) -> BTreeMap<String, OrgTeamView> {
+    fn org_teams(counts: &[(&str, Option<u64>)]) -> BTreeMap<String, OrgTeam> {
         counts
             .iter()
             .map(|(name, repo_count)| {
-                let view = OrgTeamView {
-                    name: name.to_string(),
-                    description: None,
-                    role: crate::model::TeamRole::Member,
-                    is_synced: false,
+                let view = OrgTeam {
+                    team: Team {
+                        role: crate::model::TeamRole::Member,
+                        description: String::new(),
+                        members: None,
+                        group_dn: None,
+                    },
+                    synced: false,
                     repo_count: *repo_count,
                 };
                 (name.to_string(), view)
@@ -962,6 +669,6 @@ mod tests {
     fn scope_everything_reads_everything() {
         let scope = ReadScope::everything();
         assert!(scope.reads_members("any", false));
-        assert_eq!(scope.repo_reads("any", RepoState::Normal), RepoReads::ALL);
+        assert_eq!(scope.repo_reads("any", &RepoState::Normal), RepoReads::ALL);
     }
 }

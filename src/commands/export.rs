@@ -293,7 +293,7 @@ pub(crate) fn without_implicit(
         {
             repo.mirror = None;
         }
-        match (&repo.mirror, repo.state) {
+        match (&repo.mirror, repo.state.clone()) {
             (Some(_), state) if state != RepoState::Mirror => warnings.push(format!(
                 "repository {name} has an enabled mirror but is in state {state}: `create` \
                  will set it to MIRROR"

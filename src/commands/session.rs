@@ -14,7 +14,7 @@ use crate::config::{self, Finding, SecretsUsed, Severity};
 use crate::error::{Error, Failure};
 use crate::model::{DesiredOrganization, Endpoint, Secrets};
 use crate::plan::Target;
-use crate::quay::{endpoint_name, ClientOptions, Limiter, QuayClient, Whoami};
+use crate::quay::{endpoint_name, Limiter, QuayClient, Whoami};
 use crate::report::{EndpointPace, RequestCount};
 use crate::settings::{Settings, TlsVerify};
 
@@ -152,7 +152,7 @@ pub fn clients<'a>(
     let limiter: Arc<Limiter> = Arc::new(RateLimiter::direct(Quota::per_second(
         settings.max_requests_per_second,
     )));
-    let options = ClientOptions::from_settings(settings);
+    let options = settings.client_options();
     let mut clients = BTreeMap::new();
     for endpoint in endpoints {
         if clients.contains_key(endpoint) {

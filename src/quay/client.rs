@@ -18,7 +18,6 @@ use super::identity::{Capabilities, Features, Whoami};
 use super::pace::{Pace, PaceReport, Signal};
 use super::retry::{self, Decision, Failure, RetryPolicy};
 use crate::model::Endpoint;
-use crate::settings::{Settings, TlsVerify};
 
 /// The request-rate limiter. One instance is shared (through an `Arc`) by the clients of every
 /// endpoint, so `--max-requests-per-second` bounds the whole run.
@@ -26,6 +25,17 @@ pub type Limiter = governor::DefaultDirectRateLimiter;
 
 /// The longest wait for a TCP (and TLS) connection to open.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How mqc checks the TLS certificates of Quay endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsVerify {
+    /// The system's web roots plus any extra CA files given with `--ca-cert`.
+    Verify {
+        extra_ca_files: Vec<std::path::PathBuf>,
+    },
+    /// Accept any certificate (`--tls-verify false`): for labs only.
+    Insecure,
+}
 
 /// How the clients talk to Quay.
 #[derive(Debug, Clone)]
@@ -38,18 +48,6 @@ pub struct ClientOptions {
     pub ceiling: f64,
     pub tls: TlsVerify,
     pub retry: RetryPolicy,
-}
-
-impl ClientOptions {
-    pub fn from_settings(settings: &Settings) -> ClientOptions {
-        ClientOptions {
-            timeout: settings.timeout,
-            max_connections: settings.max_connections_per_endpoint,
-            ceiling: f64::from(settings.max_requests_per_second.get()),
-            tls: settings.tls.clone(),
-            retry: RetryPolicy::default(),
-        }
-    }
 }
 
 /// Requests sent to one endpoint so far, retries included.

@@ -1,10 +1,14 @@
 //! Repository mirroring: `/api/v1/repository/{org}/{repo}/mirror…`.
 //!
 //! Version skew decides the body (quay-api.md §8, quay-observed.md): Quay 3.15+ requires
-//! `skopeo_timeout_interval` and Quay ≤3.14 answers 500 when it is present, so the caller says
-//! whether to send it (from [`super::Capabilities`]). `architecture_filter` is never sent (≤3.16
-//! answers 500). The `proxy` object always carries its three keys, because Quay drops the first
-//! proxy key of a PUT when no proxy object was stored yet.
+//! `skopeo_timeout_interval` and Quay ≤3.14 answers 500 when it is present, so the handler
+//! asks the server's [`super::Capabilities`] whether to send it. `architecture_filter` is never
+//! sent (≤3.16 answers 500). The `proxy` object always carries its three keys, and an update
+//! that gives a repository its first proxy sends the proxy alone first, because Quay drops the
+//! first proxy key of a PUT when no proxy object was stored yet (§8.4).
+//!
+//! The wire types stay in this module: callers see [`Mirror`]. The registry password is not in
+//! the model; the caller passes it from the login file.
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::ser::SerializeMap;
@@ -13,61 +17,71 @@ use time::OffsetDateTime;
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::identity::Capabilities;
 use super::paths;
+use crate::model::{Mirror, Proxy};
 
 /// The `skopeo_timeout_interval` mqc sends where the server knows it (Quay's minimum).
-pub const SKOPEO_TIMEOUT_SECONDS: u64 = 300;
+const SKOPEO_TIMEOUT_SECONDS: u64 = 300;
 
 /// `GET …/mirror`. The password is never returned.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MirrorView {
+struct MirrorView {
     #[serde(default)]
-    pub is_enabled: bool,
-    pub external_reference: String,
+    is_enabled: bool,
+    external_reference: String,
     #[serde(default)]
-    pub external_registry_username: Option<String>,
+    external_registry_username: Option<String>,
     #[serde(default)]
-    pub external_registry_config: MirrorConfigView,
+    external_registry_config: MirrorConfigView,
     #[serde(default)]
-    pub sync_interval: u64,
-    pub root_rule: MirrorRootRule,
+    sync_interval: u64,
+    root_rule: MirrorRootRule,
     /// Full robot name `org+short`.
     #[serde(default)]
-    pub robot_username: Option<String>,
-    #[serde(default)]
-    pub sync_status: Option<String>,
+    robot_username: Option<String>,
 }
 
 /// `external_registry_config` as read: `{}` when the POST carried none.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct MirrorConfigView {
+struct MirrorConfigView {
     #[serde(default)]
-    pub verify_tls: Option<bool>,
+    verify_tls: Option<bool>,
     #[serde(default)]
-    pub unsigned_images: Option<bool>,
+    unsigned_images: Option<bool>,
     #[serde(default)]
-    pub proxy: Option<MirrorProxy>,
+    proxy: Option<MirrorProxy>,
 }
 
 /// Always serialised with all three keys (null allowed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MirrorProxy {
+struct MirrorProxy {
     #[serde(default)]
-    pub http_proxy: Option<String>,
+    http_proxy: Option<String>,
     #[serde(default)]
-    pub https_proxy: Option<String>,
+    https_proxy: Option<String>,
     #[serde(default)]
-    pub no_proxy: Option<String>,
+    no_proxy: Option<String>,
+}
+
+impl From<&Proxy> for MirrorProxy {
+    fn from(proxy: &Proxy) -> MirrorProxy {
+        MirrorProxy {
+            http_proxy: proxy.http_proxy.clone(),
+            https_proxy: proxy.https_proxy.clone(),
+            no_proxy: proxy.no_proxy.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MirrorRootRule {
-    pub rule_kind: String,
-    pub rule_value: Vec<String>,
+struct MirrorRootRule {
+    rule_kind: String,
+    rule_value: Vec<String>,
 }
 
 impl MirrorRootRule {
-    pub fn tags(tags: Vec<String>) -> MirrorRootRule {
+    fn tags(tags: Vec<String>) -> MirrorRootRule {
         MirrorRootRule {
             rule_kind: "tag_glob_csv".into(),
             rule_value: tags,
@@ -77,17 +91,17 @@ impl MirrorRootRule {
 
 /// `external_registry_config` as written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MirrorRegistryConfig {
-    pub verify_tls: bool,
-    pub unsigned_images: bool,
-    pub proxy: MirrorProxy,
+struct MirrorRegistryConfig {
+    verify_tls: bool,
+    unsigned_images: bool,
+    proxy: MirrorProxy,
 }
 
 /// Registry credentials in a mirror write. Quay never returns the password, and a PUT that
 /// carries a username with a null password erases the stored one, so the username travels
 /// with its password or not at all.
 #[derive(Debug, Clone)]
-pub enum MirrorCredentials {
+enum MirrorCredentials {
     /// Neither key: the stored credentials stay as they are.
     Omit,
     /// Both keys null: the stored credentials are removed.
@@ -100,26 +114,26 @@ pub enum MirrorCredentials {
 
 /// The body of a mirror POST (create) or PUT (update). `Debug` never shows the password.
 #[derive(Debug, Clone)]
-pub struct MirrorRequest {
-    pub is_enabled: bool,
+struct MirrorRequest {
+    is_enabled: bool,
     /// `registry/path`, no scheme.
-    pub external_reference: String,
-    pub credentials: MirrorCredentials,
-    pub external_registry_config: MirrorRegistryConfig,
-    pub sync_interval: u64,
+    external_reference: String,
+    credentials: MirrorCredentials,
+    external_registry_config: MirrorRegistryConfig,
+    sync_interval: u64,
     /// Required on POST (`YYYY-MM-DDTHH:MM:SSZ`); left out of a PUT to keep the schedule.
-    pub sync_start_date: Option<String>,
+    sync_start_date: Option<String>,
     /// `Some(300)` only for servers that know the field.
-    pub skopeo_timeout_interval: Option<u64>,
+    skopeo_timeout_interval: Option<u64>,
     /// Full robot name `org+short`. Left out of a PUT that keeps the robot: Quay re-grants the
     /// mirror robot `write` on every PUT that names it, which would undo a planned revoke.
-    pub robot_username: Option<String>,
-    pub root_rule: MirrorRootRule,
+    robot_username: Option<String>,
+    root_rule: MirrorRootRule,
 }
 
 impl MirrorRequest {
     /// The registry password the body carries, if any.
-    pub(crate) fn password(&self) -> Option<&SecretString> {
+    fn password(&self) -> Option<&SecretString> {
         match &self.credentials {
             MirrorCredentials::Set { password, .. } => Some(password),
             MirrorCredentials::Omit | MirrorCredentials::Clear => None,
@@ -150,7 +164,7 @@ impl Serialize for MirrorRequest {
 }
 
 /// The date format Quay accepts for `sync_start_date` (exactly `%Y-%m-%dT%H:%M:%SZ`, UTC).
-pub fn format_start_date(at: OffsetDateTime) -> String {
+fn format_start_date(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
@@ -203,6 +217,90 @@ struct ProxyOnlyConfig<'a> {
     proxy: &'a MirrorProxy,
 }
 
+/// The credentials of a mirror write. The username always travels with its password from the
+/// login file (a username with a null password would erase the stored one); `None` when a
+/// declared user has no password. When an update drops the username, both are cleared.
+fn credentials(
+    mirror: &Mirror,
+    previous: Option<&Mirror>,
+    password: Option<&SecretString>,
+) -> Option<MirrorCredentials> {
+    match (&mirror.username, password) {
+        (Some(username), Some(password)) => Some(MirrorCredentials::Set {
+            username: username.clone(),
+            password: password.clone(),
+        }),
+        (Some(_), None) => None,
+        (None, _) if previous.is_some_and(|p| p.username.is_some()) => {
+            Some(MirrorCredentials::Clear)
+        }
+        (None, _) => Some(MirrorCredentials::Omit),
+    }
+}
+
+/// The full mirror body. `sync_start_date` is given for a create (now, in UTC) and left out of
+/// an update, which keeps Quay's schedule.
+fn request(
+    org: &str,
+    mirror: &Mirror,
+    credentials: MirrorCredentials,
+    capabilities: &Capabilities,
+    sync_start_date: Option<String>,
+) -> MirrorRequest {
+    MirrorRequest {
+        is_enabled: mirror.is_enabled,
+        external_reference: mirror.external_reference.clone(),
+        credentials,
+        external_registry_config: MirrorRegistryConfig {
+            verify_tls: mirror.verify_tls,
+            unsigned_images: mirror.unsigned_images,
+            proxy: MirrorProxy::from(&mirror.proxy),
+        },
+        sync_interval: mirror.sync_interval,
+        sync_start_date,
+        skopeo_timeout_interval: capabilities
+            .send_skopeo_timeout()
+            .then_some(SKOPEO_TIMEOUT_SECONDS),
+        robot_username: Some(paths::robot_full_name(org, &mirror.robot)),
+        root_rule: MirrorRootRule::tags(mirror.tags.clone()),
+    }
+}
+
+/// Quay drops the first proxy key of a PUT when no proxy object is stored yet (quay-api.md
+/// §8.4). The model cannot tell "no proxy object" from "all null", so whenever the stored
+/// proxy is empty and the new one is not, a proxy-only PUT goes first.
+fn needs_proxy_first(from: &Mirror, to: &Mirror) -> bool {
+    from.proxy == Proxy::default() && to.proxy != Proxy::default()
+}
+
+/// The model's view of a mirror configuration: the robot by its short name when it is one of
+/// `org` (Quay refuses any other), Quay's defaults for keys a bare POST left out.
+fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
+    let config = &view.external_registry_config;
+    let proxy = config.proxy.clone().unwrap_or_default();
+    let robot = view.robot_username.as_deref().unwrap_or_default();
+    Mirror {
+        external_reference: view.external_reference.clone(),
+        tags: view.root_rule.rule_value.clone(),
+        username: view
+            .external_registry_username
+            .clone()
+            .filter(|name| !name.is_empty()),
+        verify_tls: config.verify_tls.unwrap_or(true),
+        unsigned_images: config.unsigned_images.unwrap_or(false),
+        robot: paths::robot_short_name(org, robot)
+            .unwrap_or(robot)
+            .to_string(),
+        sync_interval: view.sync_interval,
+        is_enabled: view.is_enabled,
+        proxy: Proxy {
+            http_proxy: proxy.http_proxy,
+            https_proxy: proxy.https_proxy,
+            no_proxy: proxy.no_proxy,
+        },
+    }
+}
+
 pub struct MirrorHandler<'c> {
     client: &'c QuayClient,
     org: &'c str,
@@ -231,33 +329,84 @@ impl MirrorHandler<'_> {
     }
 
     /// `None` when the repository has no mirror configuration (404).
-    pub async fn get(&self) -> Result<Option<MirrorView>, QuayError> {
+    pub async fn get(&self) -> Result<Option<Mirror>, QuayError> {
         match self.client.send(Call::get(self.path())).await {
-            Ok(answer) => answer.json().map(Some),
+            Ok(answer) => Ok(Some(mirror_from_view(
+                self.org,
+                &answer.json::<MirrorView>()?,
+            ))),
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
     }
 
-    /// POST: creates the configuration (sets the repository state to MIRROR and grants the
-    /// robot `write`). Not repeatable: a second POST answers 409.
-    pub async fn create(&self, request: &MirrorRequest) -> Result<(), QuayError> {
+    /// The credentials of a write, or the error for a declared user without a password.
+    fn credentials(
+        &self,
+        mirror: &Mirror,
+        previous: Option<&Mirror>,
+        password: Option<&SecretString>,
+    ) -> Result<MirrorCredentials, QuayError> {
+        credentials(mirror, previous, password).ok_or_else(|| QuayError::MissingMirrorPassword {
+            endpoint: self.client.endpoint().clone(),
+            via: self.client.via().cloned(),
+            organization: self.org.to_string(),
+            repository: self.repo.to_string(),
+            username: mirror.username.clone().unwrap_or_default(),
+        })
+    }
+
+    /// POST: creates the configuration, scheduled from now (sets the repository state to
+    /// MIRROR and grants the robot `write`). `password` is the login file's password of
+    /// `mirror.username`, needed when there is one. Not repeatable: a second POST answers 409.
+    pub async fn create(
+        &self,
+        mirror: &Mirror,
+        password: Option<&SecretString>,
+    ) -> Result<(), QuayError> {
+        let credentials = self.credentials(mirror, None, password)?;
+        let capabilities = self.client.capabilities().await?;
+        let request = request(
+            self.org,
+            mirror,
+            credentials,
+            &capabilities,
+            Some(format_start_date(OffsetDateTime::now_utc())),
+        );
         self.client
             .send(
                 Call::post(self.path())
-                    .json(request)
+                    .json(&request)
                     .secret(request.password()),
             )
             .await
             .map(drop)
     }
 
-    /// PUT: sets every key present in the request.
-    pub async fn update(&self, request: &MirrorRequest) -> Result<(), QuayError> {
+    /// PUT: changes the configuration `from` into `to`, keeping Quay's schedule. The robot is
+    /// named only when it changes (naming it re-grants it `write`); the credentials are
+    /// cleared when `to` drops the username; a first proxy is sent alone first (Quay's
+    /// first-proxy-key bug). `password` as for [`MirrorHandler::create`].
+    pub async fn update(
+        &self,
+        from: &Mirror,
+        to: &Mirror,
+        password: Option<&SecretString>,
+    ) -> Result<(), QuayError> {
+        let credentials = self.credentials(to, Some(from), password)?;
+        let capabilities = self.client.capabilities().await?;
+        let mut request = request(self.org, to, credentials, &capabilities, None);
+        if from.robot == to.robot {
+            request.robot_username = None;
+        }
+        if needs_proxy_first(from, to) {
+            self.update_proxy(&request.external_registry_config.proxy)
+                .await?;
+        }
         self.client
             .send(
                 Call::put(self.path())
-                    .json(request)
+                    .json(&request)
                     .secret(request.password()),
             )
             .await
@@ -266,7 +415,7 @@ impl MirrorHandler<'_> {
 
     /// PUT with only the proxy object: makes Quay create its stored `proxy` object, so that
     /// the following full PUT is not hit by the first-proxy-key bug.
-    pub async fn update_proxy(&self, proxy: &MirrorProxy) -> Result<(), QuayError> {
+    async fn update_proxy(&self, proxy: &MirrorProxy) -> Result<(), QuayError> {
         let body = ProxyOnly {
             external_registry_config: ProxyOnlyConfig { proxy },
         };
@@ -462,5 +611,159 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bare.external_registry_config, MirrorConfigView::default());
+    }
+
+    // Moved from apply/execute/mirrors.rs with the body they check.
+
+    fn mirror(username: Option<&str>, proxy: Proxy) -> Mirror {
+        Mirror {
+            external_reference: "registry.example.com/upstream/demo".into(),
+            tags: vec!["latest".into()],
+            username: username.map(str::to_string),
+            verify_tls: true,
+            unsigned_images: false,
+            robot: "mirror".into(),
+            sync_interval: 3600,
+            is_enabled: true,
+            proxy,
+        }
+    }
+
+    #[test]
+    fn username_travels_with_its_password() {
+        let password = SecretString::from("pw-123");
+        let creds = credentials(
+            &mirror(Some("puller"), Proxy::default()),
+            None,
+            Some(&password),
+        )
+        .unwrap();
+        let request = super::request(
+            "acme",
+            &mirror(Some("puller"), Proxy::default()),
+            creds,
+            &Capabilities::default(),
+            None,
+        );
+        let body = serde_json::to_value(&request).unwrap();
+        assert_eq!(body["external_registry_username"], "puller");
+        assert_eq!(body["external_registry_password"], "pw-123");
+        assert_eq!(body["robot_username"], "acme+mirror");
+        assert!(credentials(&mirror(Some("puller"), Proxy::default()), None, None).is_none());
+    }
+
+    #[test]
+    fn credentials_are_cleared_or_left_alone_without_a_username() {
+        let none = mirror(None, Proxy::default());
+        let had_user = mirror(Some("puller"), Proxy::default());
+        assert!(matches!(
+            credentials(&none, Some(&had_user), None).unwrap(),
+            MirrorCredentials::Clear
+        ));
+        assert!(matches!(
+            credentials(&none, Some(&none), None).unwrap(),
+            MirrorCredentials::Omit
+        ));
+        assert!(matches!(
+            credentials(&none, None, None).unwrap(),
+            MirrorCredentials::Omit
+        ));
+    }
+
+    #[test]
+    fn skopeo_timeout_follows_the_server_and_the_start_date_only_on_create() {
+        let caps = Capabilities {
+            repo_mirror: true,
+            mirror_skopeo_timeout: true,
+            mirror_skopeo_timeout_required: true,
+            ..Capabilities::default()
+        };
+        let m = mirror(None, Proxy::default());
+        let create = super::request(
+            "acme",
+            &m,
+            MirrorCredentials::Omit,
+            &caps,
+            Some("2024-01-01T00:00:00Z".into()),
+        );
+        let body = serde_json::to_value(&create).unwrap();
+        assert_eq!(body["skopeo_timeout_interval"], 300);
+        assert_eq!(body["sync_start_date"], "2024-01-01T00:00:00Z");
+        let old = super::request(
+            "acme",
+            &m,
+            MirrorCredentials::Omit,
+            &Capabilities::default(),
+            None,
+        );
+        let body = serde_json::to_value(&old).unwrap();
+        assert!(body.get("skopeo_timeout_interval").is_none());
+        assert!(body.get("sync_start_date").is_none());
+        assert!(body.get("architecture_filter").is_none());
+    }
+
+    #[test]
+    fn proxy_first_only_when_a_proxy_appears() {
+        let none = mirror(None, Proxy::default());
+        let some = mirror(
+            None,
+            Proxy {
+                https_proxy: Some("http://p:3128".into()),
+                ..Proxy::default()
+            },
+        );
+        assert!(needs_proxy_first(&none, &some));
+        assert!(!needs_proxy_first(&some, &some));
+        assert!(!needs_proxy_first(&none, &none));
+        assert!(!needs_proxy_first(&some, &none));
+    }
+
+    // Moved from state.rs with the conversion it checks.
+
+    fn parse<T: serde::de::DeserializeOwned>(json: &str) -> T {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn mirror_from_quay_example_and_from_empty_config() {
+        let view: MirrorView = parse(
+            r#"{"is_enabled": true, "mirror_type": "PULL", "external_reference": "registry.example.com/upstream/demo",
+                "external_registry_username": "puller",
+                "external_registry_config": {"verify_tls": false, "unsigned_images": true,
+                  "proxy": {"http_proxy": null, "https_proxy": "http://proxy.example.com:3128", "no_proxy": ".example.com"}},
+                "sync_interval": 86400, "sync_start_date": "2024-08-21T00:00:00Z", "sync_status": "NEVER_RUN",
+                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest", "v1.*"]},
+                "robot_username": "exampleorg+mirror", "skopeo_timeout_interval": 300, "architecture_filter": []}"#,
+        );
+        let mirror = mirror_from_view("exampleorg", &view);
+        assert_eq!(
+            mirror,
+            Mirror {
+                external_reference: "registry.example.com/upstream/demo".into(),
+                tags: vec!["latest".into(), "v1.*".into()],
+                username: Some("puller".into()),
+                verify_tls: false,
+                unsigned_images: true,
+                robot: "mirror".into(),
+                sync_interval: 86400,
+                is_enabled: true,
+                proxy: Proxy {
+                    http_proxy: None,
+                    https_proxy: Some("http://proxy.example.com:3128".into()),
+                    no_proxy: Some(".example.com".into()),
+                },
+            }
+        );
+        let bare: MirrorView = parse(
+            r#"{"is_enabled": false, "external_reference": "r.example.com/x", "external_registry_username": null,
+                "external_registry_config": {}, "sync_interval": 60,
+                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["a"]}, "robot_username": "exampleorg+m"}"#,
+        );
+        let mirror = mirror_from_view("exampleorg", &bare);
+        assert!(mirror.verify_tls);
+        assert!(!mirror.unsigned_images);
+        assert_eq!(mirror.username, None);
+        assert_eq!(mirror.proxy, Proxy::default());
+        assert_eq!(mirror.robot, "m");
     }
 }

@@ -1,27 +1,32 @@
 //! Repository notifications: `/api/v1/repository/{org}/{repo}/notification/…`. Quay has no
 //! update and no duplicate check: a create that is repeated makes a second notification.
+//!
+//! The wire types stay in this module: callers see [`Notification`]. Quay's event and method
+//! are read as text, so a notification of an event or method mqc does not manage (or that a
+//! later Quay adds) stays out of the model instead of making the repository unreadable.
 
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::paths;
+use crate::model::{Notification, NotificationEvent, NotificationMethod};
 
 /// A notification as Quay returns it (the request's `eventConfig` comes back as `event_config`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct NotificationView {
-    pub uuid: String,
+struct NotificationView {
+    uuid: String,
     #[serde(default)]
-    pub title: Option<String>,
-    pub event: String,
-    pub method: String,
+    title: Option<String>,
+    event: String,
+    method: String,
     #[serde(default)]
-    pub config: serde_json::Value,
+    config: serde_json::Value,
 }
 
 impl NotificationView {
     /// The webhook URL (`config.url`), when there is one.
-    pub fn url(&self) -> Option<&str> {
+    fn url(&self) -> Option<&str> {
         self.config.get("url")?.as_str()
     }
 }
@@ -34,19 +39,61 @@ struct NotificationList {
 
 /// `POST …/notification/` body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NotificationRequest {
-    pub event: String,
-    pub method: String,
-    pub config: WebhookConfig,
+struct NotificationRequest {
+    event: String,
+    method: String,
+    config: WebhookConfig,
     #[serde(rename = "eventConfig")]
-    pub event_config: serde_json::Map<String, serde_json::Value>,
+    event_config: serde_json::Map<String, serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct WebhookConfig {
-    pub url: String,
+struct WebhookConfig {
+    url: String,
+}
+
+impl NotificationRequest {
+    fn new(notification: &Notification) -> NotificationRequest {
+        let config = match notification.method {
+            NotificationMethod::Webhook => WebhookConfig {
+                url: notification.url.clone(),
+            },
+        };
+        NotificationRequest {
+            event: notification.event.as_str().to_string(),
+            method: notification.method.as_str().to_string(),
+            config,
+            event_config: serde_json::Map::new(),
+            title: notification.title.clone().filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+/// The model's view of one notification; `None` for an event or method mqc does not manage
+/// (only mirror-failure webhooks are).
+fn from_view(view: &NotificationView) -> Option<Notification> {
+    let event = [NotificationEvent::RepoMirrorSyncFailed]
+        .into_iter()
+        .find(|event| event.as_str() == view.event)?;
+    let method = [NotificationMethod::Webhook]
+        .into_iter()
+        .find(|method| method.as_str() == view.method)?;
+    Some(Notification {
+        event,
+        method,
+        url: view.url().unwrap_or_default().to_string(),
+        title: view.title.clone().filter(|title| !title.is_empty()),
+        uuid: Some(view.uuid.clone()),
+    })
+}
+
+/// The managed notifications of a list, sorted; the others stay out of the model.
+fn notifications_from_list(list: &[NotificationView]) -> Vec<Notification> {
+    let mut notifications: Vec<Notification> = list.iter().filter_map(from_view).collect();
+    notifications.sort();
+    notifications
 }
 
 pub struct Notifications<'c> {
@@ -70,20 +117,21 @@ impl Notifications<'_> {
         format!("{}/notification/", paths::repo(self.org, self.repo))
     }
 
-    pub async fn list(&self) -> Result<Vec<NotificationView>, QuayError> {
+    /// The notifications mqc manages (mirror-failure webhooks), sorted. Others, of any event
+    /// or method, are left out: mqc neither reads nor changes them.
+    pub async fn list(&self) -> Result<Vec<Notification>, QuayError> {
         let list: NotificationList = self.client.send(Call::get(self.base())).await?.json()?;
-        Ok(list.notifications)
+        Ok(notifications_from_list(&list.notifications))
     }
 
-    /// Not repeatable (Quay would create a duplicate).
-    pub async fn create(
-        &self,
-        request: &NotificationRequest,
-    ) -> Result<NotificationView, QuayError> {
+    /// Creates the notification (its `uuid` is ignored). Not repeatable (Quay would create a
+    /// duplicate).
+    pub async fn create(&self, notification: &Notification) -> Result<(), QuayError> {
+        let request = NotificationRequest::new(notification);
         self.client
-            .send(Call::post(self.base()).json(request))
-            .await?
-            .json()
+            .send(Call::post(self.base()).json(&request))
+            .await
+            .map(drop)
     }
 
     /// Deletes the notification; one that is already gone is not an error.
@@ -126,5 +174,38 @@ mod tests {
         )
         .unwrap();
         assert_eq!(view.url(), Some("https://hooks.example.com/quay"));
+    }
+
+    #[test]
+    fn only_mirror_failure_webhooks_enter_the_model() {
+        let list: Vec<NotificationView> = serde_json::from_str(
+            r#"[{"uuid": "u1", "title": "Mirror failed", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://hooks.example.com/quay"}, "event_config": {}},
+                {"uuid": "u2", "title": "", "event": "repo_mirror_sync_failed", "method": "webhook", "config": {"url": "https://b.example.com"}, "event_config": {}},
+                {"uuid": "u3", "title": "push", "event": "repo_push", "method": "webhook", "config": {"url": "https://c.example.com"}, "event_config": {}},
+                {"uuid": "u4", "title": "mail", "event": "repo_mirror_sync_failed", "method": "email", "config": {"email": "a@b.c"}, "event_config": {}}]"#,
+        )
+        .unwrap();
+        let model = notifications_from_list(&list);
+        assert_eq!(model.len(), 2);
+        assert_eq!(model[0].url, "https://b.example.com");
+        assert_eq!(model[0].title, None);
+        assert_eq!(model[1].title.as_deref(), Some("Mirror failed"));
+        assert_eq!(model[1].uuid.as_deref(), Some("u1"));
+    }
+
+    #[test]
+    fn the_create_body_is_built_from_the_model() {
+        let request = NotificationRequest::new(&Notification {
+            event: NotificationEvent::RepoMirrorSyncFailed,
+            method: NotificationMethod::Webhook,
+            url: "https://hooks.example.com/quay".into(),
+            title: Some(String::new()),
+            uuid: Some("ignored".into()),
+        });
+        assert_eq!(
+            serde_json::to_value(request).unwrap(),
+            json!({"event": "repo_mirror_sync_failed", "method": "webhook",
+                   "config": {"url": "https://hooks.example.com/quay"}, "eventConfig": {}})
+        );
     }
 }

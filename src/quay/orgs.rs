@@ -1,4 +1,5 @@
-//! Organizations: `/api/v1/organization/…`.
+//! Organizations: `/api/v1/organization/…`. The wire types stay in this module: callers see
+//! [`OrgSummary`], made of model types.
 
 use std::collections::BTreeMap;
 
@@ -6,35 +7,70 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::lenient::{warn_left_out, Lenient};
 use super::paths;
-use crate::model::TeamRole;
+use crate::model::{Team, TeamRole};
 
 /// `GET /api/v1/organization/{org}`. `teams` is present only for members whose token has
 /// `org:admin` or `repo:create` (quay-api.md §2.2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OrgView {
-    pub name: String,
+struct OrgView {
+    /// Not used, but required: an answer without it is not an organization.
+    #[serde(rename = "name")]
+    _name: String,
     #[serde(default)]
-    pub email: Option<String>,
+    email: Option<String>,
     #[serde(default)]
-    pub is_admin: bool,
-    #[serde(default)]
-    pub teams: Option<BTreeMap<String, OrgTeamView>>,
+    teams: Option<BTreeMap<String, OrgTeamView>>,
 }
 
 /// A team as listed in the organization view.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct OrgTeamView {
-    pub name: String,
+struct OrgTeamView {
     #[serde(default)]
-    pub description: Option<String>,
-    pub role: TeamRole,
+    description: Option<String>,
+    role: Lenient<TeamRole>,
     #[serde(default)]
-    pub is_synced: bool,
+    is_synced: bool,
+    #[serde(default)]
+    repo_count: Option<u64>,
+}
+
+/// What `GET /organization/{org}` tells mqc (not a wire type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgSummary {
+    /// `None` when Quay shows none, or the placeholder it stores instead.
+    pub email: Option<String>,
+    /// `None` when Quay does not show the teams to this token (it must be an owner's, with
+    /// `org:admin`). A team whose role this mqc does not know is left out with a warning.
+    pub teams: Option<BTreeMap<String, OrgTeam>>,
+}
+
+/// A team as the organization lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgTeam {
+    /// Role and description; members and group are not in this answer (`None`).
+    pub team: Team,
+    /// Synchronised from a directory group (its members are then always read).
+    pub synced: bool,
     /// How many repository permissions the team holds (Quay counts the rows, stale ones of
     /// deleted repositories included). `None` when Quay does not say.
-    #[serde(default)]
     pub repo_count: Option<u64>,
+}
+
+/// Quay shows `""` for no email, and Quay ≤3.17 the raw UUID placeholder it stores instead.
+fn real_email(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    (!raw.is_empty() && !is_uuid(raw)).then(|| raw.to_string())
+}
+
+fn is_uuid(raw: &str) -> bool {
+    let groups: Vec<&str> = raw.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 #[derive(Serialize)]
@@ -70,12 +106,45 @@ impl Orgs<'_> {
     }
 
     /// `None` when the organization does not exist (404).
-    pub async fn get(&self) -> Result<Option<OrgView>, QuayError> {
-        match self.client.send(Call::get(paths::org(self.org))).await {
-            Ok(answer) => answer.json().map(Some),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
-        }
+    pub async fn get(&self) -> Result<Option<OrgSummary>, QuayError> {
+        let path = paths::org(self.org);
+        let view: OrgView = match self.client.send(Call::get(path.clone())).await {
+            Ok(answer) => answer.json()?,
+            Err(err) if err.is_not_found() => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let teams = view.teams.map(|teams| {
+            let mut known = BTreeMap::new();
+            for (name, team) in teams {
+                match team.role.known() {
+                    Ok(role) => {
+                        let team = OrgTeam {
+                            team: Team {
+                                role,
+                                description: team.description.unwrap_or_default(),
+                                members: None,
+                                group_dn: None,
+                            },
+                            synced: team.is_synced,
+                            repo_count: team.repo_count,
+                        };
+                        known.insert(name, team);
+                    }
+                    Err(odd) => warn_left_out(
+                        self.client,
+                        &path,
+                        self.org,
+                        &format!("team {name}"),
+                        &format!("role `{odd}`"),
+                    ),
+                }
+            }
+            known
+        });
+        Ok(Some(OrgSummary {
+            email: view.email.as_deref().and_then(real_email),
+            teams,
+        }))
     }
 
     /// `POST /api/v1/organization/` (needs `user:admin`). Not repeatable: see
@@ -130,6 +199,17 @@ mod tests {
         assert_eq!(teams["owners"].role, TeamRole::Admin);
         assert_eq!(teams["owners"].repo_count, Some(0));
         assert_eq!(teams["devs"].repo_count, Some(3));
+    }
+
+    #[test]
+    fn emails_placeholders_and_blanks() {
+        assert_eq!(
+            real_email("ops@example.com").as_deref(),
+            Some("ops@example.com")
+        );
+        assert_eq!(real_email(""), None);
+        assert_eq!(real_email("5c3e9a1b-0d2f-4e6a-8b7c-9d0e1f2a3b4c"), None);
+        assert!(!is_uuid("not-a-uuid"));
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Repository permissions: `/api/v1/repository/{org}/{repo}/permissions/{user,team}/…`.
+//! Repository permissions: `/api/v1/repository/{org}/{repo}/permissions/{user,team}/…`. The
+//! wire types stay in this module: callers see [`Role`]s by name. A permission whose role this
+//! mqc does not know is left out with a warning (mqc neither reads nor changes it).
 
 use std::collections::BTreeMap;
 
@@ -6,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::lenient::{warn_left_out, Lenient};
 use super::paths;
 use crate::model::Role;
 
@@ -14,18 +17,42 @@ const NO_PERMISSION: &str = "does not have permission";
 
 /// A user or robot permission (`name` is the full `org+short` name for robots).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct UserPermissionView {
-    pub role: Role,
-    pub name: String,
+struct UserPermissionView {
+    role: Lenient<Role>,
     #[serde(default)]
-    pub is_robot: bool,
+    is_robot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TeamPermissionView {
-    pub role: Role,
-    #[serde(default)]
-    pub name: Option<String>,
+struct TeamPermissionView {
+    role: Lenient<Role>,
+}
+
+/// The user and robot permissions of a repository: users by name (a robot of another
+/// namespace stays a user by its full name), robots of `org` by short name.
+pub type UserGrants = (BTreeMap<String, Role>, BTreeMap<String, Role>);
+
+fn user_permissions_from_map(
+    org: &str,
+    map: BTreeMap<String, UserPermissionView>,
+    mut unknown: impl FnMut(&str, String),
+) -> UserGrants {
+    let mut users = BTreeMap::new();
+    let mut robots = BTreeMap::new();
+    for (name, view) in map {
+        let role = match view.role.known() {
+            Ok(role) => role,
+            Err(odd) => {
+                unknown(&name, odd);
+                continue;
+            }
+        };
+        match paths::robot_short_name(org, &name).filter(|_| view.is_robot) {
+            Some(short) => robots.insert(short.to_string(), role),
+            None => users.insert(name, role),
+        };
+    }
+    (users, robots)
 }
 
 #[derive(Deserialize)]
@@ -60,24 +87,43 @@ impl Permissions<'_> {
         format!("{}/permissions/{kind}/", paths::repo(self.org, self.repo))
     }
 
-    /// User and robot permissions, keyed by name (trailing slash required).
-    pub async fn users(&self) -> Result<BTreeMap<String, UserPermissionView>, QuayError> {
-        let map: PermissionMap<UserPermissionView> = self
-            .client
-            .send(Call::get(self.base("user")))
-            .await?
-            .json()?;
-        Ok(map.permissions)
+    /// User and robot permissions (trailing slash required).
+    pub async fn users(&self) -> Result<UserGrants, QuayError> {
+        let path = self.base("user");
+        let map: PermissionMap<UserPermissionView> =
+            self.client.send(Call::get(path.clone())).await?.json()?;
+        Ok(user_permissions_from_map(
+            self.org,
+            map.permissions,
+            |name, odd| self.left_out(&path, &format!("permission of {name}"), &odd),
+        ))
     }
 
     /// Team permissions, keyed by team name.
-    pub async fn teams(&self) -> Result<BTreeMap<String, TeamPermissionView>, QuayError> {
-        let map: PermissionMap<TeamPermissionView> = self
-            .client
-            .send(Call::get(self.base("team")))
-            .await?
-            .json()?;
-        Ok(map.permissions)
+    pub async fn teams(&self) -> Result<BTreeMap<String, Role>, QuayError> {
+        let path = self.base("team");
+        let map: PermissionMap<TeamPermissionView> =
+            self.client.send(Call::get(path.clone())).await?.json()?;
+        let mut teams = BTreeMap::new();
+        for (name, view) in map.permissions {
+            match view.role.known() {
+                Ok(role) => {
+                    teams.insert(name, role);
+                }
+                Err(odd) => self.left_out(&path, &format!("permission of team {name}"), &odd),
+            }
+        }
+        Ok(teams)
+    }
+
+    fn left_out(&self, path: &str, object: &str, odd: &str) {
+        warn_left_out(
+            self.client,
+            path,
+            self.org,
+            &format!("repository {}: {object}", self.repo),
+            &format!("role `{odd}`"),
+        );
     }
 
     /// Grants or changes a user's or robot's role (`name` is a user or a full robot name).
@@ -118,5 +164,20 @@ mod tests {
         let map: PermissionMap<UserPermissionView> = serde_json::from_str(json).unwrap();
         assert_eq!(map.permissions["exampleorg+ci"].role, Role::Write);
         assert!(map.permissions["exampleorg+ci"].is_robot);
+    }
+
+    #[test]
+    fn user_permissions_split_users_and_robots() {
+        let map: BTreeMap<String, UserPermissionView> = serde_json::from_str(
+            r#"{"mqc-admin": {"role": "admin", "name": "mqc-admin", "is_robot": false, "avatar": {}, "is_org_member": true},
+                "exampleorg+ci": {"role": "write", "name": "exampleorg+ci", "is_robot": true, "avatar": {}, "is_org_member": true}}"#,
+        )
+        .unwrap();
+        let (users, robots) = user_permissions_from_map("exampleorg", map, |_, _| {});
+        assert_eq!(
+            users,
+            BTreeMap::from([("mqc-admin".to_string(), Role::Admin)])
+        );
+        assert_eq!(robots, BTreeMap::from([("ci".to_string(), Role::Write)]));
     }
 }

@@ -1,4 +1,7 @@
-//! Repositories: `/api/v1/repository…`.
+//! Repositories: `/api/v1/repository…`. The wire types stay in this module: callers see
+//! [`Repository`]s. A state this mqc does not know is kept as [`RepoState::Other`].
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -6,21 +9,49 @@ use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::pages::Page;
 use super::paths;
-use crate::model::{RepoState, Visibility};
+use crate::model::{Permissions, RepoState, Repository, Visibility};
 
 /// A repository as Quay shows it (only what mqc uses): one entry of
 /// `GET /api/v1/repository?namespace=…`, or the answer of `GET /api/v1/repository/{org}/{repo}`
 /// — both carry these fields under the same names.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RepoView {
-    pub namespace: String,
-    pub name: String,
+struct RepoView {
+    namespace: String,
+    name: String,
     #[serde(default)]
-    pub description: Option<String>,
+    description: Option<String>,
     #[serde(default)]
-    pub is_public: bool,
+    is_public: bool,
+    /// Read as text by the model (any state, known or not).
     #[serde(default)]
-    pub state: Option<RepoState>,
+    state: Option<RepoState>,
+}
+
+impl RepoView {
+    /// The model's repository, with only what this answer shows: no permissions, mirror or
+    /// notifications.
+    fn repository(&self) -> Repository {
+        Repository {
+            description: self.description.clone().unwrap_or_default(),
+            visibility: if self.is_public {
+                Visibility::Public
+            } else {
+                Visibility::Private
+            },
+            permissions: Permissions::default(),
+            mirror: None,
+            notifications: Vec::new(),
+            state: self.state.clone().unwrap_or(RepoState::Normal),
+        }
+    }
+}
+
+/// The repositories of `org` in a listing, by name.
+fn repositories_from_list(org: &str, list: &[RepoView]) -> BTreeMap<String, Repository> {
+    list.iter()
+        .filter(|repo| repo.namespace == org)
+        .map(|repo| (repo.name.clone(), repo.repository()))
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -58,8 +89,8 @@ struct SetVisibility {
 }
 
 #[derive(Serialize)]
-struct SetState {
-    state: RepoState,
+struct SetState<'a> {
+    state: &'a RepoState,
 }
 
 pub struct Repos<'c> {
@@ -82,18 +113,23 @@ impl Repos<'_> {
     /// Every repository of the organization, page by page (100 per page). Stops when Quay
     /// gives no `next_page`, and also when a page repeats: Quay silently restarts at page 1
     /// when it cannot decrypt a page token (quay-api.md §1.7).
-    pub async fn list(&self) -> Result<Vec<RepoView>, QuayError> {
+    /// Keyed by repository name (only those of this namespace).
+    pub async fn list(&self) -> Result<BTreeMap<String, Repository>, QuayError> {
         let first = || Call::get("/api/v1/repository".into()).query("namespace", self.org);
-        self.client
+        let list = self
+            .client
             .all_pages::<RepoPage>(first, |repo| &repo.name)
-            .await
+            .await?;
+        Ok(repositories_from_list(self.org, &list))
     }
 
     /// `None` when the repository does not exist.
-    pub async fn get(&self, repo: &str) -> Result<Option<RepoView>, QuayError> {
+    pub async fn get(&self, repo: &str) -> Result<Option<Repository>, QuayError> {
         let call = Call::get(paths::repo(self.org, repo)).query("includeTags", "false");
         match self.client.send(call).await {
-            Ok(answer) => answer.json().map(Some),
+            Ok(answer) => answer
+                .json::<RepoView>()
+                .map(|view| Some(view.repository())),
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
@@ -136,7 +172,7 @@ impl Repos<'_> {
         self.client.send(call).await.map(drop)
     }
 
-    pub async fn change_state(&self, repo: &str, state: RepoState) -> Result<(), QuayError> {
+    pub async fn change_state(&self, repo: &str, state: &RepoState) -> Result<(), QuayError> {
         let call = Call::put(format!("{}/changestate", paths::repo(self.org, repo)))
             .json(&SetState { state });
         self.client.send(call).await.map(drop)
@@ -164,7 +200,7 @@ mod tests {
         );
         assert_eq!(
             serde_json::to_value(SetState {
-                state: RepoState::Mirror
+                state: &RepoState::Mirror
             })
             .unwrap(),
             serde_json::json!({"state": "MIRROR"})
@@ -180,5 +216,21 @@ mod tests {
         assert_eq!(page.repositories[0].description, None);
         assert_eq!(page.repositories[0].state, Some(RepoState::Mirror));
         assert_eq!(page.next_page.as_deref(), Some("tok"));
+    }
+
+    #[test]
+    fn repository_list_maps_visibility_description_and_state() {
+        let list: Vec<RepoView> = serde_json::from_str(
+            r#"[{"namespace": "o", "name": "nested/demorepo", "description": null, "is_public": false, "kind": "image", "state": "MIRROR"},
+                {"namespace": "o", "name": "app", "description": "App", "is_public": true, "kind": "image", "state": "NORMAL"}]"#,
+        )
+        .unwrap();
+        let repos = repositories_from_list("o", &list);
+        let nested = &repos["nested/demorepo"];
+        assert_eq!(nested.description, "");
+        assert_eq!(nested.visibility, Visibility::Private);
+        assert_eq!(nested.state, RepoState::Mirror);
+        assert_eq!(nested.permissions, Permissions::default());
+        assert_eq!(repos["app"].visibility, Visibility::Public);
     }
 }

@@ -1,20 +1,43 @@
-//! Robot accounts: `/api/v1/organization/{org}/robots…`.
+//! Robot accounts: `/api/v1/organization/{org}/robots…`. The wire types stay in this module:
+//! callers see [`Robot`]s keyed by short name.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::paths;
+use crate::model::Robot;
 
 /// Quay's 400 text for a robot that does not exist.
 const ROBOT_NOT_FOUND: &str = "Could not find robot";
 
 /// A robot as Quay lists it (`name` is the full `org+short` name). Tokens are never asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RobotView {
-    pub name: String,
+struct RobotView {
+    name: String,
     #[serde(default)]
-    pub description: Option<String>,
+    description: Option<String>,
+}
+
+impl RobotView {
+    fn robot(&self) -> Robot {
+        Robot {
+            description: self.description.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The robots of `org`, by short name (`org+short` → `short`).
+fn robots_from_list(org: &str, robots: &[RobotView]) -> BTreeMap<String, Robot> {
+    robots
+        .iter()
+        .filter_map(|robot| {
+            let short = paths::robot_short_name(org, &robot.name)?;
+            Some((short.to_string(), robot.robot()))
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -50,16 +73,17 @@ impl Robots<'_> {
 
     /// Every robot of the organization, without tokens (`?token=false`: the default answer
     /// carries every robot's secret).
-    pub async fn list(&self) -> Result<Vec<RobotView>, QuayError> {
+    /// Keyed by short name.
+    pub async fn list(&self) -> Result<BTreeMap<String, Robot>, QuayError> {
         let call = Call::get(format!("{}/robots", paths::org(self.org))).query("token", "false");
         let list: RobotList = self.client.send(call).await?.json()?;
-        Ok(list.robots)
+        Ok(robots_from_list(self.org, &list.robots))
     }
 
     /// `None` when the robot does not exist (Quay says so with a 400, not a 404).
-    pub async fn get(&self, short: &str) -> Result<Option<RobotView>, QuayError> {
+    pub async fn get(&self, short: &str) -> Result<Option<Robot>, QuayError> {
         match self.client.send(Call::get(self.path(short))).await {
-            Ok(answer) => answer.json().map(Some),
+            Ok(answer) => answer.json::<RobotView>().map(|view| Some(view.robot())),
             Err(err) if err.is_400_saying(ROBOT_NOT_FOUND) || err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
@@ -78,5 +102,23 @@ impl Robots<'_> {
     pub async fn delete(&self, short: &str) -> Result<(), QuayError> {
         let result = self.client.send(Call::delete(self.path(short))).await;
         QuayError::gone_is_done(result.map(drop), ROBOT_NOT_FOUND)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn robots_keep_short_names_of_this_org_only() {
+        let robots: Vec<RobotView> = serde_json::from_str(
+            r#"[{"name": "exampleorg+ci", "created": "x", "last_accessed": null, "description": "CI pusher"},
+                {"name": "exampleorg+bare", "description": null}]"#,
+        )
+        .unwrap();
+        let model = robots_from_list("exampleorg", &robots);
+        assert_eq!(model["ci"].description, "CI pusher");
+        assert_eq!(model["bare"].description, "");
+        assert_eq!(model.len(), 2);
     }
 }

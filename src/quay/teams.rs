@@ -1,90 +1,103 @@
 //! Teams: `/api/v1/organization/{org}/team/{team}…`. Teams are listed by the organization view.
+//! The wire types stay in this module: callers see model types.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
+use super::lenient::{warn_left_out, Lenient};
 use super::paths;
-use crate::model::{Role, TeamRole};
-
-/// The answer to a team PUT.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TeamView {
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    pub role: TeamRole,
-    #[serde(default)]
-    pub new_team: Option<bool>,
-}
+use crate::model::{Role, TeamMembers, TeamRole};
 
 /// `GET …/team/{team}/members?includePending=true`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TeamMembersView {
-    pub name: String,
+struct TeamMembersView {
     #[serde(default)]
-    pub members: Vec<MemberEntry>,
+    members: Vec<MemberEntry>,
     /// Present when team syncing is on and the team is synced.
     #[serde(default)]
-    pub synced: Option<SyncedView>,
+    synced: Option<SyncedView>,
 }
 
 /// A member, a robot (`is_robot`) or a pending invite (`invited`; e-mail invites have `email`
 /// and no `name`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MemberEntry {
+struct MemberEntry {
     #[serde(default)]
-    pub name: Option<String>,
+    name: Option<String>,
     #[serde(default)]
-    pub email: Option<String>,
+    is_robot: bool,
     #[serde(default)]
-    pub is_robot: bool,
-    #[serde(default)]
-    pub invited: bool,
+    invited: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct SyncedView {
-    #[serde(default)]
-    pub service: Option<String>,
+struct SyncedView {
     /// Visible to superusers (or with non-superuser sync setup).
     #[serde(default)]
-    pub config: Option<SyncConfig>,
+    config: Option<SyncConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct SyncConfig {
+struct SyncConfig {
     #[serde(default)]
-    pub group_dn: Option<String>,
+    group_dn: Option<String>,
 }
 
 impl SyncedView {
-    pub fn group_dn(&self) -> Option<&str> {
+    fn group_dn(&self) -> Option<&str> {
         self.config.as_ref()?.group_dn.as_deref()
     }
 }
 
-/// The answer to a member PUT: `invited: true` means Quay sent an invitation instead.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MemberView {
-    pub name: String,
-    #[serde(default)]
-    pub is_robot: bool,
-    #[serde(default)]
-    pub invited: bool,
+/// A team's membership as mqc reads it (not a wire type).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamMembership {
+    pub members: TeamMembers,
+    /// The LDAP group the team is synchronised from, when Quay shows it.
+    pub group_dn: Option<String>,
+}
+
+/// Members, robots and pending invites of a team, and the LDAP group it is synced from.
+/// A robot of another namespace is kept under `users` by its full name.
+fn membership_from_view(org: &str, view: &TeamMembersView) -> TeamMembership {
+    let mut members = TeamMembers::default();
+    for entry in &view.members {
+        let Some(name) = &entry.name else {
+            continue; // an invitation sent to an e-mail address: not a user mqc can name
+        };
+        if entry.invited {
+            members.invited_users.insert(name.clone());
+        } else if entry.is_robot {
+            match paths::robot_short_name(org, name) {
+                Some(short) => members.robots.insert(short.to_string()),
+                None => members.users.insert(name.clone()),
+            };
+        } else {
+            members.users.insert(name.clone());
+        }
+    }
+    let group_dn = view
+        .synced
+        .as_ref()
+        .and_then(|synced| synced.group_dn())
+        .map(str::to_string);
+    TeamMembership { members, group_dn }
 }
 
 /// One entry of `GET …/team/{team}/permissions`: a repository of the organization (its name
 /// without the namespace) and the team's role on it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TeamRepoPermission {
-    pub repository: TeamRepoName,
-    pub role: Role,
+struct TeamRepoPermission {
+    repository: TeamRepoName,
+    role: Lenient<Role>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct TeamRepoName {
-    pub name: String,
+struct TeamRepoName {
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -131,9 +144,9 @@ impl Teams<'_> {
         team: &str,
         role: TeamRole,
         description: &str,
-    ) -> Result<TeamView, QuayError> {
+    ) -> Result<(), QuayError> {
         let call = Call::put(self.path(team)).json(&PutTeam { role, description });
-        self.client.send(call).await?.json()
+        self.client.send(call).await.map(drop)
     }
 
     /// Deletes the team; one that is already gone is not an error.
@@ -142,8 +155,7 @@ impl Teams<'_> {
         QuayError::gone_is_done(result.map(drop), "is not a team")
     }
 
-    /// Members with pending invitations; `None` when the team does not exist.
-    pub async fn members(&self, team: &str) -> Result<Option<TeamMembersView>, QuayError> {
+    async fn members_view(&self, team: &str) -> Result<Option<TeamMembersView>, QuayError> {
         let call =
             Call::get(format!("{}/members", self.path(team))).query("includePending", "true");
         match self.client.send(call).await {
@@ -153,33 +165,70 @@ impl Teams<'_> {
         }
     }
 
+    /// Members with pending invitations; `None` when the team does not exist.
+    pub async fn members(&self, team: &str) -> Result<Option<TeamMembership>, QuayError> {
+        let view = self.members_view(team).await?;
+        Ok(view.map(|view| membership_from_view(self.org, &view)))
+    }
+
+    /// Whether `member` (a user name or a full `org+short` robot name) is in the team or has
+    /// a pending invitation to it; `false` when the team does not exist.
+    pub async fn has_member(&self, team: &str, member: &str) -> Result<bool, QuayError> {
+        let view = self.members_view(team).await?;
+        Ok(view.is_some_and(|view| {
+            view.members
+                .iter()
+                .any(|entry| entry.name.as_deref() == Some(member))
+        }))
+    }
+
     /// Every repository permission of the team, in one request (`team.py` `TeamPermissions`:
     /// org admins and superusers; Quay's stale rows of deleted repositories included, so the
     /// caller keeps only names of its repository list). `None` when the team does not exist.
+    /// Keyed by repository name; an entry whose role this mqc does not know is left out with a
+    /// warning.
     pub async fn permissions(
         &self,
         team: &str,
-    ) -> Result<Option<Vec<TeamRepoPermission>>, QuayError> {
-        let call = Call::get(format!("{}/permissions", self.path(team)));
-        match self.client.send(call).await {
-            Ok(answer) => answer
-                .json::<TeamPermissionList>()
-                .map(|list| Some(list.permissions)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
+    ) -> Result<Option<BTreeMap<String, Role>>, QuayError> {
+        let path = format!("{}/permissions", self.path(team));
+        let list: TeamPermissionList = match self.client.send(Call::get(path.clone())).await {
+            Ok(answer) => answer.json()?,
+            Err(err) if err.is_not_found() => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        let mut grants = BTreeMap::new();
+        for entry in list.permissions {
+            match entry.role.known() {
+                Ok(role) => {
+                    grants.insert(entry.repository.name, role);
+                }
+                Err(odd) => warn_left_out(
+                    self.client,
+                    &path,
+                    self.org,
+                    &format!(
+                        "repository {}: permission of team {team}",
+                        entry.repository.name
+                    ),
+                    &format!("role `{odd}`"),
+                ),
+            }
         }
+        Ok(Some(grants))
     }
 
     /// Adds a user or robot (`member` is a user name or a full `org+short` robot name). A
     /// repeated PUT answers 400 or invites again, so it is treated as not repeatable.
-    pub async fn add_member(&self, team: &str, member: &str) -> Result<MemberView, QuayError> {
+    /// Quay's answer may say it invited the user instead: that is success too.
+    pub async fn add_member(&self, team: &str, member: &str) -> Result<(), QuayError> {
         let call = Call::put(format!(
             "{}/members/{}",
             self.path(team),
             paths::seg(member)
         ))
         .idempotent(false);
-        self.client.send(call).await?.json()
+        self.client.send(call).await.map(drop)
     }
 
     /// Removes a member; one that is no longer in the team is not an error.
@@ -209,6 +258,7 @@ impl Teams<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn members_with_robots_invites_and_sync() {
@@ -236,5 +286,27 @@ mod tests {
         assert_eq!(list.permissions[0].repository.name, "nested/demorepo");
         assert_eq!(list.permissions[0].role, Role::Write);
         assert_eq!(list.permissions[1].role, Role::Admin);
+    }
+
+    #[test]
+    fn team_members_split_users_robots_and_invites() {
+        let view: TeamMembersView = serde_json::from_str(
+            r#"{"name": "devs", "can_edit": true, "members": [
+                {"name": "alice", "kind": "user", "is_robot": false, "invited": false},
+                {"name": "o+ci", "kind": "user", "is_robot": true, "invited": false},
+                {"name": "other+bot", "kind": "user", "is_robot": true, "invited": false},
+                {"name": "bob", "kind": "user", "is_robot": false, "invited": true},
+                {"email": "carol@example.com", "kind": "invite", "invited": true}],
+              "synced": {"service": "ldap", "config": {"group_dn": "cn=devs,ou=groups"}}}"#,
+        )
+        .unwrap();
+        let TeamMembership { members, group_dn } = membership_from_view("o", &view);
+        assert_eq!(
+            members.users,
+            BTreeSet::from(["alice".to_string(), "other+bot".to_string()])
+        );
+        assert_eq!(members.robots, BTreeSet::from(["ci".to_string()]));
+        assert_eq!(members.invited_users, BTreeSet::from(["bob".to_string()]));
+        assert_eq!(group_dn.as_deref(), Some("cn=devs,ou=groups"));
     }
 }

@@ -11,15 +11,8 @@ pub(super) async fn execute(cx: &Context<'_>, op: &MemberOp) -> Result<(), QuayE
             let name = member_name(cx.org, member);
             create_once(
                 // `invited: true` in the answer is success too: Quay invited the user.
-                || async { teams.add_member(team, &name).await.map(drop) },
-                || async {
-                    let members = teams.members(team).await?;
-                    Ok(members.is_some_and(|view| {
-                        view.members
-                            .iter()
-                            .any(|entry| entry.name.as_deref() == Some(name.as_str()))
-                    }))
-                },
+                || teams.add_member(team, &name),
+                || teams.has_member(team, &name),
                 Teams::is_already_member,
             )
             .await

@@ -3,8 +3,7 @@
 use super::{create_once, Context};
 use crate::model::url_for_display;
 use crate::plan::NotificationOp;
-use crate::quay::{NotificationRequest, QuayError, WebhookConfig};
-use crate::state;
+use crate::quay::QuayError;
 
 pub(super) async fn execute(cx: &Context<'_>, op: &NotificationOp) -> Result<(), QuayError> {
     let org = cx.org;
@@ -13,20 +12,11 @@ pub(super) async fn execute(cx: &Context<'_>, op: &NotificationOp) -> Result<(),
             repository,
             notification,
         } => {
-            let request = NotificationRequest {
-                event: notification.event.as_str().to_string(),
-                method: notification.method.as_str().to_string(),
-                config: WebhookConfig {
-                    url: notification.url.clone(),
-                },
-                event_config: serde_json::Map::new(),
-                title: notification.title.clone().filter(|t| !t.is_empty()),
-            };
             let handler = cx.client.notifications(org, repository);
             create_once(
-                || async { handler.create(&request).await.map(drop) },
+                || handler.create(notification),
                 || async {
-                    let existing = state::notifications_from_list(&handler.list().await?);
+                    let existing = handler.list().await?;
                     Ok(existing.iter().any(|n| n.same_as(notification)))
                 },
                 // Quay creates a duplicate rather than refusing one: nothing to settle.

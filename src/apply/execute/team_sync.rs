@@ -12,9 +12,9 @@ pub(super) async fn execute(cx: &Context<'_>, op: &TeamSyncOp) -> Result<(), Qua
                 || teams.enable_sync(team, group_dn),
                 || async {
                     let members = teams.members(team).await?;
-                    Ok(members
-                        .and_then(|view| view.synced)
-                        .is_some_and(|synced| synced.group_dn() == Some(group_dn.as_str())))
+                    Ok(members.is_some_and(|membership| {
+                        membership.group_dn.as_deref() == Some(group_dn.as_str())
+                    }))
                 },
                 |_| false,
             )

@@ -337,7 +337,7 @@ fn mirror<'a>(
             if have.state != RepoState::Mirror {
                 planner.push(Op::Mirror(MirrorOp::SetRepositoryState {
                     repository: name.to_string(),
-                    from: have.state,
+                    from: have.state.clone(),
                     to: RepoState::Mirror,
                 }));
             } else if !configured && !resent {

@@ -239,7 +239,11 @@ fn an_undeclared_mirror_is_disabled_and_the_repository_set_back_to_normal() {
 
     // Already disabled and NORMAL: nothing. A READ_ONLY state is not ours to change.
     for repo_state in [RepoState::Normal, RepoState::ReadOnly] {
-        let actual = with_puller(quay_repo().mirror(disabled.clone()).state(repo_state));
+        let actual = with_puller(
+            quay_repo()
+                .mirror(disabled.clone())
+                .state(repo_state.clone()),
+        );
         let plan = diff(&desired(None), Some(&actual));
         assert!(plan.is_empty(), "{repo_state:?}");
     }
@@ -305,4 +309,16 @@ fn resend_mirror_credentials_sends_them_once_per_existing_mirror_with_a_username
             .state(RepoState::Mirror),
     );
     assert!(diff_with(&desired(Some(mirror("puller"))), Some(&actual), &resend).is_empty());
+}
+
+#[test]
+fn an_unknown_repository_state_is_changed_only_when_a_mirror_is_declared() {
+    let odd = RepoState::Other("QUARANTINED".into());
+    let actual = with_puller(quay_repo().mirror(mirror("puller")).state(odd.clone()));
+    let plan = diff(&desired(Some(mirror("puller"))), Some(&actual));
+    assert_eq!(ops(&plan), vec![state(odd.clone(), RepoState::Mirror)]);
+    // No mirror declared: a state this mqc does not know is left alone.
+    let actual = with_puller(quay_repo().state(odd));
+    let plan = diff(&desired(None), Some(&actual));
+    assert!(plan.is_empty(), "{:?}", plan.changes);
 }

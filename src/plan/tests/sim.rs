@@ -303,7 +303,7 @@ impl SimQuay {
             }) => {
                 let r = repo(org, repository)?;
                 check_from(&r.state, from)?;
-                r.state = *to;
+                r.state = to.clone();
             }
             Op::Permission(PermissionOp::SetPermission {
                 repository,
