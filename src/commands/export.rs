@@ -499,6 +499,7 @@ mod tests {
             mirror,
             notifications: Vec::new(),
             state,
+            declared_state: None,
         }
     }
 

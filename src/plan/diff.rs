@@ -6,8 +6,10 @@
 
 mod default_permissions;
 mod order;
+mod quota;
 mod repositories;
 mod robots;
+mod tag_expiration;
 mod teams;
 
 use std::borrow::Cow;
@@ -60,6 +62,8 @@ pub fn plan_target(
     let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
     let removed = Removed { robots, teams };
     default_permissions::plan(&mut planner, desired, &actual, &removed);
+    quota::plan(&mut planner, desired, &actual, options);
+    tag_expiration::plan(&mut planner, desired, &actual, options);
     repositories::plan(&mut planner, desired, &actual, options, &removed);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)

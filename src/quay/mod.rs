@@ -18,10 +18,12 @@ mod pages;
 mod paths;
 mod permissions;
 mod prototypes;
+mod quota;
 mod repos;
 pub mod retry;
 mod robots;
 mod superuser;
+mod tag_expiration;
 mod teams;
 
 pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
@@ -38,10 +40,12 @@ pub use pace::PaceReport;
 pub use paths::{robot_full_name, robot_short_name};
 pub use permissions::{Permissions, TeamPermissionView, UserPermissionView};
 pub use prototypes::Prototypes;
+pub use quota::OrgQuota;
 pub use repos::{RepoView, Repos};
 pub use retry::RetryPolicy;
 pub use robots::{RobotView, Robots};
 pub use superuser::Superuser;
+pub use tag_expiration::TagExpiration;
 pub use teams::{
     MemberEntry, MemberView, SyncedView, TeamMembersView, TeamRepoName, TeamRepoPermission,
     TeamView, Teams,

@@ -20,6 +20,9 @@ pub struct OrgView {
     pub is_admin: bool,
     #[serde(default)]
     pub teams: Option<BTreeMap<String, OrgTeamView>>,
+    /// The time machine in seconds (admins only).
+    #[serde(default)]
+    pub tag_expiration_s: Option<u64>,
 }
 
 /// A team as listed in the organization view.
