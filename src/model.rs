@@ -127,6 +127,9 @@ pub struct Mentions {
     pub group_dns: BTreeMap<String, Mention>,
     /// `mirror` of each repository, by repository name.
     pub mirrors: BTreeMap<String, Mention>,
+    /// Declarations that need a feature, by key: top-level sections (`quota`,
+    /// `tag_expiration`) and `repositories.<name>.state`.
+    pub sections: BTreeMap<String, Mention>,
 }
 
 /// One Quay organization: what a file declares, or what a Quay holds.
@@ -145,6 +148,137 @@ pub struct Organization {
     /// file does not declare `default_permissions` (not managed). Actual: `Some` when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_permissions: Option<Vec<DefaultPermission>>,
+    /// The organization's storage quota. Desired: `None` when the file does not declare
+    /// `quota` (not managed). Actual: `None` when Quay has none (or it was not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+    /// How long deleted tags stay restorable, in seconds (Quay's `tag_expiration_s`, the "time
+    /// machine"). Desired: `None` when the file does not declare `tag_expiration`. Actual:
+    /// `None` when not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_expiration_s: Option<u64>,
+}
+
+/// An organization's storage quota: its size and the limits that act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub limit_bytes: u64,
+    /// Desired: the exact list. Actual: in Quay's order.
+    pub limits: Vec<QuotaLimit>,
+    /// Actual only: Quay's id of the quota.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+}
+
+/// What happens when the organization's usage reaches `threshold_percent` of its quota.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct QuotaLimit {
+    #[serde(rename = "type")]
+    pub kind: QuotaLimitKind,
+    pub threshold_percent: u8,
+    /// Actual only: Quay's id of the limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+}
+
+impl QuotaLimit {
+    /// What identifies a limit: its type and percent (Quay refuses a second one).
+    pub fn key(&self) -> (QuotaLimitKind, u8) {
+        (self.kind, self.threshold_percent)
+    }
+}
+
+/// `warning` only notifies; `reject` refuses pushes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(schemars::JsonSchema)] // for `mqc schema`
+pub enum QuotaLimitKind {
+    Warning,
+    Reject,
+}
+
+/// Seconds from a duration as Quay writes `TAG_EXPIRATION_OPTIONS` (`convert_to_timedelta`):
+/// digits and one unit of `s`, `m`, `h`, `d` or `w` (`2w`, `0s`).
+pub fn duration_seconds(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    let digits = &text[..text.len() - 1];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(factor)
+}
+
+/// The shortest duration text for `seconds` in the largest unit that divides it (`2w`).
+pub fn duration_text(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0s".into();
+    }
+    let units = [(604_800, 'w'), (86_400, 'd'), (3600, 'h'), (60, 'm')];
+    units
+        .iter()
+        .find(|(factor, _)| seconds.is_multiple_of(*factor))
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(factor, unit)| format!("{}{unit}", seconds / factor),
+        )
+}
+
+/// Bytes from a size: a whole number and one unit, binary (`KiB`…`TiB`) or decimal
+/// (`KB`…`TB`), or `B`, with or without a space (`500 GiB`); a bare number is bytes.
+pub fn size_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    if digits.is_empty() {
+        return None;
+    }
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok()?.checked_mul(factor)
+}
+
+/// The text for `bytes` in the unit that divides it into the smallest number, binary units
+/// first on a tie (`500 GiB`, `10 GB`).
+pub fn size_text(bytes: u64) -> String {
+    let units: [(u64, &str); 8] = [
+        (1 << 40, "TiB"),
+        (1 << 30, "GiB"),
+        (1 << 20, "MiB"),
+        (1 << 10, "KiB"),
+        (1_000_000_000_000, "TB"),
+        (1_000_000_000, "GB"),
+        (1_000_000, "MB"),
+        (1_000, "KB"),
+    ];
+    units
+        .iter()
+        .filter(|(factor, _)| bytes > 0 && bytes.is_multiple_of(*factor))
+        .min_by_key(|(factor, _)| bytes / factor)
+        .map_or_else(
+            || format!("{bytes} B"),
+            |(factor, unit)| format!("{} {unit}", bytes / factor),
+        )
 }
 
 /// A default permission: Quay grants `role` to `delegate` on every repository created in the
@@ -216,6 +350,10 @@ pub struct Repository {
     /// Actual only: the repository's state. For the desired side this is `Mirror` when a
     /// mirror is declared and `Normal` otherwise.
     pub state: RepoState,
+    /// Desired only: the `state` the file declares (`Normal` or `ReadOnly`, never with a
+    /// mirror); `None` = not managed. Always `None` on the actual side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_state: Option<RepoState>,
 }
 
 /// Repository permissions. On the desired side each `None` list is not managed; on the actual
@@ -443,6 +581,7 @@ display_as_serde_name! {
     Visibility => { Public = "public", Private = "private" }
     NotificationEvent => { RepoMirrorSyncFailed = "repo_mirror_sync_failed" }
     NotificationMethod => { Webhook = "webhook" }
+    QuotaLimitKind => { Warning = "warning", Reject = "reject" }
 }
 
 /// The secrets a run needs, from the login file. `Debug` never shows a value.

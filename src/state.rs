@@ -90,6 +90,8 @@ pub struct ReadScope {
     robots_kept: Option<BTreeSet<String>>,
     /// Read the organization's default permissions (one `GET …/prototypes`).
     default_permissions: DefaultPermissionsRead,
+    /// Read the quota (one `GET …/quota`).
+    quota: DefaultPermissionsRead,
 }
 
 /// Whether the default permissions are read, and what a refusal means.
@@ -126,6 +128,7 @@ impl ReadScope {
             } else {
                 DefaultPermissionsRead::No
             },
+            quota: needed(desired.quota.is_some()),
         }
     }
 
@@ -146,6 +149,7 @@ impl ReadScope {
             repositories: BTreeMap::new(),
             robots_kept: None,
             default_permissions: DefaultPermissionsRead::IfAllowed,
+            quota: DefaultPermissionsRead::IfAllowed,
         }
     }
 
@@ -213,11 +217,15 @@ pub async fn read_organization_with_progress(
         .collect();
 
     let (robot_api, repo_api) = (client.robots(org), client.repos(org));
-    let (robots, repositories, default_permissions) = futures::try_join!(
+    let (robots, repositories, default_permissions, quota) = futures::try_join!(
         robot_api.list(),
         repo_api.list(),
-        read_default_permissions(client, org, scope.default_permissions)
+        read_default_permissions(client, org, scope.default_permissions),
+        read_quota(client, org, scope.quota),
     )?;
+    organization.quota = quota;
+    // Shown to org admins in the organization's own view: no request of its own.
+    organization.tag_expiration_s = view.tag_expiration_s;
     organization.robots = robots;
     organization.repositories = repositories;
     organization.default_permissions = default_permissions;
@@ -494,6 +502,8 @@ fn organization_from_summary(
             .collect(),
         repositories: BTreeMap::new(),
         default_permissions: None,
+        quota: None,
+        tag_expiration_s: None,
     })
 }
 
@@ -515,6 +525,33 @@ async fn read_default_permissions(
                 Ok(None)
             }
             Err(err) => Err(err),
+        },
+    }
+}
+
+fn needed(managed: bool) -> DefaultPermissionsRead {
+    if managed {
+        DefaultPermissionsRead::Needed
+    } else {
+        DefaultPermissionsRead::No
+    }
+}
+
+/// The organization's quota, when the scope reads it (`None`: none, or quota management off).
+async fn read_quota(
+    client: &QuayClient,
+    org: &str,
+    read: DefaultPermissionsRead,
+) -> Result<Option<crate::model::Quota>, QuayError> {
+    match read {
+        DefaultPermissionsRead::No => Ok(None),
+        DefaultPermissionsRead::Needed => client.quota(org).get().await,
+        DefaultPermissionsRead::IfAllowed => match client.quota(org).get().await {
+            Err(err @ QuayError::Forbidden { .. }) => {
+                tracing::warn!(target: "mqc::state", "{err}: the quota is left out");
+                Ok(None)
+            }
+            other => other,
         },
     }
 }
@@ -556,6 +593,7 @@ mod tests {
             }),
             notifications: Vec::new(),
             state: RepoState::Normal,
+            declared_state: None,
         };
         org.repositories
             .insert("bare".into(), repo(Permissions::default(), false));

@@ -849,6 +849,7 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
             mirror: Some(mirror_model(None)),
             notifications: Vec::new(),
             state: RepoState::Mirror,
+            declared_state: None,
         },
     );
     let client = client(&server);

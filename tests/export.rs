@@ -284,6 +284,7 @@ teams:
     - bob
     robots: []
   role: member
+tag_expiration: 2w
 "#;
 
 /// A fixture whose QUAY1 is `sim`, with the superuser token and the mirror password.
@@ -511,7 +512,7 @@ fn re_export_leaves_files_alone_and_a_changed_organization_needs_force() {
     let both = ["--organization", ORG, "--organization", "other"];
     export(&fixture, &both).expect_code(0);
     let (first, other) = (read(&fixture, ORG), read(&fixture, "other"));
-    assert!(other.ends_with("---\nquay_endpoint: example-registry-quay-quay1.apps.ocphub.lab.seeweb\nquay_organization: other\nquay_organization_email: ''\n"), "{other}");
+    assert!(other.ends_with("---\nquay_endpoint: example-registry-quay-quay1.apps.ocphub.lab.seeweb\nquay_organization: other\nquay_organization_email: ''\ntag_expiration: 2w\n"), "{other}");
 
     // Unchanged Quay: the files are not touched (the header keeps its first timestamp),
     // even with --force.

@@ -11,8 +11,10 @@ mod mirrors;
 mod notifications;
 mod organization;
 mod permissions;
+mod quota;
 mod repositories;
 mod robots;
+mod tag_expiration;
 mod team_sync;
 mod teams;
 
@@ -49,6 +51,8 @@ pub async fn execute(
         Op::Member(op) => members::execute(&cx, op).await,
         Op::TeamSync(op) => team_sync::execute(&cx, op).await,
         Op::DefaultPermission(op) => default_permissions::execute(&cx, op).await,
+        Op::Quota(op) => quota::execute(&cx, op).await,
+        Op::TagExpiration(op) => tag_expiration::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

@@ -245,6 +245,7 @@ async fn read_target(
     let lacks = limits::lacking_features(client, desired).await?;
     let limits = ServerLimits {
         lacks,
+        tag_expiration_options: limits::tag_expiration_options(client, desired).await?,
         ..ServerLimits::default()
     };
     let readable = plan::without_unavailable_mirrors(desired, &limits);

@@ -496,6 +496,7 @@ mod tests {
             mirror,
             notifications: Vec::new(),
             state,
+            declared_state: None,
         }
     }
 

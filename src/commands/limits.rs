@@ -1,6 +1,7 @@
 //! What a target's Quay lacks, asked before planning: the features its declarations need
-//! (`GET /config`, once per endpoint and run, only where a file declares a `group_dn` or a
-//! mirror) and the users its file names that Quay does not show already
+//! (`GET /config`, once per endpoint and run, only where a file declares a `group_dn`, a
+//! mirror, a repository `state`, a `quota` or a `tag_expiration`; a quota also needs
+//! `GET /api/v1/user/`, asked once per client anyway) and the users its file names that Quay does not show already
 //! (`GET /api/v1/users/{name}`, once per name, endpoint and run). The planner turns both into
 //! plan-time errors (`plan::Problem`).
 
@@ -14,7 +15,12 @@ use crate::quay::QuayClient;
 /// Whether planning `desired` depends on the endpoint's features at all.
 fn needs_features(desired: &Organization) -> bool {
     desired.teams.values().any(|t| t.group_dn.is_some())
-        || desired.repositories.values().any(|r| r.mirror.is_some())
+        || desired
+            .repositories
+            .values()
+            .any(|r| r.mirror.is_some() || r.declared_state.is_some())
+        || desired.quota.is_some()
+        || desired.tag_expiration_s.is_some()
 }
 
 /// The features `desired` needs that the client's endpoint lacks.
@@ -37,16 +43,66 @@ pub async fn lacking_features(
     }
     // `group_dn` is LDAP's sync key; other authentications sync by other keys, or not at all
     // ("Could not sync to group: Not supported" with Database), so it cannot be applied there.
-    match features.authentication {
+    match &features.authentication {
         _ if !features.team_syncing => {
             lacks.insert(Feature::TeamSyncing, Lack::Disabled);
         }
         Some(kind) if !kind.eq_ignore_ascii_case("LDAP") => {
-            lacks.insert(Feature::TeamSyncing, Lack::Authentication(kind));
+            lacks.insert(Feature::TeamSyncing, Lack::Authentication(kind.clone()));
         }
         _ => {}
     }
+    if desired.quota.is_some() {
+        if let Some(lack) = quota_lack(client, &features).await? {
+            lacks.insert(Feature::QuotaManagement, lack);
+        }
+    }
+    if desired.tag_expiration_s.is_some() && !features.change_tag_expiration {
+        lacks.insert(Feature::ChangeTagExpiration, Lack::Disabled);
+    }
     Ok(lacks)
+}
+
+/// Why quotas cannot be written with this token: the feature is off, the token is not a
+/// superuser's (with `super:user`), or Quay is 3.16+ (it says its version only from 3.16) and
+/// superusers lack full access there.
+async fn quota_lack(
+    client: &QuayClient,
+    features: &crate::quay::Features,
+) -> Result<Option<Lack>, Failure> {
+    if !features.quota_management {
+        return Ok(Some(Lack::Disabled));
+    }
+    let who = client.whoami().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read who the token of {} belongs to",
+            client.endpoint()
+        ))
+    })?;
+    if !who.super_user {
+        return Ok(Some(Lack::Superuser));
+    }
+    let full_access_needed = features.version.is_some_and(|v| v >= (3, 16));
+    Ok((full_access_needed && !features.superusers_full_access)
+        .then_some(Lack::SuperuserFullAccess))
+}
+
+/// The server's `TAG_EXPIRATION_OPTIONS`, when `desired` declares a time machine (the
+/// features are read once per endpoint and run, so this costs no request of its own).
+pub async fn tag_expiration_options(
+    client: &QuayClient,
+    desired: &Organization,
+) -> Result<Option<Vec<String>>, Failure> {
+    if desired.tag_expiration_s.is_none() {
+        return Ok(None);
+    }
+    let features = client.features().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read which features {} has",
+            client.endpoint()
+        ))
+    })?;
+    Ok(features.tag_expiration_options)
 }
 
 /// The users `desired` would write that the endpoint does not have. Names the actual state

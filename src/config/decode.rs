@@ -477,6 +477,8 @@ impl Decoder<'_> {
             org.teams.push(team);
         }
         org.default_permissions = self.default_permissions(&f);
+        org.quota = self.quota(&f);
+        org.tag_expiration = self.tag_expiration(&f);
         org
     }
 
@@ -499,6 +501,7 @@ impl Decoder<'_> {
             false,
         );
         repo.mirror = self.boolean(&f, "mirror");
+        repo.state = self.repository_state(&f);
         if let Some(params) = f.get("mirror_params") {
             let mirror_given_but_invalid = f.get("mirror").is_some() && repo.mirror.is_none();
             if repo.mirror == Some(true) || mirror_given_but_invalid {

@@ -45,6 +45,13 @@ pub struct OrganizationFile {
     /// created afterwards. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_permissions: Option<Vec<super::kinds::default_permissions::DefaultPermissionEntry>>,
+    /// The organization's storage quota. Absent = not managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quota: Option<super::kinds::quota::QuotaEntry>,
+    /// How long deleted tags stay restorable (`2w`): one of the server's
+    /// `TAG_EXPIRATION_OPTIONS`. Absent = not managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tag_expiration: Option<String>,
 }
 
 /// A repository of the organization.
@@ -62,6 +69,9 @@ pub struct RepositoryEntry {
     /// `true` makes the repository a mirror of `mirror_params` (default `false`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirror: Option<bool>,
+    /// `normal` or `read_only`; absent = not managed. Not with `mirror: true` (state MIRROR).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<super::kinds::repository_state::RepositoryStateEntry>,
     /// The mirror configuration; used only with `mirror: true` (ignored with a warning otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mirror_params: Option<MirrorParams>,
@@ -217,6 +227,8 @@ pub(crate) mod keys {
         "robots",
         "teams",
         "default_permissions",
+        "quota",
+        "tag_expiration",
     ];
     pub const REPOSITORY: &[&str] = &[
         "name",
@@ -226,6 +238,7 @@ pub(crate) mod keys {
         "mirror_params",
         "permissions",
         "notification",
+        "state",
     ];
     pub const MIRROR: &[&str] = &[
         "src_registry",

@@ -81,6 +81,11 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 .default_permissions
                 .as_deref()
                 .map(|entries| default_permissions::to_model(org, entries)),
+            quota: file.quota.as_ref().and_then(super::kinds::quota::to_model),
+            tag_expiration_s: file
+                .tag_expiration
+                .as_deref()
+                .and_then(super::kinds::tag_expiration::to_model),
         },
         mentions: Default::default(),
     }
@@ -153,6 +158,7 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
         },
         mirror,
         notifications,
+        declared_state: super::kinds::repository_state::to_model(r.state),
     }
 }
 
@@ -200,6 +206,10 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                     description: some_text(&r.description),
                     visibility: Some(r.visibility),
                     mirror: r.mirror.as_ref().map(|_| true),
+                    state: super::kinds::repository_state::from_model(
+                        r.state.clone(),
+                        r.mirror.is_some(),
+                    ),
                     mirror_params: r.mirror.as_ref().map(|m| {
                         let (registry, image) = m
                             .external_reference
@@ -268,6 +278,10 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
             .as_deref()
             .filter(|defaults| !defaults.is_empty())
             .map(default_permissions::from_model),
+        quota: org.quota.as_ref().map(super::kinds::quota::from_model),
+        tag_expiration: org
+            .tag_expiration_s
+            .map(super::kinds::tag_expiration::from_model),
     }
 }
 

@@ -68,10 +68,31 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             ))
         })
         .collect();
+    let sections = [
+        ("quota", file.quota.is_some()),
+        ("tag_expiration", file.tag_expiration.is_some()),
+    ]
+    .into_iter()
+    .filter(|(_, declared)| *declared)
+    .filter_map(|(key, _)| Some((key.to_string(), at(key.to_string())?)))
+    .chain(
+        file.repositories
+            .iter()
+            .enumerate()
+            .filter(|(_, repository)| repository.state.is_some())
+            .filter_map(|(r, repository)| {
+                Some((
+                    format!("repositories.{}.state", repository.name),
+                    at(format!("repositories[{r}].state"))?,
+                ))
+            }),
+    )
+    .collect();
     Mentions {
         users,
         group_dns,
         mirrors,
+        sections,
     }
 }
 

@@ -307,6 +307,8 @@ mod tests {
                 "DelegateEntry",
                 crate::config::kinds::default_permissions::keys::DELEGATE,
             ),
+            ("QuotaEntry", crate::config::kinds::quota::keys::QUOTA),
+            ("QuotaLimitEntry", crate::config::kinds::quota::keys::LIMIT),
         ];
         let definitions = schema["definitions"].as_object().unwrap();
         for (name, def) in definitions {

@@ -357,6 +357,12 @@ pub fn check_file(
     if let Some(defaults) = &file.default_permissions {
         super::kinds::default_permissions::check(&mut c, defaults, &robots, &teams);
     }
+    if let Some(quota) = &file.quota {
+        super::kinds::quota::check(&mut c, quota);
+    }
+    if let Some(value) = &file.tag_expiration {
+        super::kinds::tag_expiration::check(&mut c, value);
+    }
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
         .then(|| Identity {
@@ -379,6 +385,7 @@ fn check_repository(
     seen: &mut HashMap<String, String>,
 ) {
     let rp = format!("repositories[{i}]");
+    super::kinds::repository_state::check(c, &rp, repo.state, repo.mirror == Some(true));
     let name = repo.name.as_str();
     if !name.is_empty() {
         let np = format!("{rp}.name");

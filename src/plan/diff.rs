@@ -6,8 +6,10 @@
 
 mod default_permissions;
 mod order;
+mod quota;
 mod repositories;
 mod robots;
+mod tag_expiration;
 mod teams;
 
 use std::borrow::Cow;
@@ -65,6 +67,8 @@ pub fn plan_target(
         Cow::Owned(quay_effects::after_deletes(&actual, &robots, &teams))
     };
     default_permissions::plan(&mut planner, desired, &actual);
+    quota::plan(&mut planner, desired, &actual, options);
+    tag_expiration::plan(&mut planner, desired, &actual, options);
     repositories::plan(&mut planner, desired, &actual, options);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)

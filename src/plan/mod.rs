@@ -24,6 +24,7 @@ pub use kinds::{
     DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op, OrganizationOp,
     PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
 };
+pub use kinds::{QuotaOp, TagExpirationOp};
 pub use lists::{ListEntry, ListKind, ListRef};
 pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
 pub use safety::{
@@ -63,6 +64,7 @@ pub enum Phase {
     TeamMembers,
     TeamSync,
     DefaultPermissions,
+    Quotas,
     Repositories,
     Permissions,
     Mirrors,
@@ -70,13 +72,14 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 10] = [
+    pub const ALL: [Phase; 11] = [
         Phase::Organizations,
         Phase::Robots,
         Phase::Teams,
         Phase::TeamMembers,
         Phase::TeamSync,
         Phase::DefaultPermissions,
+        Phase::Quotas,
         Phase::Repositories,
         Phase::Permissions,
         Phase::Mirrors,
@@ -91,6 +94,7 @@ impl Phase {
             Phase::TeamMembers => "team members",
             Phase::TeamSync => "team sync",
             Phase::DefaultPermissions => "default permissions",
+            Phase::Quotas => "quotas",
             Phase::Repositories => "repositories",
             Phase::Permissions => "permissions",
             Phase::Mirrors => "mirrors",

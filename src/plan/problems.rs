@@ -27,6 +27,12 @@ pub enum Feature {
     /// `FEATURE_REPO_MIRROR`: a repository's mirror (and its `MIRROR` state).
     #[serde(rename = "REPO_MIRROR")]
     RepoMirror,
+    /// `FEATURE_QUOTA_MANAGEMENT` (with `FEATURE_EDIT_QUOTA`): the organization's `quota`.
+    #[serde(rename = "QUOTA_MANAGEMENT")]
+    QuotaManagement,
+    /// `FEATURE_CHANGE_TAG_EXPIRATION`: the organization's `tag_expiration`.
+    #[serde(rename = "CHANGE_TAG_EXPIRATION")]
+    ChangeTagExpiration,
 }
 
 impl Feature {
@@ -35,6 +41,8 @@ impl Feature {
         match self {
             Feature::TeamSyncing => "FEATURE_TEAM_SYNCING",
             Feature::RepoMirror => "FEATURE_REPO_MIRROR",
+            Feature::QuotaManagement => "FEATURE_QUOTA_MANAGEMENT",
+            Feature::ChangeTagExpiration => "FEATURE_CHANGE_TAG_EXPIRATION",
         }
     }
 }
@@ -48,6 +56,12 @@ pub enum Lack {
     /// The flag is on, but the server authenticates with this (`AUTHENTICATION_TYPE`), so a
     /// team cannot sync from an LDAP group.
     Authentication(String),
+    /// The feature is on, but only a superuser may write it and the token is not one (or
+    /// lacks `super:user`).
+    Superuser,
+    /// The feature is on, but from Quay 3.16 only a superuser with
+    /// `FEATURE_SUPERUSERS_FULL_ACCESS` may write it, and that flag is off.
+    SuperuserFullAccess,
 }
 
 /// What the planner must know about the target's Quay besides its state. The default is a
@@ -58,6 +72,9 @@ pub struct ServerLimits {
     pub lacks: BTreeMap<Feature, Lack>,
     /// Users the file names that do not exist on this Quay.
     pub unknown_users: BTreeSet<String>,
+    /// The server's `TAG_EXPIRATION_OPTIONS` (`GET /config`); `None` when unknown (then the
+    /// value is not checked before it is sent).
+    pub tag_expiration_options: Option<Vec<String>>,
 }
 
 /// One plan-time error.
@@ -87,6 +104,14 @@ pub enum ProblemKind {
         object: ObjectRef,
         field: &'static str,
     },
+    /// `field` of `object` holds a value the endpoint does not offer; it is left out of the
+    /// plan.
+    ValueNotOffered {
+        object: ObjectRef,
+        field: &'static str,
+        value: String,
+        offered: Vec<String>,
+    },
 }
 
 impl Problem {
@@ -113,7 +138,24 @@ impl Problem {
                 field: "mirror",
                 ..
             } => mentions.mirrors.get(repository),
-            ProblemKind::FeatureMissing { .. } => None,
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Organization,
+                field,
+                ..
+            }
+            | ProblemKind::ValueNotOffered {
+                object: ObjectRef::Organization,
+                field,
+                ..
+            } => mentions.sections.get(*field),
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Repository(repository),
+                field,
+                ..
+            } if field.starts_with("state:") => mentions
+                .sections
+                .get(&format!("repositories.{repository}.state")),
+            ProblemKind::FeatureMissing { .. } | ProblemKind::ValueNotOffered { .. } => None,
         };
         self.at = found.cloned();
     }
@@ -219,6 +261,38 @@ pub(super) fn team_sync(limits: &ServerLimits, team: &str) -> Option<Problem> {
         object: ObjectRef::Team(team.to_string()),
         field: "group_dn",
     }))
+}
+
+/// A declaration of `field` on `object` that needs `feature`: the problem, when the endpoint
+/// lacks it.
+pub(super) fn lacking(
+    limits: &ServerLimits,
+    feature: Feature,
+    object: ObjectRef,
+    field: &'static str,
+) -> Option<Problem> {
+    let lack = limits.lacks.get(&feature)?;
+    Some(Problem::new(ProblemKind::FeatureMissing {
+        feature,
+        lack: lack.clone(),
+        object,
+        field,
+    }))
+}
+
+/// A value of `field` on `object` that is not among what the endpoint offers.
+pub(super) fn not_offered(
+    object: ObjectRef,
+    field: &'static str,
+    value: String,
+    offered: &[String],
+) -> Problem {
+    Problem::new(ProblemKind::ValueNotOffered {
+        object,
+        field,
+        value,
+        offered: offered.to_vec(),
+    })
 }
 
 /// `desired` without the mirrors the endpoint cannot have, and a problem for each. Planned

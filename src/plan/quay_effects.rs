@@ -34,6 +34,10 @@ pub fn organization_as_created(
         teams: BTreeMap::from([(OWNERS_TEAM.to_string(), owners)]),
         repositories: BTreeMap::new(),
         default_permissions: Some(Vec::new()),
+        quota: None,
+        // Quay gives a new organization its `DEFAULT_TAG_EXPIRATION`, a setting `/config`
+        // does not show: unknown, so a declared time machine is sent once.
+        tag_expiration_s: None,
     }
 }
 
@@ -61,6 +65,7 @@ pub fn repository_as_created(
         mirror: None,
         notifications: Vec::new(),
         state: RepoState::Normal,
+        declared_state: None,
     }
 }
 

@@ -67,6 +67,8 @@ pub struct Capabilities {
     /// The mirror schema knows `architecture_filter` (3.17+). mqc never sends it; this is
     /// informational.
     pub mirror_architecture_filter: bool,
+    /// The organization quota routes are registered (quota management on).
+    pub quota: bool,
 }
 
 /// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
@@ -99,6 +101,7 @@ impl Capabilities {
             mirror_skopeo_timeout: property("skopeo_timeout_interval"),
             mirror_skopeo_timeout_required: required("skopeo_timeout_interval"),
             mirror_architecture_filter: property("architecture_filter"),
+            quota: has_path("/organization/{orgname}/quota"),
         }
     }
 }
@@ -130,6 +133,30 @@ pub struct Features {
     /// `AUTHENTICATION_TYPE` (`Database`, `LDAP`, `OIDC`, …), when the server shows it (only
     /// `GET /config` does). A team syncs from an LDAP group (`group_dn`) only with `LDAP`.
     pub authentication: Option<String>,
+    /// `FEATURE_QUOTA_MANAGEMENT` and `FEATURE_EDIT_QUOTA`: the quota routes are registered.
+    pub quota_management: bool,
+    /// `FEATURE_SUPERUSERS_FULL_ACCESS`: superusers may write in any organization (quota
+    /// writes need it from Quay 3.16).
+    pub superusers_full_access: bool,
+    /// `FEATURE_CHANGE_TAG_EXPIRATION`: an organization's time machine can be changed.
+    pub change_tag_expiration: bool,
+    /// `TAG_EXPIRATION_OPTIONS`, as Quay writes them (`2w`); `None` when not shown.
+    pub tag_expiration_options: Option<Vec<String>>,
+    /// `(major, minor)` of `version_number` (`Quay v3.17.0`, Quay 3.16+ only).
+    pub version: Option<(u32, u32)>,
+}
+
+/// `(3, 17)` of `Quay v3.17.0` (or `Quay 3.17.0-nightly`).
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let number = text
+        .trim()
+        .trim_start_matches("Quay")
+        .trim()
+        .trim_start_matches('v');
+    let mut parts = number.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
 }
 
 /// The parts of `GET /config` mqc looks at (`endpoints/web.py`).
@@ -139,6 +166,8 @@ struct FrontendConfig {
     features: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     config: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    version_number: Option<String>,
 }
 
 impl FrontendConfig {
@@ -153,6 +182,8 @@ impl FrontendConfig {
             Some(serde_json::Value::Number(value)) => value.as_f64().is_some_and(|v| v != 0.0),
             _ => false,
         };
+        // Flags Quay defaults to on stay on when the map does not list them.
+        let on_by_default = |name: &str| flags.get(name).is_none() || on(name);
         Some(Features {
             repo_mirror: on("REPO_MIRROR"),
             team_syncing: on("TEAM_SYNCING"),
@@ -161,6 +192,21 @@ impl FrontendConfig {
                 .get("AUTHENTICATION_TYPE")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_string),
+            quota_management: on("QUOTA_MANAGEMENT") && on_by_default("EDIT_QUOTA"),
+            superusers_full_access: on("SUPERUSERS_FULL_ACCESS"),
+            change_tag_expiration: on_by_default("CHANGE_TAG_EXPIRATION"),
+            tag_expiration_options: self
+                .config
+                .get("TAG_EXPIRATION_OPTIONS")
+                .and_then(serde_json::Value::as_array)
+                .map(|options| {
+                    options
+                        .iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                }),
+            version: self.version_number.as_deref().and_then(parse_version),
         })
     }
 }
@@ -182,6 +228,11 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         repo_mirror: capabilities.repo_mirror,
         team_syncing: capabilities.team_syncing,
         authentication: None,
+        quota_management: capabilities.quota,
+        superusers_full_access: false,
+        change_tag_expiration: true,
+        tag_expiration_options: None,
+        version: None,
     })
 }
 
@@ -216,11 +267,37 @@ mod tests {
                 repo_mirror: true,
                 team_syncing: false,
                 authentication: Some("LDAP".into()),
+                quota_management: false,
+                superusers_full_access: false,
+                change_tag_expiration: true,
+                tag_expiration_options: None,
+                version: None,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
         assert!(!off.repo_mirror && off.team_syncing && off.authentication.is_none());
         assert_eq!(frontend(r#"{"config": {}}"#), None, "not Quay's /config");
+    }
+
+    #[test]
+    fn config_shows_quota_and_time_machine() {
+        let features = frontend(
+            r#"{"features": {"QUOTA_MANAGEMENT": true, "EDIT_QUOTA": true, "SUPERUSERS_FULL_ACCESS": false, "CHANGE_TAG_EXPIRATION": true},
+                "config": {"TAG_EXPIRATION_OPTIONS": ["0s", "1d", "2w"]},
+                "version_number": "Quay v3.17.0"}"#,
+        )
+        .unwrap();
+        assert!(features.quota_management && !features.superusers_full_access);
+        assert!(features.change_tag_expiration);
+        assert_eq!(
+            features.tag_expiration_options,
+            Some(vec!["0s".into(), "1d".into(), "2w".into()])
+        );
+        assert_eq!(features.version, Some((3, 17)));
+        let no_edit =
+            frontend(r#"{"features": {"QUOTA_MANAGEMENT": true, "EDIT_QUOTA": false}}"#).unwrap();
+        assert!(!no_edit.quota_management && no_edit.version.is_none());
+        assert_eq!(parse_version("Quay 3.18.0-nightly"), Some((3, 18)));
     }
 
     fn discovery(json: &str) -> Capabilities {
@@ -243,6 +320,7 @@ mod tests {
                 mirror_skopeo_timeout: true,
                 mirror_skopeo_timeout_required: true,
                 mirror_architecture_filter: true,
+                quota: false,
             }
         );
         assert!(caps.send_skopeo_timeout());

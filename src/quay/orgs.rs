@@ -22,6 +22,9 @@ struct OrgView {
     email: Option<String>,
     #[serde(default)]
     teams: Option<BTreeMap<String, OrgTeamView>>,
+    /// The time machine in seconds (shown to admins only).
+    #[serde(default)]
+    tag_expiration_s: Option<u64>,
 }
 
 /// A team as listed in the organization view.
@@ -44,6 +47,8 @@ pub struct OrgSummary {
     /// `None` when Quay does not show the teams to this token (it must be an owner's, with
     /// `org:admin`). A team whose role this mqc does not know is left out with a warning.
     pub teams: Option<BTreeMap<String, OrgTeam>>,
+    /// The time machine in seconds (`tag_expiration_s`); shown to admins only.
+    pub tag_expiration_s: Option<u64>,
 }
 
 /// A team as the organization lists it.
@@ -144,6 +149,7 @@ impl Orgs<'_> {
         Ok(Some(OrgSummary {
             email: view.email.as_deref().and_then(real_email),
             teams,
+            tag_expiration_s: view.tag_expiration_s,
         }))
     }
 

@@ -42,6 +42,7 @@ impl RepoView {
             mirror: None,
             notifications: Vec::new(),
             state: self.state.clone().unwrap_or(RepoState::Normal),
+            declared_state: None,
         }
     }
 }

@@ -105,14 +105,31 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                 ObjectRef::Organization => format!("organization `{org}`"),
             };
             let (name, remedy) = match feature {
+                Feature::RepoMirror if field.starts_with("state:") => (
+                    "repository mirroring (Quay changes a repository's state only with it)",
+                    "remove `state` from the file",
+                ),
                 Feature::TeamSyncing => ("team syncing", "remove `group_dn` from the file"),
                 Feature::RepoMirror => ("repository mirroring", "set `mirror: false` in the file"),
+                Feature::QuotaManagement => ("quota management", "remove `quota` from the file"),
+                Feature::ChangeTagExpiration => (
+                    "changing the time machine",
+                    "remove `tag_expiration` from the file",
+                ),
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
                 Lack::Authentication(kind) => format!(
                     "{name} from an LDAP group needs LDAP authentication, and {endpoint} uses \
                      {kind}"
+                ),
+                Lack::Superuser => format!(
+                    "{name} on {endpoint} takes a superuser token with the `super:user` scope, \
+                     and this token is not one"
+                ),
+                Lack::SuperuserFullAccess => format!(
+                    "{name} on {endpoint} (Quay 3.16 or later) takes a superuser with full \
+                     access, and FEATURE_SUPERUSERS_FULL_ACCESS is off"
                 ),
             };
             let cannot = match *field {
@@ -122,9 +139,24 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             let enable = match lack {
                 Lack::Disabled => format!("enable {} on that Quay or {remedy}", feature.flag()),
                 Lack::Authentication(_) => remedy.to_string(),
+                Lack::Superuser => format!("use a superuser's token for {endpoint} or {remedy}"),
+                Lack::SuperuserFullAccess => {
+                    format!("enable FEATURE_SUPERUSERS_FULL_ACCESS on that Quay or {remedy}")
+                }
             };
             format!("{missing}: {cannot}; {enable} (the rest of organization {org} is applied)")
         }
+        ProblemKind::ValueNotOffered {
+            object: _,
+            field,
+            value,
+            offered,
+        } => format!(
+            "`{field}: {value}` of organization `{org}` is not offered by {endpoint}, which \
+             offers {}: it is not applied; use one of those (the rest of organization {org} is \
+             applied)",
+            offered.join(", ")
+        ),
     };
     format!("{place}{text}")
 }

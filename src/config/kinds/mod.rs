@@ -4,3 +4,6 @@
 //! `validate` and `mapping`; new kinds come here (docs/adding-a-kind.md).
 
 pub mod default_permissions;
+pub mod quota;
+pub mod repository_state;
+pub mod tag_expiration;

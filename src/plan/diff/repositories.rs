@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Planner;
 use crate::model::{Notification, Organization, Permissions, RepoState, Repository, Role};
+use crate::plan::problems::{self, Feature};
 use crate::plan::quay_effects;
 use crate::plan::{Grantee, Notice, ObjectRef, Op, PlanOptions};
 use crate::plan::{MirrorOp, NotificationOp, PermissionOp, RepositoryOp};
@@ -82,6 +83,48 @@ fn attributes(planner: &mut Planner, name: &str, want: &Repository, have: &Repos
     if same {
         planner.unchanged(1);
     }
+}
+
+/// The state of a repository without a mirror: a repository left in state `MIRROR` goes to
+/// the declared state, else `NORMAL`; a declared state (`normal`, `read_only`) is set when it
+/// differs. One `SetRepositoryState` either way (Quay's `changestate`). A repository under
+/// organization-level mirroring (`ORG_MIRROR`) is Quay's to change.
+/// Without `FEATURE_REPO_MIRROR` Quay has no state route: a declared state that differs is a
+/// problem (the repository's other changes still apply).
+fn declared_state(
+    planner: &mut Planner,
+    name: &str,
+    want: &Repository,
+    have: &Repository,
+    options: &PlanOptions,
+) {
+    let to = match &want.declared_state {
+        Some(declared) => declared.clone(),
+        None if have.state == RepoState::Mirror => RepoState::Normal,
+        None => return,
+    };
+    if have.state == to || have.state == RepoState::OrgMirror {
+        planner.unchanged(1);
+        return;
+    }
+    if want.declared_state.is_some() {
+        let field = if to == RepoState::ReadOnly {
+            "state: read_only"
+        } else {
+            "state: normal"
+        };
+        let object = ObjectRef::Repository(name.to_string());
+        let lack = problems::lacking(&options.limits, Feature::RepoMirror, object, field);
+        if let Some(problem) = lack {
+            planner.problem(problem);
+            return;
+        }
+    }
+    planner.push(Op::Mirror(MirrorOp::SetRepositoryState {
+        repository: name.to_string(),
+        from: have.state.clone(),
+        to,
+    }));
 }
 
 /// What Quay holds right after `CreateRepository` ([`quay_effects::repository_as_created`]):
@@ -290,13 +333,7 @@ fn mirror<'a>(
                 to: Box::new(disabled),
             }));
         }
-        if have.state == RepoState::Mirror {
-            planner.push(Op::Mirror(MirrorOp::SetRepositoryState {
-                repository: name.to_string(),
-                from: RepoState::Mirror,
-                to: RepoState::Normal,
-            }));
-        }
+        declared_state(planner, name, want, have, options);
         return None;
     };
 

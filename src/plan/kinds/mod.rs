@@ -12,8 +12,10 @@ mod mirrors;
 mod notifications;
 mod organization;
 mod permissions;
+mod quota;
 mod repositories;
 mod robots;
+mod tag_expiration;
 mod team_sync;
 mod teams;
 
@@ -31,8 +33,10 @@ pub use mirrors::MirrorOp;
 pub use notifications::NotificationOp;
 pub use organization::OrganizationOp;
 pub use permissions::PermissionOp;
+pub use quota::QuotaOp;
 pub use repositories::RepositoryOp;
 pub use robots::RobotOp;
+pub use tag_expiration::TagExpirationOp;
 pub use team_sync::TeamSyncOp;
 pub use teams::TeamOp;
 
@@ -150,6 +154,8 @@ kinds! {
     Member(MemberOp),
     TeamSync(TeamSyncOp),
     DefaultPermission(DefaultPermissionOp),
+    Quota(QuotaOp),
+    TagExpiration(TagExpirationOp),
     Repository(RepositoryOp),
     Permission(PermissionOp),
     Mirror(MirrorOp),

@@ -150,6 +150,7 @@ pub fn repo() -> Repository {
         mirror: None,
         notifications: Vec::new(),
         state: RepoState::Normal,
+        declared_state: None,
     }
 }
 

@@ -142,6 +142,7 @@ fn repository() -> impl Strategy<Value = Repository> {
                     mirror,
                     notifications,
                     state,
+                    declared_state: None,
                 }
             },
         )
@@ -161,6 +162,8 @@ fn organization() -> impl Strategy<Value = Organization> {
             teams,
             repositories,
             default_permissions: None,
+            quota: None,
+            tag_expiration_s: None,
         })
 }
 

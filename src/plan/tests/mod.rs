@@ -10,6 +10,7 @@ mod notifications;
 mod ordering;
 mod organization;
 mod permissions;
+mod policies;
 mod problems;
 mod repositories;
 mod robots;

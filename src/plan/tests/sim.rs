@@ -261,6 +261,10 @@ impl SimQuay {
                     }
                 }
             }
+            Op::Quota(op) => apply_quota(org, op, next_uuid)?,
+            Op::TagExpiration(crate::plan::TagExpirationOp::SetTagExpiration { to, .. }) => {
+                org.tag_expiration_s = Some(*to);
+            }
             Op::Repository(RepositoryOp::CreateRepository {
                 repository,
                 description,
@@ -405,6 +409,52 @@ impl SimQuay {
         }
         Ok(())
     }
+}
+
+fn apply_quota(
+    org: &mut Organization,
+    op: &crate::plan::QuotaOp,
+    next_uuid: &mut usize,
+) -> Result<(), String> {
+    use crate::plan::QuotaOp;
+    *next_uuid += 1;
+    let id = *next_uuid as u64;
+    match op {
+        QuotaOp::CreateQuota { limit_bytes } => {
+            if org.quota.is_some() {
+                return Err("Organization quota already exists (400)".into());
+            }
+            org.quota = Some(crate::model::Quota {
+                limit_bytes: *limit_bytes,
+                limits: Vec::new(),
+                id: Some(id),
+            });
+        }
+        QuotaOp::ResizeQuota { from, to, .. } => {
+            let quota = org.quota.as_mut().ok_or("no quota (404)")?;
+            check_from(&quota.limit_bytes, from)?;
+            quota.limit_bytes = *to;
+        }
+        QuotaOp::CreateQuotaLimit { limit, .. } => {
+            let quota = org.quota.as_mut().ok_or("no quota (404)")?;
+            if quota.limits.iter().any(|l| l.key() == limit.key()) {
+                return Err("Quota limit already exists (400)".into());
+            }
+            quota.limits.push(crate::model::QuotaLimit {
+                id: Some(id),
+                ..limit.clone()
+            });
+        }
+        QuotaOp::DeleteQuotaLimit { limit, .. } => {
+            let quota = org.quota.as_mut().ok_or("no quota (404)")?;
+            let before = quota.limits.len();
+            quota.limits.retain(|l| l.id != limit.id);
+            if quota.limits.len() == before {
+                return Err("no such limit (404)".into());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_from<T: PartialEq + std::fmt::Debug>(current: &T, from: &T) -> Result<(), String> {

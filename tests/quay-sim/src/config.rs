@@ -69,16 +69,31 @@ pub enum Feature {
     RepoMirror,
     /// `FEATURE_TEAM_SYNCING`: the team `syncing` route.
     TeamSyncing,
+    /// `FEATURE_QUOTA_MANAGEMENT`: the organization quota routes.
+    QuotaManagement,
+    /// `FEATURE_SUPERUSERS_FULL_ACCESS`: superusers may write quotas (3.16+).
+    SuperusersFullAccess,
+    /// `FEATURE_CHANGE_TAG_EXPIRATION`: an organization's `tag_expiration_s` can be changed.
+    ChangeTagExpiration,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 2] = [Feature::RepoMirror, Feature::TeamSyncing];
+    pub const ALL: [Feature; 5] = [
+        Feature::RepoMirror,
+        Feature::TeamSyncing,
+        Feature::QuotaManagement,
+        Feature::SuperusersFullAccess,
+        Feature::ChangeTagExpiration,
+    ];
 
     /// Quay's flag name without `FEATURE_`.
     pub fn as_str(self) -> &'static str {
         match self {
             Feature::RepoMirror => "REPO_MIRROR",
             Feature::TeamSyncing => "TEAM_SYNCING",
+            Feature::QuotaManagement => "QUOTA_MANAGEMENT",
+            Feature::SuperusersFullAccess => "SUPERUSERS_FULL_ACCESS",
+            Feature::ChangeTagExpiration => "CHANGE_TAG_EXPIRATION",
         }
     }
 }
@@ -92,7 +107,11 @@ impl FromStr for Feature {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(name))
             .ok_or_else(|| {
-                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR or TEAM_SYNCING")
+                let names: Vec<&str> = Feature::ALL.iter().map(|f| f.as_str()).collect();
+                format!(
+                    "unknown feature '{s}': quay-sim can disable {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -297,6 +316,12 @@ impl Config {
     /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.
     pub fn team_syncing(&self) -> bool {
         self.ldap && !self.disabled_features.contains(&Feature::TeamSyncing)
+    }
+
+    /// Whether `feature` is on: every switchable feature but team syncing is on unless
+    /// disabled.
+    pub fn enabled(&self, feature: Feature) -> bool {
+        !self.disabled_features.contains(&feature)
     }
 
     /// Every user the instance starts with, `admin` first, without duplicates.

@@ -227,6 +227,24 @@ pub struct Organization {
     pub invoice_email_address: Option<String>,
     /// Default permissions in creation order (Quay's GET has no ORDER BY: database order).
     pub prototypes: Vec<Prototype>,
+    /// The organization's quota (one at most).
+    pub quota: Option<Quota>,
+}
+
+/// An organization quota: its size in bytes and its limits.
+#[derive(Debug, Clone)]
+pub struct Quota {
+    pub id: u64,
+    pub limit_bytes: u64,
+    pub limits: Vec<QuotaLimit>,
+}
+
+/// A quota limit: `Warning` or `Reject` at a percent.
+#[derive(Debug, Clone)]
+pub struct QuotaLimit {
+    pub id: u64,
+    pub kind: String,
+    pub percent: i64,
 }
 
 impl Organization {
@@ -268,6 +286,11 @@ pub struct State {
     /// `FEATURE_REPO_MIRROR` (on unless disabled).
     pub repo_mirror: bool,
     pub sparse_index: bool,
+    /// `FEATURE_QUOTA_MANAGEMENT`, `FEATURE_SUPERUSERS_FULL_ACCESS`,
+    /// `FEATURE_CHANGE_TAG_EXPIRATION` (on unless disabled).
+    pub quota_management: bool,
+    pub superusers_full_access: bool,
+    pub change_tag_expiration: bool,
     pub tokens: Vec<TokenSpec>,
     pub users: BTreeMap<String, User>,
     pub organizations: BTreeMap<String, Organization>,
@@ -288,6 +311,9 @@ impl State {
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
             sparse_index: config.sparse_index,
+            quota_management: config.enabled(crate::config::Feature::QuotaManagement),
+            superusers_full_access: config.enabled(crate::config::Feature::SuperusersFullAccess),
+            change_tag_expiration: config.enabled(crate::config::Feature::ChangeTagExpiration),
             tokens: config.tokens.clone(),
             users: BTreeMap::new(),
             organizations: BTreeMap::new(),
@@ -397,6 +423,7 @@ impl State {
                 invoice_email: false,
                 invoice_email_address: None,
                 prototypes: Vec::new(),
+                quota: None,
             },
         );
         self.reserved_names.remove(name);

@@ -59,6 +59,22 @@ pub enum Route {
         org: String,
         id: String,
     },
+    Quotas {
+        org: String,
+    },
+    Quota {
+        org: String,
+        id: String,
+    },
+    QuotaLimits {
+        org: String,
+        id: String,
+    },
+    QuotaLimit {
+        org: String,
+        id: String,
+        limit: String,
+    },
     RepoList,
     Repo(RepoPath),
     RepoVisibility(RepoPath),
@@ -95,6 +111,8 @@ pub struct Registered {
     /// `FEATURE_REPO_MIRROR`: `…/mirror`, `…/mirror/sync-now`, `…/mirror/sync-cancel` and
     /// `…/changestate`.
     pub repo_mirror: bool,
+    /// `FEATURE_QUOTA_MANAGEMENT`: `…/quota[/{id}[/limit[/{lid}]]]`.
+    pub quota: bool,
 }
 
 impl Default for Registered {
@@ -103,6 +121,7 @@ impl Default for Registered {
         Registered {
             team_syncing: false,
             repo_mirror: true,
+            quota: true,
         }
     }
 }
@@ -229,6 +248,39 @@ impl Route {
                 [
                     (DELETE, "deleteOrganizationPrototypePermission", ORG_ADMIN),
                     (PUT, "updateOrganizationPrototypePermission", ORG_ADMIN)
+                ]
+            ),
+            Route::Quotas { .. } => route_info!(
+                "/api/v1/organization/{org}/quota",
+                "/api/v1/organization/{orgname}/quota",
+                [
+                    (GET, "listOrganizationQuota", None),
+                    (POST, "createOrganizationQuota", None)
+                ]
+            ),
+            Route::Quota { .. } => route_info!(
+                "/api/v1/organization/{org}/quota/{id}",
+                "/api/v1/organization/{orgname}/quota/{quota_id}",
+                [
+                    (GET, "getOrganizationQuota", None),
+                    (PUT, "changeOrganizationQuota", None),
+                    (DELETE, "deleteOrganizationQuota", None)
+                ]
+            ),
+            Route::QuotaLimits { .. } => route_info!(
+                "/api/v1/organization/{org}/quota/{id}/limit",
+                "/api/v1/organization/{orgname}/quota/{quota_id}/limit",
+                [
+                    (GET, "listOrganizationQuotaLimit", None),
+                    (POST, "createOrganizationQuotaLimit", None)
+                ]
+            ),
+            Route::QuotaLimit { .. } => route_info!(
+                "/api/v1/organization/{org}/quota/{id}/limit/{limit}",
+                "/api/v1/organization/{orgname}/quota/{quota_id}/limit/{limit_id}",
+                [
+                    (GET, "getOrganizationQuotaLimit", None),
+                    (DELETE, "deleteOrganizationQuotaLimit", None)
                 ]
             ),
             Route::RepoList => route_info!(
@@ -422,6 +474,24 @@ impl Route {
                 Route::MirrorSyncCancel(repo()),
             ]);
         }
+        if registered.quota {
+            routes.extend([
+                Route::Quotas { org: org() },
+                Route::Quota {
+                    org: org(),
+                    id: "1".into(),
+                },
+                Route::QuotaLimits {
+                    org: org(),
+                    id: "1".into(),
+                },
+                Route::QuotaLimit {
+                    org: org(),
+                    id: "1".into(),
+                    limit: "1".into(),
+                },
+            ]);
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -578,6 +648,32 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
             ok(Route::Prototype {
                 org: s(org),
                 id: s(id),
+            })
+        }
+        ["organization", org, "quota"] if named(org) && registered.quota => {
+            ok(Route::Quotas { org: s(org) })
+        }
+        ["organization", org, "quota", id] if named(org) && named(id) && registered.quota => {
+            ok(Route::Quota {
+                org: s(org),
+                id: s(id),
+            })
+        }
+        ["organization", org, "quota", id, "limit"]
+            if named(org) && named(id) && registered.quota =>
+        {
+            ok(Route::QuotaLimits {
+                org: s(org),
+                id: s(id),
+            })
+        }
+        ["organization", org, "quota", id, "limit", limit]
+            if named(org) && named(id) && named(limit) && registered.quota =>
+        {
+            ok(Route::QuotaLimit {
+                org: s(org),
+                id: s(id),
+                limit: s(limit),
             })
         }
         ["repository"] => ok(Route::RepoList),
@@ -777,7 +873,12 @@ mod tests {
         let off = Registered {
             team_syncing: false,
             repo_mirror: false,
+            quota: false,
         };
+        assert_eq!(
+            match_path("/api/v1/organization/o/quota", off),
+            Matched::NotFound
+        );
         assert_eq!(
             match_path("/api/v1/repository/org/a/mirror", off),
             Matched::Route(Route::Repo(repo("org", "a/mirror")))

@@ -281,6 +281,9 @@ impl Connection {
         let registered = Registered {
             team_syncing: shared.config.team_syncing(),
             repo_mirror: shared.config.repo_mirror(),
+            quota: shared
+                .config
+                .enabled(crate::config::Feature::QuotaManagement),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

@@ -114,6 +114,16 @@ pub fn state_json(state: &State) -> Value {
                     "teams": teams,
                     "repositories": repositories,
                     "prototypes": prototypes,
+                    "tag_expiration_s": org.tag_expiration_s,
+                    "quota": org.quota.as_ref().map(|q| json!({
+                        "id": q.id,
+                        "limit_bytes": q.limit_bytes,
+                        "limits": q.limits.iter().map(|l| json!({
+                            "id": l.id,
+                            "type": l.kind,
+                            "threshold_percent": l.percent,
+                        })).collect::<Vec<_>>(),
+                    })),
                 }),
             )
         })

@@ -60,6 +60,7 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
     let registered = Registered {
         team_syncing: state.team_syncing,
         repo_mirror: state.repo_mirror,
+        quota: state.quota_management,
     };
     for route in Route::all(registered) {
         let info = route.info();

@@ -130,6 +130,9 @@ fn features(state: &State) -> Map<String, Value> {
                 "TEAM_SYNCING" => state.team_syncing,
                 "MAILING" => state.mailing,
                 "SPARSE_INDEX" => state.sparse_index,
+                "QUOTA_MANAGEMENT" => state.quota_management,
+                "SUPERUSERS_FULL_ACCESS" => state.superusers_full_access,
+                "CHANGE_TAG_EXPIRATION" => state.change_tag_expiration,
                 _ => default,
             };
             (name.to_string(), json!(value))

@@ -10,6 +10,7 @@ mod notifications;
 mod organizations;
 mod permissions;
 mod prototypes;
+mod quota;
 mod repositories;
 mod robots;
 mod teams;
@@ -217,6 +218,23 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
         Route::Prototype { org, id } => match *method {
             Method::PUT => prototypes::update(state, &cx, org, id),
             _ => prototypes::delete(state, &cx, org, id),
+        },
+        Route::Quotas { org } => match *method {
+            Method::GET => quota::list(state, &cx, org),
+            _ => quota::create(state, &cx, org),
+        },
+        Route::Quota { org, id } => match *method {
+            Method::GET => quota::get(state, &cx, org, id),
+            Method::PUT => quota::update(state, &cx, org, id),
+            _ => quota::delete(state, &cx, org, id),
+        },
+        Route::QuotaLimits { org, id } => match *method {
+            Method::GET => quota::list_limits(state, &cx, org, id),
+            _ => quota::create_limit(state, &cx, org, id),
+        },
+        Route::QuotaLimit { org, id, limit } => match *method {
+            Method::GET => quota::get_limit(state, &cx, org, id, limit),
+            _ => quota::delete_limit(state, &cx, org, id, limit),
         },
         Route::RepoList => match *method {
             Method::GET => repositories::list(state, &cx),

@@ -105,6 +105,10 @@ fn requested_email(body: &Value, version: QuayVersion) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Quay's default `TAG_EXPIRATION_OPTIONS` (`0s, 1d, 1w, 2w, 4w`, `config.py`) in seconds, as
+/// `GET /config` shows them.
+pub const TAG_EXPIRATION_OPTIONS_S: [i64; 5] = [0, 86_400, 604_800, 1_209_600, 2_419_200];
+
 /// `GET /api/v1/organization/{org}`: no permission; the view depends on the caller.
 pub fn get(state: &mut State, cx: &Cx, org: &str) -> Reply {
     match state.organizations.get(org) {
@@ -215,6 +219,15 @@ pub fn update(state: &mut State, cx: &Cx, org: &str) -> Reply {
             }
         }
     }
+    // `TAG_EXPIRATION_OPTIONS` in seconds (`data/model/user.py`); ignored silently without
+    // `FEATURE_CHANGE_TAG_EXPIRATION`.
+    let tag_expiration = body
+        .get("tag_expiration_s")
+        .and_then(Value::as_i64)
+        .filter(|_| state.change_tag_expiration);
+    if tag_expiration.is_some_and(|s| !TAG_EXPIRATION_OPTIONS_S.contains(&s)) {
+        return Reply::message(400, "Invalid tag expiration option");
+    }
     let Some(organization) = state.organizations.get_mut(org) else {
         return cx.not_found();
     };
@@ -224,7 +237,7 @@ pub fn update(state: &mut State, cx: &Cx, org: &str) -> Reply {
     if let Some(address) = body.get("invoice_email_address") {
         organization.invoice_email_address = address.as_str().map(str::to_string);
     }
-    if let Some(seconds) = body.get("tag_expiration_s").and_then(Value::as_i64) {
+    if let Some(seconds) = tag_expiration {
         organization.tag_expiration_s = seconds;
     }
     match state.organizations.get(org) {

@@ -10,6 +10,7 @@ mod notifications;
 mod organizations;
 mod permissions;
 mod prototypes;
+mod quota;
 mod real_quay;
 mod repositories;
 mod robots;

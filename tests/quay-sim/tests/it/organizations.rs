@@ -181,12 +181,20 @@ async fn update_checks_the_body_before_the_permission() {
     let updated = admin
         .put(
             "/api/v1/organization/exampleorg",
-            json!({"email": "new@example.com", "tag_expiration_s": 60}),
+            json!({"email": "new@example.com", "tag_expiration_s": 86_400}),
         )
         .await;
     assert_eq!(updated.status, 200);
     assert_eq!(updated.json()["email"], "new@example.com");
-    assert_eq!(updated.json()["tag_expiration_s"], 60);
+    assert_eq!(updated.json()["tag_expiration_s"], 86_400);
+    // Only a value of TAG_EXPIRATION_OPTIONS (`data/model/user.py`), else 400 [M].
+    admin
+        .put(
+            "/api/v1/organization/exampleorg",
+            json!({"tag_expiration_s": 60}),
+        )
+        .await
+        .assert_message(400, "Invalid tag expiration option");
     admin
         .put("/api/v1/organization/exampleorg", json!({"email": "bad"}))
         .await
