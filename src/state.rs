@@ -96,6 +96,38 @@ pub struct ReadScope {
     robots_kept: Option<BTreeSet<String>>,
     /// Read the organization's default permissions (one `GET …/prototypes`).
     default_permissions: DefaultPermissionsRead,
+    /// The auto-prune lists read.
+    auto_prune: PolicyReads,
+}
+
+/// Which lists of a per-scope policy kind (auto-prune, immutability) are read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct PolicyReads {
+    organization: bool,
+    repositories: BTreeSet<String>,
+    /// `export`: every list, where the server has the feature.
+    all: bool,
+}
+
+impl PolicyReads {
+    fn for_desired<T>(declared: &crate::model::ScopedPolicies<T>) -> PolicyReads {
+        PolicyReads {
+            organization: declared.organization.is_some(),
+            repositories: declared.repositories.keys().cloned().collect(),
+            all: false,
+        }
+    }
+
+    fn everything() -> PolicyReads {
+        PolicyReads {
+            all: true,
+            ..PolicyReads::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.all && !self.organization && self.repositories.is_empty()
+    }
 }
 
 /// Whether the default permissions are read, and what a refusal means.
@@ -132,6 +164,7 @@ impl ReadScope {
             } else {
                 DefaultPermissionsRead::No
             },
+            auto_prune: PolicyReads::for_desired(&desired.auto_prune),
         }
     }
 
@@ -152,6 +185,7 @@ impl ReadScope {
             repositories: BTreeMap::new(),
             robots_kept: None,
             default_permissions: DefaultPermissionsRead::IfAllowed,
+            auto_prune: PolicyReads::everything(),
         }
     }
 
@@ -227,6 +261,8 @@ pub async fn read_organization_with_progress(
     organization.robots = robots_from_list(org, &robots);
     organization.repositories = repositories_from_list(org, &repositories);
     organization.default_permissions = default_permissions;
+    organization.auto_prune =
+        read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -519,6 +555,7 @@ fn organization_from_view(
             .collect(),
         repositories: BTreeMap::new(),
         default_permissions: None,
+        auto_prune: Default::default(),
     })
 }
 
@@ -542,6 +579,42 @@ async fn read_default_permissions(
             Err(err) => Err(err),
         },
     }
+}
+
+/// The auto-prune lists the scope reads, of existing repositories only, and only where the
+/// server has `FEATURE_AUTO_PRUNE` (`GET /config`, once per run).
+async fn read_auto_prune(
+    client: &QuayClient,
+    org: &str,
+    reads: &PolicyReads,
+    organization: &Organization,
+) -> Result<crate::model::ScopedPolicies<crate::model::AutoPrunePolicy>, QuayError> {
+    let mut read = crate::model::ScopedPolicies::default();
+    if reads.is_empty() || !client.features().await?.auto_prune {
+        return Ok(read);
+    }
+    if reads.all || reads.organization {
+        read.organization = Some(
+            client
+                .auto_prune(org, None)
+                .list()
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    let repositories = organization
+        .repositories
+        .keys()
+        .filter(|name| reads.all || reads.repositories.contains(*name));
+    read.repositories = stream::iter(repositories)
+        .map(|name| async move {
+            let list = client.auto_prune(org, Some(name)).list().await?;
+            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    Ok(read)
 }
 
 /// Quay shows `""` for no email, and Quay ≤3.17 the raw UUID placeholder it stores instead.

@@ -59,6 +59,7 @@ async fn features_come_from_config_once_and_without_the_token() {
         repo_mirror: true,
         team_syncing: false,
         authentication: Some("Database".into()),
+        auto_prune: false,
     };
     assert_eq!(client.features().await.unwrap(), want);
     assert_eq!(client.features().await.unwrap(), want, "asked once");
@@ -96,6 +97,7 @@ async fn features_fall_back_to_discovery_without_config() {
             repo_mirror: false,
             team_syncing: true,
             authentication: None,
+            auto_prune: false,
         }
     );
     // The discovery document is kept: a mirror write later asks for it again, not Quay.

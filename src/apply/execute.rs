@@ -5,6 +5,7 @@
 //! object now exists, and the create is sent once more only if it does not. Removals treat
 //! Quay's "already gone" answers as success, since a retried DELETE may meet its own effect.
 
+mod auto_prune;
 mod default_permissions;
 mod members;
 mod mirrors;
@@ -49,6 +50,7 @@ pub async fn execute(
         Op::Member(op) => members::execute(&cx, op).await,
         Op::TeamSync(op) => team_sync::execute(&cx, op).await,
         Op::DefaultPermission(op) => default_permissions::execute(&cx, op).await,
+        Op::AutoPrune(op) => auto_prune::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

@@ -303,7 +303,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn boolean(&mut self, f: &Fields, key: &str) -> Option<bool> {
+    pub(super) fn boolean(&mut self, f: &Fields, key: &str) -> Option<bool> {
         let node = f.get(key)?;
         match node.scalar().and_then(|s| s.as_bool()) {
             Some(b) => Some(b),
@@ -477,6 +477,7 @@ impl Decoder<'_> {
             org.teams.push(team);
         }
         org.default_permissions = self.default_permissions(&f);
+        org.auto_prune = self.auto_prune(&f);
         org
     }
 
@@ -539,6 +540,7 @@ impl Decoder<'_> {
             }
             repo.notification = Some(list);
         }
+        repo.auto_prune = self.auto_prune(&f);
         repo
     }
 

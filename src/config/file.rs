@@ -45,6 +45,9 @@ pub struct OrganizationFile {
     /// created afterwards. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_permissions: Option<Vec<super::kinds::default_permissions::DefaultPermissionEntry>>,
+    /// The organization's auto-prune policies. Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
 }
 
 /// A repository of the organization.
@@ -71,6 +74,9 @@ pub struct RepositoryEntry {
     /// Webhooks called when a mirror sync fails; absent = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification: Option<Vec<NotificationEntry>>,
+    /// The repository's auto-prune policies. Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
 }
 
 /// The mirror configuration of a repository with `mirror: true`.
@@ -217,6 +223,7 @@ pub(crate) mod keys {
         "robots",
         "teams",
         "default_permissions",
+        "auto_prune",
     ];
     pub const REPOSITORY: &[&str] = &[
         "name",
@@ -226,6 +233,7 @@ pub(crate) mod keys {
         "mirror_params",
         "permissions",
         "notification",
+        "auto_prune",
     ];
     pub const MIRROR: &[&str] = &[
         "src_registry",

@@ -81,6 +81,7 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 .default_permissions
                 .as_deref()
                 .map(|entries| default_permissions::to_model(org, entries)),
+            auto_prune: super::kinds::auto_prune::to_model(file),
         },
         mentions: Default::default(),
     }
@@ -232,6 +233,7 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                             })
                             .collect()
                     }),
+                    auto_prune: super::kinds::auto_prune::repository_entries(&org.auto_prune, name),
                 }
             })
             .collect(),
@@ -268,6 +270,7 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
             .as_deref()
             .filter(|defaults| !defaults.is_empty())
             .map(default_permissions::from_model),
+        auto_prune: super::kinds::auto_prune::org_entries(&org.auto_prune),
     }
 }
 

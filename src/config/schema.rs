@@ -307,6 +307,10 @@ mod tests {
                 "DelegateEntry",
                 crate::config::kinds::default_permissions::keys::DELEGATE,
             ),
+            (
+                "AutoPruneEntry",
+                crate::config::kinds::auto_prune::keys::POLICY,
+            ),
         ];
         let definitions = schema["definitions"].as_object().unwrap();
         for (name, def) in definitions {

@@ -357,6 +357,7 @@ pub fn check_file(
     if let Some(defaults) = &file.default_permissions {
         super::kinds::default_permissions::check(&mut c, defaults, &robots, &teams);
     }
+    super::kinds::auto_prune::check_file(&mut c, file);
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
         .then(|| Identity {

@@ -4,6 +4,7 @@
 //! a [`Planner`], which orders them at the end ([`order`]). Nothing here does I/O, and every
 //! input is a `BTreeMap`/`BTreeSet` or gets sorted, so the same inputs always give the same plan.
 
+mod auto_prune;
 mod default_permissions;
 mod order;
 mod repositories;
@@ -60,6 +61,7 @@ pub fn plan_target(
     let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
     let removed = Removed { robots, teams };
     default_permissions::plan(&mut planner, desired, &actual, &removed);
+    auto_prune::plan(&mut planner, desired, &actual, &options.limits);
     repositories::plan(&mut planner, desired, &actual, options, &removed);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)

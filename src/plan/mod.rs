@@ -21,8 +21,8 @@ use crate::model::{Endpoint, Organization};
 
 pub use diff::{plan_target, robots_the_file_keeps};
 pub use kinds::{
-    DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op, OrganizationOp,
-    PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+    AutoPruneOp, DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op,
+    OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
 };
 pub use lists::{ListEntry, ListKind, ListRef};
 pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
@@ -67,10 +67,12 @@ pub enum Phase {
     Permissions,
     Mirrors,
     Notifications,
+    /// After the repositories: repository policies need their repository.
+    AutoPrune,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 10] = [
+    pub const ALL: [Phase; 11] = [
         Phase::Organizations,
         Phase::Robots,
         Phase::Teams,
@@ -81,6 +83,7 @@ impl Phase {
         Phase::Permissions,
         Phase::Mirrors,
         Phase::Notifications,
+        Phase::AutoPrune,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +98,7 @@ impl Phase {
             Phase::Permissions => "permissions",
             Phase::Mirrors => "mirrors",
             Phase::Notifications => "notifications",
+            Phase::AutoPrune => "auto-prune policies",
         }
     }
 }

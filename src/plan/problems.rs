@@ -27,6 +27,10 @@ pub enum Feature {
     /// `FEATURE_REPO_MIRROR`: a repository's mirror (and its `MIRROR` state).
     #[serde(rename = "REPO_MIRROR")]
     RepoMirror,
+    /// `FEATURE_AUTO_PRUNE`: auto-prune policies (`auto_prune`); tag patterns and several
+    /// policies per scope need Quay 3.13+.
+    #[serde(rename = "AUTO_PRUNE")]
+    AutoPrune,
 }
 
 impl Feature {
@@ -35,6 +39,7 @@ impl Feature {
         match self {
             Feature::TeamSyncing => "FEATURE_TEAM_SYNCING",
             Feature::RepoMirror => "FEATURE_REPO_MIRROR",
+            Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
         }
     }
 }
@@ -48,6 +53,8 @@ pub enum Lack {
     /// The flag is on, but the server authenticates with this (`AUTHENTICATION_TYPE`), so a
     /// team cannot sync from an LDAP group.
     Authentication(String),
+    /// The flag is on, but what the file declares needs this Quay version or newer.
+    OlderThan(String),
 }
 
 /// What the planner must know about the target's Quay besides its state. The default is a
@@ -208,6 +215,21 @@ pub(super) fn unknown_users(limits: &ServerLimits, actual: Actual<'_>) -> Vec<Pr
             })
         })
         .collect()
+}
+
+/// `field` of `object` needs `feature`, which the endpoint lacks (`lack`).
+pub(super) fn feature_missing(
+    feature: Feature,
+    lack: &Lack,
+    object: ObjectRef,
+    field: &'static str,
+) -> Problem {
+    Problem::new(ProblemKind::FeatureMissing {
+        feature,
+        lack: lack.clone(),
+        object,
+        field,
+    })
 }
 
 /// A `group_dn` that cannot be applied: the problem, when the endpoint cannot sync teams.

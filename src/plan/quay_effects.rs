@@ -34,6 +34,7 @@ pub fn organization_as_created(
         teams: BTreeMap::from([(OWNERS_TEAM.to_string(), owners)]),
         repositories: BTreeMap::new(),
         default_permissions: Some(Vec::new()),
+        auto_prune: Default::default(),
     }
 }
 

@@ -59,6 +59,8 @@ pub struct Capabilities {
     pub repo_mirror: bool,
     /// `FEATURE_TEAM_SYNCING` is on (the team `syncing` route is registered).
     pub team_syncing: bool,
+    /// `FEATURE_AUTO_PRUNE` is on (the `autoprunepolicy` routes are registered).
+    pub auto_prune: bool,
     /// The mirror create schema (`CreateMirrorConfig`) knows `skopeo_timeout_interval`
     /// (Quay 3.15+). Quay ≤3.14 answers 500 when it is sent.
     pub mirror_skopeo_timeout: bool,
@@ -67,10 +69,16 @@ pub struct Capabilities {
     /// The mirror schema knows `architecture_filter` (3.17+). mqc never sends it; this is
     /// informational.
     pub mirror_architecture_filter: bool,
+    /// The auto-prune schema (`AutoPrunePolicyConfig`) knows `tagPattern` (Quay 3.13+, which
+    /// also allows several policies per organization or repository). Quay 3.12 ignores a
+    /// pattern and would prune every tag.
+    pub auto_prune_tag_pattern: bool,
 }
 
 /// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
 const MIRROR_CREATE_SCHEMA: &str = "CreateMirrorConfig";
+/// Quay's name for the auto-prune policy schema (`endpoints/api/policy.py`).
+const AUTO_PRUNE_SCHEMA: &str = "AutoPrunePolicyConfig";
 
 impl Capabilities {
     /// Whether mirror writes must carry `skopeo_timeout_interval`.
@@ -96,9 +104,16 @@ impl Capabilities {
         Capabilities {
             repo_mirror: has_path("/repository/{repository}/mirror"),
             team_syncing: has_path("/team/{teamname}/syncing"),
+            auto_prune: has_path("/{orgname}/autoprunepolicy/"),
             mirror_skopeo_timeout: property("skopeo_timeout_interval"),
             mirror_skopeo_timeout_required: required("skopeo_timeout_interval"),
             mirror_architecture_filter: property("architecture_filter"),
+            auto_prune_tag_pattern: doc
+                .definitions
+                .get(AUTO_PRUNE_SCHEMA)
+                .and_then(|s| s.get("properties"))
+                .and_then(|p| p.get("tagPattern"))
+                .is_some(),
         }
     }
 }
@@ -130,6 +145,8 @@ pub struct Features {
     /// `AUTHENTICATION_TYPE` (`Database`, `LDAP`, `OIDC`, …), when the server shows it (only
     /// `GET /config` does). A team syncs from an LDAP group (`group_dn`) only with `LDAP`.
     pub authentication: Option<String>,
+    /// `FEATURE_AUTO_PRUNE`: auto-prune policies.
+    pub auto_prune: bool,
 }
 
 /// The parts of `GET /config` mqc looks at (`endpoints/web.py`).
@@ -161,6 +178,7 @@ impl FrontendConfig {
                 .get("AUTHENTICATION_TYPE")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_string),
+            auto_prune: on("AUTO_PRUNE"),
         })
     }
 }
@@ -182,6 +200,7 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         repo_mirror: capabilities.repo_mirror,
         team_syncing: capabilities.team_syncing,
         authentication: None,
+        auto_prune: capabilities.auto_prune,
     })
 }
 
@@ -216,6 +235,7 @@ mod tests {
                 repo_mirror: true,
                 team_syncing: false,
                 authentication: Some("LDAP".into()),
+                auto_prune: false,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
@@ -243,6 +263,8 @@ mod tests {
                 mirror_skopeo_timeout: true,
                 mirror_skopeo_timeout_required: true,
                 mirror_architecture_filter: true,
+                auto_prune: false,
+                auto_prune_tag_pattern: false,
             }
         );
         assert!(caps.send_skopeo_timeout());

@@ -6,6 +6,7 @@
 //! handlers (`client.robots("acme").create(..)`) with typed request and answer structs, one file
 //! per area, in the manner of octocrab.
 
+mod auto_prune;
 mod client;
 mod counter;
 mod error;
@@ -24,6 +25,7 @@ mod robots;
 mod superuser;
 mod teams;
 
+pub use auto_prune::AutoPrune;
 pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};

@@ -107,6 +107,13 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             let (name, remedy) = match feature {
                 Feature::TeamSyncing => ("team syncing", "remove `group_dn` from the file"),
                 Feature::RepoMirror => ("repository mirroring", "set `mirror: false` in the file"),
+                Feature::AutoPrune => match lack {
+                    Lack::OlderThan(_) => (
+                        "auto-prune with `tag_pattern` or several policies per organization or repository",
+                        "keep at most one policy without `tag_pattern` there (Quay 3.12 would ignore the pattern and prune every tag)",
+                    ),
+                    _ => ("auto-prune", "remove `auto_prune` from the file"),
+                },
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
@@ -114,6 +121,9 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     "{name} from an LDAP group needs LDAP authentication, and {endpoint} uses \
                      {kind}"
                 ),
+                Lack::OlderThan(version) => {
+                    format!("{name} needs Quay {version} or newer, and {endpoint} is older")
+                }
             };
             let cannot = match *field {
                 "state" => format!("the mirror state of {what} cannot be changed"),
@@ -122,6 +132,7 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             let enable = match lack {
                 Lack::Disabled => format!("enable {} on that Quay or {remedy}", feature.flag()),
                 Lack::Authentication(_) => remedy.to_string(),
+                Lack::OlderThan(version) => format!("upgrade that Quay to {version} or {remedy}"),
             };
             format!("{missing}: {cannot}; {enable} (the rest of organization {org} is applied)")
         }

@@ -6,6 +6,7 @@
 //! implementation, and one line in the [`kinds!`] list below. Nothing else in the planner, the
 //! executor's scheduler or the report matches on operations.
 
+mod auto_prune;
 mod default_permissions;
 mod members;
 mod mirrors;
@@ -25,6 +26,7 @@ use super::{ChangeKind, Grantee, ListEntry, ListRef, Member, ObjectRef, Phase};
 use crate::model::{Delegate, Notification};
 use crate::plan::GuardedKind;
 
+pub use auto_prune::AutoPruneOp;
 pub use default_permissions::DefaultPermissionOp;
 pub use members::MemberOp;
 pub use mirrors::MirrorOp;
@@ -150,6 +152,7 @@ kinds! {
     Member(MemberOp),
     TeamSync(TeamSyncOp),
     DefaultPermission(DefaultPermissionOp),
+    AutoPrune(AutoPruneOp),
     Repository(RepositoryOp),
     Permission(PermissionOp),
     Mirror(MirrorOp),

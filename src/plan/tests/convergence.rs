@@ -161,6 +161,7 @@ fn organization() -> impl Strategy<Value = Organization> {
             teams,
             repositories,
             default_permissions: None,
+            auto_prune: Default::default(),
         })
 }
 

@@ -69,16 +69,23 @@ pub enum Feature {
     RepoMirror,
     /// `FEATURE_TEAM_SYNCING`: the team `syncing` route.
     TeamSyncing,
+    /// `FEATURE_AUTO_PRUNE`: the `autoprunepolicy` routes.
+    AutoPrune,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 2] = [Feature::RepoMirror, Feature::TeamSyncing];
+    pub const ALL: [Feature; 3] = [
+        Feature::RepoMirror,
+        Feature::TeamSyncing,
+        Feature::AutoPrune,
+    ];
 
     /// Quay's flag name without `FEATURE_`.
     pub fn as_str(self) -> &'static str {
         match self {
             Feature::RepoMirror => "REPO_MIRROR",
             Feature::TeamSyncing => "TEAM_SYNCING",
+            Feature::AutoPrune => "AUTO_PRUNE",
         }
     }
 }
@@ -92,7 +99,7 @@ impl FromStr for Feature {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(name))
             .ok_or_else(|| {
-                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR or TEAM_SYNCING")
+                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR, TEAM_SYNCING or AUTO_PRUNE")
             })
     }
 }
@@ -292,6 +299,11 @@ impl Config {
     /// `FEATURE_REPO_MIRROR`: on unless disabled.
     pub fn repo_mirror(&self) -> bool {
         !self.disabled_features.contains(&Feature::RepoMirror)
+    }
+
+    /// `FEATURE_AUTO_PRUNE`: on unless disabled.
+    pub fn auto_prune(&self) -> bool {
+        !self.disabled_features.contains(&Feature::AutoPrune)
     }
 
     /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.

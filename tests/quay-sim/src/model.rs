@@ -227,6 +227,34 @@ pub struct Organization {
     pub invoice_email_address: Option<String>,
     /// Default permissions in creation order (Quay's GET has no ORDER BY: database order).
     pub prototypes: Vec<Prototype>,
+    /// Auto-prune policies of the organization and of its repositories, in creation order.
+    pub auto_prune: Vec<AutoPrunePolicy>,
+}
+
+/// An auto-prune policy (`NamespaceAutoPrunePolicy` / `RepositoryAutoPrunePolicy`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoPrunePolicy {
+    pub uuid: String,
+    /// `None`: the organization's own; else the id of its repository (a deleted repository's
+    /// policies go with it: a new one of the same name has another id).
+    pub repository: Option<u64>,
+    pub method: String,
+    /// As sent: a JSON integer or string.
+    pub value: serde_json::Value,
+    pub tag_pattern: Option<String>,
+    /// `None` for policies written by 3.12.
+    pub tag_pattern_matches: Option<bool>,
+}
+
+impl AutoPrunePolicy {
+    /// Quay's duplicate check (`model/autoprune.py`): same method, value, pattern and
+    /// matches, an unset matches counting as true.
+    pub fn same_values(&self, other: &AutoPrunePolicy) -> bool {
+        self.method == other.method
+            && self.value == other.value
+            && self.tag_pattern == other.tag_pattern
+            && self.tag_pattern_matches.unwrap_or(true) == other.tag_pattern_matches.unwrap_or(true)
+    }
 }
 
 impl Organization {
@@ -267,6 +295,8 @@ pub struct State {
     pub team_syncing: bool,
     /// `FEATURE_REPO_MIRROR` (on unless disabled).
     pub repo_mirror: bool,
+    /// `FEATURE_AUTO_PRUNE` (on unless disabled).
+    pub auto_prune: bool,
     pub sparse_index: bool,
     pub tokens: Vec<TokenSpec>,
     pub users: BTreeMap<String, User>,
@@ -287,6 +317,7 @@ impl State {
             ldap: config.ldap,
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
+            auto_prune: config.auto_prune(),
             sparse_index: config.sparse_index,
             tokens: config.tokens.clone(),
             users: BTreeMap::new(),
@@ -397,6 +428,7 @@ impl State {
                 invoice_email: false,
                 invoice_email_address: None,
                 prototypes: Vec::new(),
+                auto_prune: Vec::new(),
             },
         );
         self.reserved_names.remove(name);

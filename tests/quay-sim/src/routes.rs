@@ -59,6 +59,15 @@ pub enum Route {
         org: String,
         id: String,
     },
+    AutoPrunePolicies {
+        org: String,
+    },
+    AutoPrunePolicy {
+        org: String,
+        uuid: String,
+    },
+    RepoAutoPrunePolicies(RepoPath),
+    RepoAutoPrunePolicy(RepoPath, String),
     RepoList,
     Repo(RepoPath),
     RepoVisibility(RepoPath),
@@ -95,6 +104,8 @@ pub struct Registered {
     /// `FEATURE_REPO_MIRROR`: `…/mirror`, `…/mirror/sync-now`, `…/mirror/sync-cancel` and
     /// `…/changestate`.
     pub repo_mirror: bool,
+    /// `FEATURE_AUTO_PRUNE`: `…/autoprunepolicy/[{uuid}]` of organizations and repositories.
+    pub auto_prune: bool,
 }
 
 impl Default for Registered {
@@ -103,6 +114,7 @@ impl Default for Registered {
         Registered {
             team_syncing: false,
             repo_mirror: true,
+            auto_prune: true,
         }
     }
 }
@@ -229,6 +241,40 @@ impl Route {
                 [
                     (DELETE, "deleteOrganizationPrototypePermission", ORG_ADMIN),
                     (PUT, "updateOrganizationPrototypePermission", ORG_ADMIN)
+                ]
+            ),
+            Route::AutoPrunePolicies { .. } => route_info!(
+                "/api/v1/organization/{org}/autoprunepolicy/",
+                "/api/v1/organization/{orgname}/autoprunepolicy/",
+                [
+                    (GET, "listOrganizationAutoPrunePolicies", ORG_ADMIN),
+                    (POST, "createOrganizationAutoPrunePolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::AutoPrunePolicy { .. } => route_info!(
+                "/api/v1/organization/{org}/autoprunepolicy/{uuid}",
+                "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}",
+                [
+                    (GET, "getOrganizationAutoPrunePolicy", ORG_ADMIN),
+                    (PUT, "updateOrganizationAutoPrunePolicy", ORG_ADMIN),
+                    (DELETE, "deleteOrganizationAutoPrunePolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::RepoAutoPrunePolicies(_) => route_info!(
+                "/api/v1/repository/{repository}/autoprunepolicy/",
+                "/api/v1/repository/{repository}/autoprunepolicy/",
+                [
+                    (GET, "listRepositoryAutoPrunePolicies", REPO_ADMIN),
+                    (POST, "createRepositoryAutoPrunePolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoAutoPrunePolicy(..) => route_info!(
+                "/api/v1/repository/{repository}/autoprunepolicy/{uuid}",
+                "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}",
+                [
+                    (GET, "getRepositoryAutoPrunePolicy", REPO_ADMIN),
+                    (PUT, "updateRepositoryAutoPrunePolicy", REPO_ADMIN),
+                    (DELETE, "deleteRepositoryAutoPrunePolicy", REPO_ADMIN)
                 ]
             ),
             Route::RepoList => route_info!(
@@ -422,6 +468,17 @@ impl Route {
                 Route::MirrorSyncCancel(repo()),
             ]);
         }
+        if registered.auto_prune {
+            routes.extend([
+                Route::AutoPrunePolicies { org: org() },
+                Route::AutoPrunePolicy {
+                    org: org(),
+                    uuid: "u".into(),
+                },
+                Route::RepoAutoPrunePolicies(repo()),
+                Route::RepoAutoPrunePolicy(repo(), "u".into()),
+            ]);
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -517,6 +574,13 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         return Matched::NotFound;
     };
     if let Some(repo_rest) = rest.strip_prefix("repository/") {
+        if let Some(route) = registered
+            .auto_prune
+            .then(|| auto_prune_repository_route(repo_rest))
+            .flatten()
+        {
+            return Matched::Route(route);
+        }
         return match_repository(repo_rest, path, registered.repo_mirror);
     }
     let segments: Vec<&str> = rest.split('/').collect();
@@ -580,6 +644,17 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
                 id: s(id),
             })
         }
+        ["organization", org, "autoprunepolicy", ""] if registered.auto_prune && named(org) => {
+            ok(Route::AutoPrunePolicies { org: s(org) })
+        }
+        ["organization", org, "autoprunepolicy", uuid]
+            if registered.auto_prune && named(org) && named(uuid) =>
+        {
+            ok(Route::AutoPrunePolicy {
+                org: s(org),
+                uuid: s(uuid),
+            })
+        }
         ["repository"] => ok(Route::RepoList),
         ["user", ""] => ok(Route::User),
         ["user"] => Matched::AddSlash(format!("{path}/")),
@@ -592,6 +667,17 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         ["discovery"] => ok(Route::Discovery),
         _ => Matched::NotFound,
     }
+}
+
+/// `…/autoprunepolicy/` and `…/autoprunepolicy/{uuid}` of a repository (`rest` after
+/// `/api/v1/repository/`), registered only with `FEATURE_AUTO_PRUNE`.
+fn auto_prune_repository_route(rest: &str) -> Option<Route> {
+    if let Some(repo) = rest.strip_suffix("/autoprunepolicy/") {
+        return repo_path(repo).map(Route::RepoAutoPrunePolicies);
+    }
+    let (head, uuid) = rest.rsplit_once('/')?;
+    let repo = head.strip_suffix("/autoprunepolicy").and_then(repo_path)?;
+    (!uuid.is_empty()).then(|| Route::RepoAutoPrunePolicy(repo, uuid.to_string()))
 }
 
 /// `rest` is the path after `/api/v1/repository/`. Without `repo_mirror` the mirror and
@@ -777,6 +863,7 @@ mod tests {
         let off = Registered {
             team_syncing: false,
             repo_mirror: false,
+            auto_prune: false,
         };
         assert_eq!(
             match_path("/api/v1/repository/org/a/mirror", off),

@@ -281,6 +281,7 @@ impl Connection {
         let registered = Registered {
             team_syncing: shared.config.team_syncing(),
             repo_mirror: shared.config.repo_mirror(),
+            auto_prune: shared.config.auto_prune(),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

@@ -76,6 +76,7 @@ pub fn state_json(state: &State) -> Value {
                     (
                         repo_name.clone(),
                         json!({
+                            "auto_prune": org.auto_prune.iter().filter(|p| p.repository == Some(r.id)).map(crate::api::policy_view).collect::<Vec<_>>(),
                             "id": r.id,
                             "description": r.description,
                             "visibility": if r.public { "public" } else { "private" },
@@ -114,6 +115,7 @@ pub fn state_json(state: &State) -> Value {
                     "teams": teams,
                     "repositories": repositories,
                     "prototypes": prototypes,
+                    "auto_prune": org.auto_prune.iter().filter(|p| p.repository.is_none()).map(crate::api::policy_view).collect::<Vec<_>>(),
                 }),
             )
         })

@@ -6,7 +6,8 @@ use http::Method;
 use serde_json::{json, Map, Value};
 
 use super::{
-    mirror, notifications, organizations, permissions, prototypes, repositories, robots, teams, Cx,
+    auto_prune, mirror, notifications, organizations, permissions, prototypes, repositories,
+    robots, teams, Cx,
 };
 use crate::config::Scope;
 use crate::model::State;
@@ -43,6 +44,12 @@ fn body_definition(state: &State, operation_id: &str) -> Option<(&'static str, S
             mirror::mirror_schema(version, false, true),
         ),
         "createRepoNotification" => ("NotificationCreateRequest", notifications::create_schema()),
+        "createOrganizationAutoPrunePolicy"
+        | "updateOrganizationAutoPrunePolicy"
+        | "createRepositoryAutoPrunePolicy"
+        | "updateRepositoryAutoPrunePolicy" => {
+            ("AutoPrunePolicyConfig", auto_prune::policy_schema(version))
+        }
         "createOrganizationPrototypePermission" => {
             ("NewPrototype", prototypes::new_prototype_schema())
         }
@@ -60,6 +67,7 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
     let registered = Registered {
         team_syncing: state.team_syncing,
         repo_mirror: state.repo_mirror,
+        auto_prune: state.auto_prune,
     };
     for route in Route::all(registered) {
         let info = route.info();

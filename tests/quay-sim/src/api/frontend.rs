@@ -127,6 +127,7 @@ fn features(state: &State) -> Map<String, Value> {
         .map(|&(name, default)| {
             let value = match name {
                 "REPO_MIRROR" => state.repo_mirror,
+                "AUTO_PRUNE" => state.auto_prune,
                 "TEAM_SYNCING" => state.team_syncing,
                 "MAILING" => state.mailing,
                 "SPARSE_INDEX" => state.sparse_index,

@@ -2,6 +2,7 @@
 //! order (quay-api.md §14: route → method → CSRF for writes without a valid token), then the
 //! endpoint's own checks, each family in its own module.
 
+mod auto_prune;
 mod discovery;
 mod frontend;
 mod identity;
@@ -10,6 +11,7 @@ mod notifications;
 mod organizations;
 mod permissions;
 mod prototypes;
+pub(crate) use auto_prune::policy_view;
 mod repositories;
 mod robots;
 mod teams;
@@ -218,6 +220,10 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
             Method::PUT => prototypes::update(state, &cx, org, id),
             _ => prototypes::delete(state, &cx, org, id),
         },
+        Route::AutoPrunePolicies { org } => auto_prune::org_list(state, &cx, org),
+        Route::AutoPrunePolicy { org, uuid } => auto_prune::org_item(state, &cx, org, uuid),
+        Route::RepoAutoPrunePolicies(repo) => auto_prune::repo_list(state, &cx, repo),
+        Route::RepoAutoPrunePolicy(repo, uuid) => auto_prune::repo_item(state, &cx, repo, uuid),
         Route::RepoList => match *method {
             Method::GET => repositories::list(state, &cx),
             _ => repositories::create(state, &cx),

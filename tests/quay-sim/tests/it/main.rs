@@ -3,6 +3,7 @@
 
 mod util;
 
+mod auto_prune;
 mod features;
 mod identity;
 mod mirror;
