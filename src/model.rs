@@ -148,6 +148,29 @@ pub struct Organization {
     /// Auto-prune policies of the organization and of its repositories (issue 16).
     #[serde(default, skip_serializing_if = "ScopedPolicies::is_empty")]
     pub auto_prune: ScopedPolicies<AutoPrunePolicy>,
+    /// Immutability policies of the organization and of its repositories (Quay 3.17+).
+    #[serde(default, skip_serializing_if = "ScopedPolicies::is_empty")]
+    pub immutability: ScopedPolicies<ImmutabilityPolicy>,
+}
+
+/// An immutability policy: Quay makes the tags it selects immutable, the existing ones when
+/// the policy is created or changed (one-way: removing the policy leaves them immutable).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ImmutabilityPolicy {
+    /// A regular expression that must match the whole tag name.
+    pub tag_pattern: String,
+    /// `true`: tags that match become immutable; `false`: tags that do not.
+    pub tag_pattern_matches: bool,
+    /// Actual only: Quay's uuid of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+impl ImmutabilityPolicy {
+    /// What identifies a policy: its pattern and flag (Quay keeps patterns unique per scope).
+    pub fn key(&self) -> (&str, bool) {
+        (&self.tag_pattern, self.tag_pattern_matches)
+    }
 }
 
 /// Policies Quay keeps per organization and per repository (auto-prune, immutability).

@@ -98,6 +98,8 @@ pub struct ReadScope {
     default_permissions: DefaultPermissionsRead,
     /// The auto-prune lists read.
     auto_prune: PolicyReads,
+    /// The immutability lists read.
+    immutability: PolicyReads,
 }
 
 /// Which lists of a per-scope policy kind (auto-prune, immutability) are read.
@@ -165,6 +167,7 @@ impl ReadScope {
                 DefaultPermissionsRead::No
             },
             auto_prune: PolicyReads::for_desired(&desired.auto_prune),
+            immutability: PolicyReads::for_desired(&desired.immutability),
         }
     }
 
@@ -186,6 +189,7 @@ impl ReadScope {
             robots_kept: None,
             default_permissions: DefaultPermissionsRead::IfAllowed,
             auto_prune: PolicyReads::everything(),
+            immutability: PolicyReads::everything(),
         }
     }
 
@@ -263,6 +267,8 @@ pub async fn read_organization_with_progress(
     organization.default_permissions = default_permissions;
     organization.auto_prune =
         read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
+    organization.immutability =
+        read_immutability(client, org, &scope.immutability, &organization).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -556,6 +562,7 @@ fn organization_from_view(
         repositories: BTreeMap::new(),
         default_permissions: None,
         auto_prune: Default::default(),
+        immutability: Default::default(),
     })
 }
 
@@ -609,6 +616,42 @@ async fn read_auto_prune(
     read.repositories = stream::iter(repositories)
         .map(|name| async move {
             let list = client.auto_prune(org, Some(name)).list().await?;
+            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    Ok(read)
+}
+
+/// The immutability lists the scope reads, of existing repositories only, and only where the
+/// server has `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+; `GET /config`, once per run).
+async fn read_immutability(
+    client: &QuayClient,
+    org: &str,
+    reads: &PolicyReads,
+    organization: &Organization,
+) -> Result<crate::model::ScopedPolicies<crate::model::ImmutabilityPolicy>, QuayError> {
+    let mut read = crate::model::ScopedPolicies::default();
+    if reads.is_empty() || client.features().await?.immutable_tags != Some(true) {
+        return Ok(read);
+    }
+    if reads.all || reads.organization {
+        read.organization = Some(
+            client
+                .immutability(org, None)
+                .list()
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    let repositories = organization
+        .repositories
+        .keys()
+        .filter(|name| reads.all || reads.repositories.contains(*name));
+    read.repositories = stream::iter(repositories)
+        .map(|name| async move {
+            let list = client.immutability(org, Some(name)).list().await?;
             Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
         })
         .buffer_unordered(CONCURRENT_READS)

@@ -60,6 +60,7 @@ async fn features_come_from_config_once_and_without_the_token() {
         team_syncing: false,
         authentication: Some("Database".into()),
         auto_prune: false,
+        immutable_tags: None,
     };
     assert_eq!(client.features().await.unwrap(), want);
     assert_eq!(client.features().await.unwrap(), want, "asked once");
@@ -98,6 +99,7 @@ async fn features_fall_back_to_discovery_without_config() {
             team_syncing: true,
             authentication: None,
             auto_prune: false,
+            immutable_tags: None,
         }
     );
     // The discovery document is kept: a mirror write later asks for it again, not Quay.

@@ -7,6 +7,7 @@
 
 mod auto_prune;
 mod default_permissions;
+mod immutability;
 mod members;
 mod mirrors;
 mod notifications;
@@ -51,6 +52,7 @@ pub async fn execute(
         Op::TeamSync(op) => team_sync::execute(&cx, op).await,
         Op::DefaultPermission(op) => default_permissions::execute(&cx, op).await,
         Op::AutoPrune(op) => auto_prune::execute(&cx, op).await,
+        Op::Immutability(op) => immutability::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

@@ -16,6 +16,7 @@ fn needs_features(desired: &Organization) -> bool {
     desired.teams.values().any(|t| t.group_dn.is_some())
         || desired.repositories.values().any(|r| r.mirror.is_some())
         || !desired.auto_prune.is_empty()
+        || !desired.immutability.is_empty()
 }
 
 /// The features `desired` needs that the client's endpoint lacks.
@@ -38,6 +39,18 @@ pub async fn lacking_features(
     }
     if let Some(lack) = auto_prune_lack(client, desired, features.auto_prune).await? {
         lacks.insert(Feature::AutoPrune, lack);
+    }
+    // Quay before 3.17 has no `IMMUTABLE_TAGS` flag at all.
+    if !desired.immutability.is_empty() {
+        match features.immutable_tags {
+            Some(true) => {}
+            Some(false) => {
+                lacks.insert(Feature::ImmutableTags, Lack::Disabled);
+            }
+            None => {
+                lacks.insert(Feature::ImmutableTags, Lack::OlderThan("3.17".into()));
+            }
+        }
     }
     // `group_dn` is LDAP's sync key; other authentications sync by other keys, or not at all
     // ("Could not sync to group: Not supported" with Database), so it cannot be applied there.

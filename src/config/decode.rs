@@ -478,6 +478,7 @@ impl Decoder<'_> {
         }
         org.default_permissions = self.default_permissions(&f);
         org.auto_prune = self.auto_prune(&f);
+        org.immutability = self.immutability(&f);
         org
     }
 
@@ -541,6 +542,7 @@ impl Decoder<'_> {
             repo.notification = Some(list);
         }
         repo.auto_prune = self.auto_prune(&f);
+        repo.immutability = self.immutability(&f);
         repo
     }
 

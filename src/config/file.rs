@@ -48,6 +48,10 @@ pub struct OrganizationFile {
     /// The organization's auto-prune policies. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
+    /// The organization's immutability policies (Quay 3.17+). Absent = not managed; `[]` =
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immutability: Option<Vec<super::kinds::immutability::ImmutabilityEntry>>,
 }
 
 /// A repository of the organization.
@@ -77,6 +81,9 @@ pub struct RepositoryEntry {
     /// The repository's auto-prune policies. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
+    /// The repository's immutability policies (Quay 3.17+). Absent = not managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immutability: Option<Vec<super::kinds::immutability::ImmutabilityEntry>>,
 }
 
 /// The mirror configuration of a repository with `mirror: true`.
@@ -224,6 +231,7 @@ pub(crate) mod keys {
         "teams",
         "default_permissions",
         "auto_prune",
+        "immutability",
     ];
     pub const REPOSITORY: &[&str] = &[
         "name",
@@ -234,6 +242,7 @@ pub(crate) mod keys {
         "permissions",
         "notification",
         "auto_prune",
+        "immutability",
     ];
     pub const MIRROR: &[&str] = &[
         "src_registry",

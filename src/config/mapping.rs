@@ -82,6 +82,7 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 .as_deref()
                 .map(|entries| default_permissions::to_model(org, entries)),
             auto_prune: super::kinds::auto_prune::to_model(file),
+            immutability: super::kinds::immutability::to_model(file),
         },
         mentions: Default::default(),
     }
@@ -234,6 +235,10 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                             .collect()
                     }),
                     auto_prune: super::kinds::auto_prune::repository_entries(&org.auto_prune, name),
+                    immutability: super::kinds::immutability::repository_entries(
+                        &org.immutability,
+                        name,
+                    ),
                 }
             })
             .collect(),
@@ -271,6 +276,7 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
             .filter(|defaults| !defaults.is_empty())
             .map(default_permissions::from_model),
         auto_prune: super::kinds::auto_prune::org_entries(&org.auto_prune),
+        immutability: super::kinds::immutability::org_entries(&org.immutability),
     }
 }
 

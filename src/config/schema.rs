@@ -311,6 +311,10 @@ mod tests {
                 "AutoPruneEntry",
                 crate::config::kinds::auto_prune::keys::POLICY,
             ),
+            (
+                "ImmutabilityEntry",
+                crate::config::kinds::immutability::keys::POLICY,
+            ),
         ];
         let definitions = schema["definitions"].as_object().unwrap();
         for (name, def) in definitions {

@@ -358,6 +358,7 @@ pub fn check_file(
         super::kinds::default_permissions::check(&mut c, defaults, &robots, &teams);
     }
     super::kinds::auto_prune::check_file(&mut c, file);
+    super::kinds::immutability::check_file(&mut c, file);
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
         .then(|| Identity {

@@ -6,6 +6,7 @@
 
 mod auto_prune;
 mod default_permissions;
+mod immutability;
 mod order;
 mod repositories;
 mod robots;
@@ -62,6 +63,7 @@ pub fn plan_target(
     let removed = Removed { robots, teams };
     default_permissions::plan(&mut planner, desired, &actual, &removed);
     auto_prune::plan(&mut planner, desired, &actual, &options.limits);
+    immutability::plan(&mut planner, desired, &actual, &options.limits);
     repositories::plan(&mut planner, desired, &actual, options, &removed);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)

@@ -21,8 +21,8 @@ use crate::model::{Endpoint, Organization};
 
 pub use diff::{plan_target, robots_the_file_keeps};
 pub use kinds::{
-    AutoPruneOp, DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op,
-    OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+    AutoPruneOp, DefaultPermissionOp, Detail, ImmutabilityOp, KindOp, MemberOp, MirrorOp,
+    NotificationOp, Op, OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
 };
 pub use lists::{ListEntry, ListKind, ListRef};
 pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
@@ -69,10 +69,11 @@ pub enum Phase {
     Notifications,
     /// After the repositories: repository policies need their repository.
     AutoPrune,
+    Immutability,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 11] = [
+    pub const ALL: [Phase; 12] = [
         Phase::Organizations,
         Phase::Robots,
         Phase::Teams,
@@ -84,6 +85,7 @@ impl Phase {
         Phase::Mirrors,
         Phase::Notifications,
         Phase::AutoPrune,
+        Phase::Immutability,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +101,7 @@ impl Phase {
             Phase::Mirrors => "mirrors",
             Phase::Notifications => "notifications",
             Phase::AutoPrune => "auto-prune policies",
+            Phase::Immutability => "immutability policies",
         }
     }
 }

@@ -31,6 +31,9 @@ pub enum Feature {
     /// policies per scope need Quay 3.13+.
     #[serde(rename = "AUTO_PRUNE")]
     AutoPrune,
+    /// `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+): immutability policies (`immutability`).
+    #[serde(rename = "IMMUTABLE_TAGS")]
+    ImmutableTags,
 }
 
 impl Feature {
@@ -40,6 +43,7 @@ impl Feature {
             Feature::TeamSyncing => "FEATURE_TEAM_SYNCING",
             Feature::RepoMirror => "FEATURE_REPO_MIRROR",
             Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
+            Feature::ImmutableTags => "FEATURE_IMMUTABLE_TAGS",
         }
     }
 }

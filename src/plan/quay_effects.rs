@@ -35,6 +35,7 @@ pub fn organization_as_created(
         repositories: BTreeMap::new(),
         default_permissions: Some(Vec::new()),
         auto_prune: Default::default(),
+        immutability: Default::default(),
     }
 }
 

@@ -61,6 +61,9 @@ pub struct Capabilities {
     pub team_syncing: bool,
     /// `FEATURE_AUTO_PRUNE` is on (the `autoprunepolicy` routes are registered).
     pub auto_prune: bool,
+    /// The `immutabilitypolicy` routes are registered (Quay 3.17+ with
+    /// `FEATURE_IMMUTABLE_TAGS`).
+    pub immutability_policies: bool,
     /// The mirror create schema (`CreateMirrorConfig`) knows `skopeo_timeout_interval`
     /// (Quay 3.15+). Quay ≤3.14 answers 500 when it is sent.
     pub mirror_skopeo_timeout: bool,
@@ -105,6 +108,7 @@ impl Capabilities {
             repo_mirror: has_path("/repository/{repository}/mirror"),
             team_syncing: has_path("/team/{teamname}/syncing"),
             auto_prune: has_path("/{orgname}/autoprunepolicy/"),
+            immutability_policies: has_path("/{orgname}/immutabilitypolicy/"),
             mirror_skopeo_timeout: property("skopeo_timeout_interval"),
             mirror_skopeo_timeout_required: required("skopeo_timeout_interval"),
             mirror_architecture_filter: property("architecture_filter"),
@@ -147,6 +151,9 @@ pub struct Features {
     pub authentication: Option<String>,
     /// `FEATURE_AUTO_PRUNE`: auto-prune policies.
     pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS`: immutability policies. `None` when the server does not know
+    /// the flag (Quay before 3.17 has none).
+    pub immutable_tags: Option<bool>,
 }
 
 /// The parts of `GET /config` mqc looks at (`endpoints/web.py`).
@@ -179,6 +186,9 @@ impl FrontendConfig {
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_string),
             auto_prune: on("AUTO_PRUNE"),
+            immutable_tags: flags
+                .contains_key("IMMUTABLE_TAGS")
+                .then(|| on("IMMUTABLE_TAGS")),
         })
     }
 }
@@ -201,6 +211,7 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         team_syncing: capabilities.team_syncing,
         authentication: None,
         auto_prune: capabilities.auto_prune,
+        immutable_tags: capabilities.immutability_policies.then_some(true),
     })
 }
 
@@ -236,6 +247,7 @@ mod tests {
                 team_syncing: false,
                 authentication: Some("LDAP".into()),
                 auto_prune: false,
+                immutable_tags: None,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
@@ -264,6 +276,7 @@ mod tests {
                 mirror_skopeo_timeout_required: true,
                 mirror_architecture_filter: true,
                 auto_prune: false,
+                immutability_policies: false,
                 auto_prune_tag_pattern: false,
             }
         );

@@ -11,6 +11,7 @@ mod client;
 mod counter;
 mod error;
 mod identity;
+mod immutability;
 mod mirror;
 mod notifications;
 mod orgs;
@@ -30,6 +31,7 @@ pub use client::{ClientOptions, Limiter, QuayClient, RequestStats};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};
 pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
+pub use immutability::Immutability;
 pub use mirror::{
     format_start_date, MirrorConfigView, MirrorCredentials, MirrorHandler, MirrorProxy,
     MirrorRegistryConfig, MirrorRequest, MirrorRootRule, MirrorView, SKOPEO_TIMEOUT_SECONDS,

@@ -114,6 +114,10 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     ),
                     _ => ("auto-prune", "remove `auto_prune` from the file"),
                 },
+                Feature::ImmutableTags => (
+                    "immutability policies",
+                    "remove `immutability` from the file",
+                ),
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
@@ -293,8 +297,12 @@ pub(super) fn refusal(violation: &SafetyViolation, consequence: &str) -> String 
         .iter()
         .map(|e| {
             format!(
-                "{} of {} {} to remove (at most {} allowed)",
-                e.removals, e.existing, e.kind, e.allowed
+                "{} of {} {} {} (at most {} allowed)",
+                e.removals,
+                e.existing,
+                e.kind,
+                e.kind.action(),
+                e.allowed
             )
         })
         .collect();

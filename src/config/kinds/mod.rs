@@ -5,3 +5,4 @@
 
 pub mod auto_prune;
 pub mod default_permissions;
+pub mod immutability;

@@ -162,6 +162,7 @@ fn organization() -> impl Strategy<Value = Organization> {
             repositories,
             default_permissions: None,
             auto_prune: Default::default(),
+            immutability: Default::default(),
         })
 }
 

@@ -71,13 +71,16 @@ pub enum Feature {
     TeamSyncing,
     /// `FEATURE_AUTO_PRUNE`: the `autoprunepolicy` routes.
     AutoPrune,
+    /// `FEATURE_IMMUTABLE_TAGS`: the `immutabilitypolicy` routes (3.17+).
+    ImmutableTags,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 3] = [
+    pub const ALL: [Feature; 4] = [
         Feature::RepoMirror,
         Feature::TeamSyncing,
         Feature::AutoPrune,
+        Feature::ImmutableTags,
     ];
 
     /// Quay's flag name without `FEATURE_`.
@@ -86,6 +89,7 @@ impl Feature {
             Feature::RepoMirror => "REPO_MIRROR",
             Feature::TeamSyncing => "TEAM_SYNCING",
             Feature::AutoPrune => "AUTO_PRUNE",
+            Feature::ImmutableTags => "IMMUTABLE_TAGS",
         }
     }
 }
@@ -99,7 +103,7 @@ impl FromStr for Feature {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(name))
             .ok_or_else(|| {
-                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR, TEAM_SYNCING or AUTO_PRUNE")
+                format!("unknown feature '{s}': quay-sim can disable REPO_MIRROR, TEAM_SYNCING, AUTO_PRUNE or IMMUTABLE_TAGS")
             })
     }
 }
@@ -304,6 +308,13 @@ impl Config {
     /// `FEATURE_AUTO_PRUNE`: on unless disabled.
     pub fn auto_prune(&self) -> bool {
         !self.disabled_features.contains(&Feature::AutoPrune)
+    }
+
+    /// `FEATURE_IMMUTABLE_TAGS`: on unless disabled, from Quay 3.17 (older versions have no
+    /// such flag).
+    pub fn immutable_tags(&self) -> bool {
+        self.version >= QuayVersion::V3_17
+            && !self.disabled_features.contains(&Feature::ImmutableTags)
     }
 
     /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.

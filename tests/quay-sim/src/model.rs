@@ -229,6 +229,18 @@ pub struct Organization {
     pub prototypes: Vec<Prototype>,
     /// Auto-prune policies of the organization and of its repositories, in creation order.
     pub auto_prune: Vec<AutoPrunePolicy>,
+    /// Immutability policies of the organization and of its repositories (3.17+).
+    pub immutability: Vec<ImmutabilityPolicy>,
+}
+
+/// An immutability policy (`ImmutabilityPolicy`, `data/model/immutability.py`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImmutabilityPolicy {
+    pub uuid: String,
+    /// `None`: the organization's own; else the id of its repository.
+    pub repository: Option<u64>,
+    pub tag_pattern: String,
+    pub tag_pattern_matches: bool,
 }
 
 /// An auto-prune policy (`NamespaceAutoPrunePolicy` / `RepositoryAutoPrunePolicy`).
@@ -297,6 +309,8 @@ pub struct State {
     pub repo_mirror: bool,
     /// `FEATURE_AUTO_PRUNE` (on unless disabled).
     pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS` (on unless disabled; the flag and its routes exist from 3.17).
+    pub immutable_tags: bool,
     pub sparse_index: bool,
     pub tokens: Vec<TokenSpec>,
     pub users: BTreeMap<String, User>,
@@ -318,6 +332,7 @@ impl State {
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
             auto_prune: config.auto_prune(),
+            immutable_tags: config.immutable_tags(),
             sparse_index: config.sparse_index,
             tokens: config.tokens.clone(),
             users: BTreeMap::new(),
@@ -429,6 +444,7 @@ impl State {
                 invoice_email_address: None,
                 prototypes: Vec::new(),
                 auto_prune: Vec::new(),
+                immutability: Vec::new(),
             },
         );
         self.reserved_names.remove(name);

@@ -68,6 +68,15 @@ pub enum Route {
     },
     RepoAutoPrunePolicies(RepoPath),
     RepoAutoPrunePolicy(RepoPath, String),
+    ImmutabilityPolicies {
+        org: String,
+    },
+    ImmutabilityPolicy {
+        org: String,
+        uuid: String,
+    },
+    RepoImmutabilityPolicies(RepoPath),
+    RepoImmutabilityPolicy(RepoPath, String),
     RepoList,
     Repo(RepoPath),
     RepoVisibility(RepoPath),
@@ -106,6 +115,8 @@ pub struct Registered {
     pub repo_mirror: bool,
     /// `FEATURE_AUTO_PRUNE`: `…/autoprunepolicy/[{uuid}]` of organizations and repositories.
     pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS` (3.17+): `…/immutabilitypolicy/[{uuid}]`.
+    pub immutable_tags: bool,
 }
 
 impl Default for Registered {
@@ -115,6 +126,7 @@ impl Default for Registered {
             team_syncing: false,
             repo_mirror: true,
             auto_prune: true,
+            immutable_tags: true,
         }
     }
 }
@@ -275,6 +287,40 @@ impl Route {
                     (GET, "getRepositoryAutoPrunePolicy", REPO_ADMIN),
                     (PUT, "updateRepositoryAutoPrunePolicy", REPO_ADMIN),
                     (DELETE, "deleteRepositoryAutoPrunePolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::ImmutabilityPolicies { .. } => route_info!(
+                "/api/v1/organization/{org}/immutabilitypolicy/",
+                "/api/v1/organization/{orgname}/immutabilitypolicy/",
+                [
+                    (GET, "listOrgImmutabilityPolicies", ORG_ADMIN),
+                    (POST, "createOrgImmutabilityPolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::ImmutabilityPolicy { .. } => route_info!(
+                "/api/v1/organization/{org}/immutabilitypolicy/{uuid}",
+                "/api/v1/organization/{orgname}/immutabilitypolicy/{policy_uuid}",
+                [
+                    (GET, "getOrgImmutabilityPolicy", ORG_ADMIN),
+                    (PUT, "updateOrgImmutabilityPolicy", ORG_ADMIN),
+                    (DELETE, "deleteOrgImmutabilityPolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::RepoImmutabilityPolicies(_) => route_info!(
+                "/api/v1/repository/{repository}/immutabilitypolicy/",
+                "/api/v1/repository/{repository}/immutabilitypolicy/",
+                [
+                    (GET, "listRepositoryImmutabilityPolicies", REPO_ADMIN),
+                    (POST, "createRepositoryImmutabilityPolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoImmutabilityPolicy(..) => route_info!(
+                "/api/v1/repository/{repository}/immutabilitypolicy/{uuid}",
+                "/api/v1/repository/{repository}/immutabilitypolicy/{policy_uuid}",
+                [
+                    (GET, "getRepositoryImmutabilityPolicy", REPO_ADMIN),
+                    (PUT, "updateRepositoryImmutabilityPolicy", REPO_ADMIN),
+                    (DELETE, "deleteRepositoryImmutabilityPolicy", REPO_ADMIN)
                 ]
             ),
             Route::RepoList => route_info!(
@@ -479,6 +525,17 @@ impl Route {
                 Route::RepoAutoPrunePolicy(repo(), "u".into()),
             ]);
         }
+        if registered.immutable_tags {
+            routes.extend([
+                Route::ImmutabilityPolicies { org: org() },
+                Route::ImmutabilityPolicy {
+                    org: org(),
+                    uuid: "u".into(),
+                },
+                Route::RepoImmutabilityPolicies(repo()),
+                Route::RepoImmutabilityPolicy(repo(), "u".into()),
+            ]);
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -581,6 +638,13 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         {
             return Matched::Route(route);
         }
+        if let Some(route) = registered
+            .immutable_tags
+            .then(|| immutability_repository_route(repo_rest))
+            .flatten()
+        {
+            return Matched::Route(route);
+        }
         return match_repository(repo_rest, path, registered.repo_mirror);
     }
     let segments: Vec<&str> = rest.split('/').collect();
@@ -655,6 +719,19 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
                 uuid: s(uuid),
             })
         }
+        ["organization", org, "immutabilitypolicy", ""]
+            if registered.immutable_tags && named(org) =>
+        {
+            ok(Route::ImmutabilityPolicies { org: s(org) })
+        }
+        ["organization", org, "immutabilitypolicy", uuid]
+            if registered.immutable_tags && named(org) && named(uuid) =>
+        {
+            ok(Route::ImmutabilityPolicy {
+                org: s(org),
+                uuid: s(uuid),
+            })
+        }
         ["repository"] => ok(Route::RepoList),
         ["user", ""] => ok(Route::User),
         ["user"] => Matched::AddSlash(format!("{path}/")),
@@ -678,6 +755,19 @@ fn auto_prune_repository_route(rest: &str) -> Option<Route> {
     let (head, uuid) = rest.rsplit_once('/')?;
     let repo = head.strip_suffix("/autoprunepolicy").and_then(repo_path)?;
     (!uuid.is_empty()).then(|| Route::RepoAutoPrunePolicy(repo, uuid.to_string()))
+}
+
+/// `…/immutabilitypolicy/[{uuid}]` of a repository, registered only with
+/// `FEATURE_IMMUTABLE_TAGS` (3.17+).
+fn immutability_repository_route(rest: &str) -> Option<Route> {
+    if let Some(repo) = rest.strip_suffix("/immutabilitypolicy/") {
+        return repo_path(repo).map(Route::RepoImmutabilityPolicies);
+    }
+    let (head, uuid) = rest.rsplit_once('/')?;
+    let repo = head
+        .strip_suffix("/immutabilitypolicy")
+        .and_then(repo_path)?;
+    (!uuid.is_empty()).then(|| Route::RepoImmutabilityPolicy(repo, uuid.to_string()))
 }
 
 /// `rest` is the path after `/api/v1/repository/`. Without `repo_mirror` the mirror and
@@ -864,6 +954,7 @@ mod tests {
             team_syncing: false,
             repo_mirror: false,
             auto_prune: false,
+            immutable_tags: false,
         };
         assert_eq!(
             match_path("/api/v1/repository/org/a/mirror", off),

@@ -282,6 +282,7 @@ impl Connection {
             team_syncing: shared.config.team_syncing(),
             repo_mirror: shared.config.repo_mirror(),
             auto_prune: shared.config.auto_prune(),
+            immutable_tags: shared.config.immutable_tags(),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

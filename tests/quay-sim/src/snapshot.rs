@@ -76,6 +76,7 @@ pub fn state_json(state: &State) -> Value {
                     (
                         repo_name.clone(),
                         json!({
+                            "immutability": org.immutability.iter().filter(|p| p.repository == Some(r.id)).map(crate::api::immutability_view).collect::<Vec<_>>(),
                             "auto_prune": org.auto_prune.iter().filter(|p| p.repository == Some(r.id)).map(crate::api::policy_view).collect::<Vec<_>>(),
                             "id": r.id,
                             "description": r.description,
@@ -115,6 +116,7 @@ pub fn state_json(state: &State) -> Value {
                     "teams": teams,
                     "repositories": repositories,
                     "prototypes": prototypes,
+                    "immutability": org.immutability.iter().filter(|p| p.repository.is_none()).map(crate::api::immutability_view).collect::<Vec<_>>(),
                     "auto_prune": org.auto_prune.iter().filter(|p| p.repository.is_none()).map(crate::api::policy_view).collect::<Vec<_>>(),
                 }),
             )

@@ -6,12 +6,14 @@ mod auto_prune;
 mod discovery;
 mod frontend;
 mod identity;
+mod immutability;
 mod mirror;
 mod notifications;
 mod organizations;
 mod permissions;
 mod prototypes;
 pub(crate) use auto_prune::policy_view;
+pub(crate) use immutability::policy_view as immutability_view;
 mod repositories;
 mod robots;
 mod teams;
@@ -224,6 +226,12 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
         Route::AutoPrunePolicy { org, uuid } => auto_prune::org_item(state, &cx, org, uuid),
         Route::RepoAutoPrunePolicies(repo) => auto_prune::repo_list(state, &cx, repo),
         Route::RepoAutoPrunePolicy(repo, uuid) => auto_prune::repo_item(state, &cx, repo, uuid),
+        Route::ImmutabilityPolicies { org } => immutability::org_list(state, &cx, org),
+        Route::ImmutabilityPolicy { org, uuid } => immutability::org_item(state, &cx, org, uuid),
+        Route::RepoImmutabilityPolicies(repo) => immutability::repo_list(state, &cx, repo),
+        Route::RepoImmutabilityPolicy(repo, uuid) => {
+            immutability::repo_item(state, &cx, repo, uuid)
+        }
         Route::RepoList => match *method {
             Method::GET => repositories::list(state, &cx),
             _ => repositories::create(state, &cx),

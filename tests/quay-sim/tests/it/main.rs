@@ -6,6 +6,7 @@ mod util;
 mod auto_prune;
 mod features;
 mod identity;
+mod immutability;
 mod mirror;
 mod notifications;
 mod organizations;
