@@ -127,6 +127,9 @@ pub struct Mentions {
     pub group_dns: BTreeMap<String, Mention>,
     /// `mirror` of each repository, by repository name.
     pub mirrors: BTreeMap<String, Mention>,
+    /// Per-scope policy lists (`auto_prune`, `immutability`), by repository (`None`: the top
+    /// level) and key.
+    pub sections: BTreeMap<(Option<String>, String), Mention>,
 }
 
 /// One Quay organization: what a file declares, or what a Quay holds.

@@ -214,6 +214,10 @@ fn a_pattern_below_3_13_is_refused_at_plan_time_and_the_rest_converges() {
     run.expect_code(1);
     let all = format!("{}{}", run.stdout, run.stderr);
     assert!(
+        all.contains("org.yaml:4:3: "),
+        "the problem points at the list: {all}"
+    );
+    assert!(
         all.contains("needs Quay 3.13 or newer")
             && all.contains(&format!(
                 "`auto_prune` of organization `{ORG}` cannot be applied"

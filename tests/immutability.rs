@@ -232,6 +232,14 @@ fn without_the_feature_the_plan_names_the_reason_and_the_rest_converges() {
     let problems = &json["targets"][0]["problems"];
     assert_eq!(problems[0]["feature"], "IMMUTABLE_TAGS", "{json:#}");
     assert_eq!(problems[0]["lack"], "disabled", "{json:#}");
+    assert_eq!(
+        problems[0]["at"]["line"], 4,
+        "the organization's list: {json:#}"
+    );
+    assert_eq!(
+        problems[1]["at"]["key"], "repositories[0].immutability",
+        "{json:#}"
+    );
 }
 
 #[test]

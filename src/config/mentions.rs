@@ -68,10 +68,22 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             ))
         })
         .collect();
+    let mut sections = BTreeMap::new();
+    for key in ["auto_prune", "immutability"] {
+        if let Some(mention) = at(key.to_string()) {
+            sections.insert((None, key.to_string()), mention);
+        }
+        for (r, repository) in file.repositories.iter().enumerate() {
+            if let Some(mention) = at(format!("repositories[{r}].{key}")) {
+                sections.insert((Some(repository.name.clone()), key.to_string()), mention);
+            }
+        }
+    }
     Mentions {
         users,
         group_dns,
         mirrors,
+        sections,
     }
 }
 

@@ -124,6 +124,17 @@ impl Problem {
                 field: "mirror",
                 ..
             } => mentions.mirrors.get(repository),
+            ProblemKind::FeatureMissing {
+                object,
+                field: field @ ("auto_prune" | "immutability"),
+                ..
+            } => {
+                let repository = match object {
+                    ObjectRef::Repository(name) => Some(name.clone()),
+                    _ => None,
+                };
+                mentions.sections.get(&(repository, field.to_string()))
+            }
             ProblemKind::FeatureMissing { .. } => None,
         };
         self.at = found.cloned();
