@@ -127,9 +127,9 @@ pub struct Mentions {
     pub group_dns: BTreeMap<String, Mention>,
     /// `mirror` of each repository, by repository name.
     pub mirrors: BTreeMap<String, Mention>,
-    /// Declarations that need a feature, by key: top-level sections (`quota`,
-    /// `tag_expiration`) and `repositories.<name>.state`.
-    pub sections: BTreeMap<String, Mention>,
+    /// Declarations that need a feature, by repository (`None`: the top level) and key:
+    /// `quota`, `tag_expiration`, `auto_prune`, `immutability`, a repository's `state`.
+    pub sections: BTreeMap<(Option<String>, String), Mention>,
 }
 
 /// One Quay organization: what a file declares, or what a Quay holds.
@@ -157,6 +157,107 @@ pub struct Organization {
     /// `None` when not read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag_expiration_s: Option<u64>,
+    /// Auto-prune policies of the organization and of its repositories (issue 16).
+    #[serde(default, skip_serializing_if = "ScopedPolicies::is_empty")]
+    pub auto_prune: ScopedPolicies<AutoPrunePolicy>,
+    /// Immutability policies of the organization and of its repositories (Quay 3.17+).
+    #[serde(default, skip_serializing_if = "ScopedPolicies::is_empty")]
+    pub immutability: ScopedPolicies<ImmutabilityPolicy>,
+}
+
+/// An immutability policy: Quay makes the tags it selects immutable, the existing ones when
+/// the policy is created or changed (one-way: removing the policy leaves them immutable).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ImmutabilityPolicy {
+    /// A regular expression that must match the whole tag name.
+    pub tag_pattern: String,
+    /// `true`: tags that match become immutable; `false`: tags that do not.
+    pub tag_pattern_matches: bool,
+    /// Actual only: Quay's uuid of the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+impl ImmutabilityPolicy {
+    /// What identifies a policy: its pattern and flag (Quay keeps patterns unique per scope).
+    pub fn key(&self) -> (&str, bool) {
+        (&self.tag_pattern, self.tag_pattern_matches)
+    }
+}
+
+/// Policies Quay keeps per organization and per repository (auto-prune, immutability).
+/// Desired: `organization` is `None` when the file does not declare the organization's list,
+/// and `repositories` holds only the repositories that declare one (absent = not managed).
+/// Actual: the lists that were read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopedPolicies<T> {
+    #[serde(default = "Option::default", skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Vec<T>>,
+    #[serde(default = "BTreeMap::new", skip_serializing_if = "BTreeMap::is_empty")]
+    pub repositories: BTreeMap<String, Vec<T>>,
+}
+
+impl<T> Default for ScopedPolicies<T> {
+    fn default() -> Self {
+        ScopedPolicies {
+            organization: None,
+            repositories: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T> ScopedPolicies<T> {
+    /// Nothing declared (or read).
+    pub fn is_empty(&self) -> bool {
+        self.organization.is_none() && self.repositories.is_empty()
+    }
+}
+
+/// An auto-prune policy: Quay's worker deletes the tags it selects (`tag_pattern` narrows them).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AutoPrunePolicy {
+    #[serde(flatten)]
+    pub method: PruneMethod,
+    /// A regular expression searched in tag names (unanchored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag_pattern: Option<String>,
+    /// `true`: prune the tags that match `tag_pattern`; `false`: those that do not. Always
+    /// `true` without a pattern.
+    pub tag_pattern_matches: bool,
+    /// Actual only: Quay's uuid of the policy (needed to change or delete it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+impl AutoPrunePolicy {
+    /// What identifies a policy: everything but its uuid (Quay's duplicate check uses the same
+    /// tuple, with an unset `tagPatternMatches` meaning true).
+    pub fn key(&self) -> (&PruneMethod, Option<&str>, bool) {
+        (
+            &self.method,
+            self.tag_pattern.as_deref(),
+            self.tag_pattern_matches || self.tag_pattern.is_none(),
+        )
+    }
+}
+
+/// How an auto-prune policy selects the tags it deletes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(tag = "method", content = "value", rename_all = "snake_case")]
+pub enum PruneMethod {
+    /// Keep this many of the newest tags.
+    NumberOfTags(u64),
+    /// Delete tags older than this: a whole number and a unit, `s m h d w y` (`30d`).
+    CreationDate(String),
+}
+
+impl fmt::Display for PruneMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PruneMethod::NumberOfTags(n) => write!(f, "keep the newest {n} tags"),
+            PruneMethod::CreationDate(age) => write!(f, "delete tags older than {age}"),
+        }
+    }
 }
 
 /// An organization's storage quota: its size and the limits that act on it.

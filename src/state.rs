@@ -92,6 +92,40 @@ pub struct ReadScope {
     default_permissions: DefaultPermissionsRead,
     /// Read the quota (one `GET …/quota`).
     quota: DefaultPermissionsRead,
+    /// The auto-prune lists read.
+    auto_prune: PolicyReads,
+    /// The immutability lists read.
+    immutability: PolicyReads,
+}
+
+/// Which lists of a per-scope policy kind (auto-prune, immutability) are read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct PolicyReads {
+    organization: bool,
+    repositories: BTreeSet<String>,
+    /// `export`: every list, where the server has the feature.
+    all: bool,
+}
+
+impl PolicyReads {
+    fn for_desired<T>(declared: &crate::model::ScopedPolicies<T>) -> PolicyReads {
+        PolicyReads {
+            organization: declared.organization.is_some(),
+            repositories: declared.repositories.keys().cloned().collect(),
+            all: false,
+        }
+    }
+
+    fn everything() -> PolicyReads {
+        PolicyReads {
+            all: true,
+            ..PolicyReads::default()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !self.all && !self.organization && self.repositories.is_empty()
+    }
 }
 
 /// Whether the default permissions are read, and what a refusal means.
@@ -129,6 +163,8 @@ impl ReadScope {
                 DefaultPermissionsRead::No
             },
             quota: needed(desired.quota.is_some()),
+            auto_prune: PolicyReads::for_desired(&desired.auto_prune),
+            immutability: PolicyReads::for_desired(&desired.immutability),
         }
     }
 
@@ -150,6 +186,8 @@ impl ReadScope {
             robots_kept: None,
             default_permissions: DefaultPermissionsRead::IfAllowed,
             quota: DefaultPermissionsRead::IfAllowed,
+            auto_prune: PolicyReads::everything(),
+            immutability: PolicyReads::everything(),
         }
     }
 
@@ -229,6 +267,10 @@ pub async fn read_organization_with_progress(
     organization.robots = robots;
     organization.repositories = repositories;
     organization.default_permissions = default_permissions;
+    organization.auto_prune =
+        read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
+    organization.immutability =
+        read_immutability(client, org, &scope.immutability, &organization).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -504,6 +546,8 @@ fn organization_from_summary(
         default_permissions: None,
         quota: None,
         tag_expiration_s: None,
+        auto_prune: Default::default(),
+        immutability: Default::default(),
     })
 }
 
@@ -527,6 +571,78 @@ async fn read_default_permissions(
             Err(err) => Err(err),
         },
     }
+}
+
+/// The auto-prune lists the scope reads, of existing repositories only, and only where the
+/// server has `FEATURE_AUTO_PRUNE` (`GET /config`, once per run).
+async fn read_auto_prune(
+    client: &QuayClient,
+    org: &str,
+    reads: &PolicyReads,
+    organization: &Organization,
+) -> Result<crate::model::ScopedPolicies<crate::model::AutoPrunePolicy>, QuayError> {
+    let mut read = crate::model::ScopedPolicies::default();
+    if reads.is_empty() || !client.features().await?.auto_prune {
+        return Ok(read);
+    }
+    if reads.all || reads.organization {
+        read.organization = Some(
+            client
+                .auto_prune(org, None)
+                .list()
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    let repositories = organization
+        .repositories
+        .keys()
+        .filter(|name| reads.all || reads.repositories.contains(*name));
+    read.repositories = stream::iter(repositories)
+        .map(|name| async move {
+            let list = client.auto_prune(org, Some(name)).list().await?;
+            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    Ok(read)
+}
+
+/// The immutability lists the scope reads, of existing repositories only, and only where the
+/// server has `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+; `GET /config`, once per run).
+async fn read_immutability(
+    client: &QuayClient,
+    org: &str,
+    reads: &PolicyReads,
+    organization: &Organization,
+) -> Result<crate::model::ScopedPolicies<crate::model::ImmutabilityPolicy>, QuayError> {
+    let mut read = crate::model::ScopedPolicies::default();
+    if reads.is_empty() || client.features().await?.immutable_tags != Some(true) {
+        return Ok(read);
+    }
+    if reads.all || reads.organization {
+        read.organization = Some(
+            client
+                .immutability(org, None)
+                .list()
+                .await?
+                .unwrap_or_default(),
+        );
+    }
+    let repositories = organization
+        .repositories
+        .keys()
+        .filter(|name| reads.all || reads.repositories.contains(*name));
+    read.repositories = stream::iter(repositories)
+        .map(|name| async move {
+            let list = client.immutability(org, Some(name)).list().await?;
+            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await?;
+    Ok(read)
 }
 
 fn needed(managed: bool) -> DefaultPermissionsRead {

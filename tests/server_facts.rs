@@ -64,6 +64,8 @@ async fn features_come_from_config_once_and_without_the_token() {
         change_tag_expiration: true,
         tag_expiration_options: None,
         version: None,
+        auto_prune: false,
+        immutable_tags: None,
     };
     assert_eq!(client.features().await.unwrap(), want);
     assert_eq!(client.features().await.unwrap(), want, "asked once");
@@ -106,6 +108,8 @@ async fn features_fall_back_to_discovery_without_config() {
             change_tag_expiration: true,
             tag_expiration_options: None,
             version: None,
+            auto_prune: false,
+            immutable_tags: None,
         }
     );
     // The discovery document is kept: a mirror write later asks for it again, not Quay.

@@ -5,7 +5,9 @@
 //! object now exists, and the create is sent once more only if it does not. Removals treat
 //! Quay's "already gone" answers as success, since a retried DELETE may meet its own effect.
 
+mod auto_prune;
 mod default_permissions;
+mod immutability;
 mod members;
 mod mirrors;
 mod notifications;
@@ -53,6 +55,8 @@ pub async fn execute(
         Op::DefaultPermission(op) => default_permissions::execute(&cx, op).await,
         Op::Quota(op) => quota::execute(&cx, op).await,
         Op::TagExpiration(op) => tag_expiration::execute(&cx, op).await,
+        Op::AutoPrune(op) => auto_prune::execute(&cx, op).await,
+        Op::Immutability(op) => immutability::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

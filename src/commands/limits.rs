@@ -21,6 +21,8 @@ fn needs_features(desired: &Organization) -> bool {
             .any(|r| r.mirror.is_some() || r.declared_state.is_some())
         || desired.quota.is_some()
         || desired.tag_expiration_s.is_some()
+        || !desired.auto_prune.is_empty()
+        || !desired.immutability.is_empty()
 }
 
 /// The features `desired` needs that the client's endpoint lacks.
@@ -40,6 +42,21 @@ pub async fn lacking_features(
     })?;
     if !features.repo_mirror {
         lacks.insert(Feature::RepoMirror, Lack::Disabled);
+    }
+    if let Some(lack) = auto_prune_lack(client, desired, features.auto_prune).await? {
+        lacks.insert(Feature::AutoPrune, lack);
+    }
+    // Quay before 3.17 has no `IMMUTABLE_TAGS` flag at all.
+    if !desired.immutability.is_empty() {
+        match features.immutable_tags {
+            Some(true) => {}
+            Some(false) => {
+                lacks.insert(Feature::ImmutableTags, Lack::Disabled);
+            }
+            None => {
+                lacks.insert(Feature::ImmutableTags, Lack::OlderThan("3.17".into()));
+            }
+        }
     }
     // `group_dn` is LDAP's sync key; other authentications sync by other keys, or not at all
     // ("Could not sync to group: Not supported" with Database), so it cannot be applied there.
@@ -103,6 +120,40 @@ pub async fn tag_expiration_options(
         ))
     })?;
     Ok(features.tag_expiration_options)
+}
+
+/// What auto-prune lacks for `desired`: the flag, or (only asked when the file declares a
+/// pattern or several policies in one scope) Quay 3.13's patterns, seen in the discovery
+/// document's schema (`GET /api/v1/discovery`, once per run).
+async fn auto_prune_lack(
+    client: &QuayClient,
+    desired: &Organization,
+    enabled: bool,
+) -> Result<Option<Lack>, Failure> {
+    let policies = &desired.auto_prune;
+    if policies.is_empty() {
+        return Ok(None);
+    }
+    if !enabled {
+        return Ok(Some(Lack::Disabled));
+    }
+    let scopes = policies
+        .organization
+        .iter()
+        .chain(policies.repositories.values());
+    let needs_3_13 = scopes
+        .into_iter()
+        .any(|list| list.len() > 1 || list.iter().any(|p| p.tag_pattern.is_some()));
+    if !needs_3_13 {
+        return Ok(None);
+    }
+    let capabilities = client.capabilities().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read which auto-prune policies {} supports",
+            client.endpoint()
+        ))
+    })?;
+    Ok((!capabilities.auto_prune_tag_pattern).then(|| Lack::OlderThan("3.13".into())))
 }
 
 /// The users `desired` would write that the endpoint does not have. Names the actual state

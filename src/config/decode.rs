@@ -303,7 +303,7 @@ impl Decoder<'_> {
         }
     }
 
-    fn boolean(&mut self, f: &Fields, key: &str) -> Option<bool> {
+    pub(super) fn boolean(&mut self, f: &Fields, key: &str) -> Option<bool> {
         let node = f.get(key)?;
         match node.scalar().and_then(|s| s.as_bool()) {
             Some(b) => Some(b),
@@ -479,6 +479,8 @@ impl Decoder<'_> {
         org.default_permissions = self.default_permissions(&f);
         org.quota = self.quota(&f);
         org.tag_expiration = self.tag_expiration(&f);
+        org.auto_prune = self.auto_prune(&f);
+        org.immutability = self.immutability(&f);
         org
     }
 
@@ -542,6 +544,8 @@ impl Decoder<'_> {
             }
             repo.notification = Some(list);
         }
+        repo.auto_prune = self.auto_prune(&f);
+        repo.immutability = self.immutability(&f);
         repo
     }
 

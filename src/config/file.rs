@@ -52,6 +52,13 @@ pub struct OrganizationFile {
     /// `TAG_EXPIRATION_OPTIONS`. Absent = not managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_expiration: Option<String>,
+    /// The organization's auto-prune policies. Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
+    /// The organization's immutability policies (Quay 3.17+). Absent = not managed; `[]` =
+    /// none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immutability: Option<Vec<super::kinds::immutability::ImmutabilityEntry>>,
 }
 
 /// A repository of the organization.
@@ -81,6 +88,12 @@ pub struct RepositoryEntry {
     /// Webhooks called when a mirror sync fails; absent = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notification: Option<Vec<NotificationEntry>>,
+    /// The repository's auto-prune policies. Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
+    /// The repository's immutability policies (Quay 3.17+). Absent = not managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub immutability: Option<Vec<super::kinds::immutability::ImmutabilityEntry>>,
 }
 
 /// The mirror configuration of a repository with `mirror: true`.
@@ -229,6 +242,8 @@ pub(crate) mod keys {
         "default_permissions",
         "quota",
         "tag_expiration",
+        "auto_prune",
+        "immutability",
     ];
     pub const REPOSITORY: &[&str] = &[
         "name",
@@ -239,6 +254,8 @@ pub(crate) mod keys {
         "permissions",
         "notification",
         "state",
+        "auto_prune",
+        "immutability",
     ];
     pub const MIRROR: &[&str] = &[
         "src_registry",

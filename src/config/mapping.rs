@@ -86,6 +86,8 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 .tag_expiration
                 .as_deref()
                 .and_then(super::kinds::tag_expiration::to_model),
+            auto_prune: super::kinds::auto_prune::to_model(file),
+            immutability: super::kinds::immutability::to_model(file),
         },
         mentions: Default::default(),
     }
@@ -242,6 +244,11 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                             })
                             .collect()
                     }),
+                    auto_prune: super::kinds::auto_prune::repository_entries(&org.auto_prune, name),
+                    immutability: super::kinds::immutability::repository_entries(
+                        &org.immutability,
+                        name,
+                    ),
                 }
             })
             .collect(),
@@ -282,6 +289,8 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
         tag_expiration: org
             .tag_expiration_s
             .map(super::kinds::tag_expiration::from_model),
+        auto_prune: super::kinds::auto_prune::org_entries(&org.auto_prune),
+        immutability: super::kinds::immutability::org_entries(&org.immutability),
     }
 }
 

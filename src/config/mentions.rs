@@ -68,26 +68,35 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             ))
         })
         .collect();
-    let sections = [
+    let mut sections: BTreeMap<(Option<String>, String), Mention> = BTreeMap::new();
+    for (key, declared) in [
         ("quota", file.quota.is_some()),
         ("tag_expiration", file.tag_expiration.is_some()),
-    ]
-    .into_iter()
-    .filter(|(_, declared)| *declared)
-    .filter_map(|(key, _)| Some((key.to_string(), at(key.to_string())?)))
-    .chain(
-        file.repositories
-            .iter()
-            .enumerate()
-            .filter(|(_, repository)| repository.state.is_some())
-            .filter_map(|(r, repository)| {
-                Some((
-                    format!("repositories.{}.state", repository.name),
-                    at(format!("repositories[{r}].state"))?,
-                ))
-            }),
-    )
-    .collect();
+    ] {
+        if let Some(mention) = at(key.to_string()).filter(|_| declared) {
+            sections.insert((None, key.to_string()), mention);
+        }
+    }
+    for (r, repository) in file.repositories.iter().enumerate() {
+        if let Some(mention) =
+            at(format!("repositories[{r}].state")).filter(|_| repository.state.is_some())
+        {
+            sections.insert(
+                (Some(repository.name.clone()), "state".to_string()),
+                mention,
+            );
+        }
+    }
+    for key in ["auto_prune", "immutability"] {
+        if let Some(mention) = at(key.to_string()) {
+            sections.insert((None, key.to_string()), mention);
+        }
+        for (r, repository) in file.repositories.iter().enumerate() {
+            if let Some(mention) = at(format!("repositories[{r}].{key}")) {
+                sections.insert((Some(repository.name.clone()), key.to_string()), mention);
+            }
+        }
+    }
     Mentions {
         users,
         group_dns,

@@ -309,6 +309,14 @@ mod tests {
             ),
             ("QuotaEntry", crate::config::kinds::quota::keys::QUOTA),
             ("QuotaLimitEntry", crate::config::kinds::quota::keys::LIMIT),
+            (
+                "AutoPruneEntry",
+                crate::config::kinds::auto_prune::keys::POLICY,
+            ),
+            (
+                "ImmutabilityEntry",
+                crate::config::kinds::immutability::keys::POLICY,
+            ),
         ];
         let definitions = schema["definitions"].as_object().unwrap();
         for (name, def) in definitions {

@@ -363,6 +363,8 @@ pub fn check_file(
     if let Some(value) = &file.tag_expiration {
         super::kinds::tag_expiration::check(&mut c, value);
     }
+    super::kinds::auto_prune::check_file(&mut c, file);
+    super::kinds::immutability::check_file(&mut c, file);
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
         .then(|| Identity {

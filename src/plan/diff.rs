@@ -4,7 +4,9 @@
 //! a [`Planner`], which orders them at the end ([`order`]). Nothing here does I/O, and every
 //! input is a `BTreeMap`/`BTreeSet` or gets sorted, so the same inputs always give the same plan.
 
+mod auto_prune;
 mod default_permissions;
+mod immutability;
 mod order;
 mod quota;
 mod repositories;
@@ -69,6 +71,8 @@ pub fn plan_target(
     default_permissions::plan(&mut planner, desired, &actual);
     quota::plan(&mut planner, desired, &actual, options);
     tag_expiration::plan(&mut planner, desired, &actual, options);
+    auto_prune::plan(&mut planner, desired, &actual, &options.limits);
+    immutability::plan(&mut planner, desired, &actual, &options.limits);
     repositories::plan(&mut planner, desired, &actual, options);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
     planner.finish(target)

@@ -21,8 +21,8 @@ use crate::model::{Endpoint, Organization};
 
 pub use diff::{plan_target, robots_the_file_keeps};
 pub use kinds::{
-    DefaultPermissionOp, Detail, KindOp, MemberOp, MirrorOp, NotificationOp, Op, OrganizationOp,
-    PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
+    AutoPruneOp, DefaultPermissionOp, Detail, ImmutabilityOp, KindOp, MemberOp, MirrorOp,
+    NotificationOp, Op, OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
 };
 pub use kinds::{QuotaOp, TagExpirationOp};
 pub use lists::{ListEntry, ListKind, ListRef};
@@ -69,10 +69,13 @@ pub enum Phase {
     Permissions,
     Mirrors,
     Notifications,
+    /// After the repositories: repository policies need their repository.
+    AutoPrune,
+    Immutability,
 }
 
 impl Phase {
-    pub const ALL: [Phase; 11] = [
+    pub const ALL: [Phase; 13] = [
         Phase::Organizations,
         Phase::Robots,
         Phase::Teams,
@@ -84,6 +87,8 @@ impl Phase {
         Phase::Permissions,
         Phase::Mirrors,
         Phase::Notifications,
+        Phase::AutoPrune,
+        Phase::Immutability,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +104,8 @@ impl Phase {
             Phase::Permissions => "permissions",
             Phase::Mirrors => "mirrors",
             Phase::Notifications => "notifications",
+            Phase::AutoPrune => "auto-prune policies",
+            Phase::Immutability => "immutability policies",
         }
     }
 }

@@ -33,6 +33,13 @@ pub enum Feature {
     /// `FEATURE_CHANGE_TAG_EXPIRATION`: the organization's `tag_expiration`.
     #[serde(rename = "CHANGE_TAG_EXPIRATION")]
     ChangeTagExpiration,
+    /// `FEATURE_AUTO_PRUNE`: auto-prune policies (`auto_prune`); tag patterns and several
+    /// policies per scope need Quay 3.13+.
+    #[serde(rename = "AUTO_PRUNE")]
+    AutoPrune,
+    /// `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+): immutability policies (`immutability`).
+    #[serde(rename = "IMMUTABLE_TAGS")]
+    ImmutableTags,
 }
 
 impl Feature {
@@ -43,6 +50,8 @@ impl Feature {
             Feature::RepoMirror => "FEATURE_REPO_MIRROR",
             Feature::QuotaManagement => "FEATURE_QUOTA_MANAGEMENT",
             Feature::ChangeTagExpiration => "FEATURE_CHANGE_TAG_EXPIRATION",
+            Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
+            Feature::ImmutableTags => "FEATURE_IMMUTABLE_TAGS",
         }
     }
 }
@@ -62,6 +71,8 @@ pub enum Lack {
     /// The feature is on, but from Quay 3.16 only a superuser with
     /// `FEATURE_SUPERUSERS_FULL_ACCESS` may write it, and that flag is off.
     SuperuserFullAccess,
+    /// The flag is on, but what the file declares needs this Quay version or newer.
+    OlderThan(String),
 }
 
 /// What the planner must know about the target's Quay besides its state. The default is a
@@ -138,6 +149,7 @@ impl Problem {
                 field: "mirror",
                 ..
             } => mentions.mirrors.get(repository),
+            // Sections that need a feature, by repository (`None`: the top level) and key.
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Organization,
                 field,
@@ -147,14 +159,22 @@ impl Problem {
                 object: ObjectRef::Organization,
                 field,
                 ..
-            } => mentions.sections.get(*field),
+            } => mentions.sections.get(&(None, field.to_string())),
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Repository(repository),
                 field,
                 ..
-            } if field.starts_with("state:") => mentions
-                .sections
-                .get(&format!("repositories.{repository}.state")),
+            } => {
+                // `state: read_only` is stated at the repository's `state` key.
+                let key = if field.starts_with("state:") {
+                    "state"
+                } else {
+                    field
+                };
+                mentions
+                    .sections
+                    .get(&(Some(repository.clone()), key.to_string()))
+            }
             ProblemKind::FeatureMissing { .. } | ProblemKind::ValueNotOffered { .. } => None,
         };
         self.at = found.cloned();
@@ -250,6 +270,21 @@ pub(super) fn unknown_users(limits: &ServerLimits, actual: Actual<'_>) -> Vec<Pr
             })
         })
         .collect()
+}
+
+/// `field` of `object` needs `feature`, which the endpoint lacks (`lack`).
+pub(super) fn feature_missing(
+    feature: Feature,
+    lack: &Lack,
+    object: ObjectRef,
+    field: &'static str,
+) -> Problem {
+    Problem::new(ProblemKind::FeatureMissing {
+        feature,
+        lack: lack.clone(),
+        object,
+        field,
+    })
 }
 
 /// A `group_dn` that cannot be applied: the problem, when the endpoint cannot sync teams.

@@ -38,6 +38,8 @@ pub fn organization_as_created(
         // Quay gives a new organization its `DEFAULT_TAG_EXPIRATION`, a setting `/config`
         // does not show: unknown, so a declared time machine is sent once.
         tag_expiration_s: None,
+        auto_prune: Default::default(),
+        immutability: Default::default(),
     }
 }
 

@@ -30,14 +30,18 @@ pub enum GuardedKind {
     TeamMembers,
     Robots,
     Teams,
+    /// One-way changes: immutability policies created or changed (Quay makes the matching
+    /// existing tags immutable and never undoes it), counted against the policies that exist.
+    ImmutableTags,
 }
 
 impl GuardedKind {
-    const ALL: [GuardedKind; 4] = [
+    const ALL: [GuardedKind; 5] = [
         GuardedKind::Permissions,
         GuardedKind::TeamMembers,
         GuardedKind::Robots,
         GuardedKind::Teams,
+        GuardedKind::ImmutableTags,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,15 @@ impl GuardedKind {
             GuardedKind::TeamMembers => "team members",
             GuardedKind::Robots => "robots",
             GuardedKind::Teams => "teams",
+            GuardedKind::ImmutableTags => "immutability policies",
+        }
+    }
+
+    /// What the plan does to them: removals, or the one-way changes of immutability policies.
+    pub fn action(self) -> &'static str {
+        match self {
+            GuardedKind::ImmutableTags => "to create or change (one-way)",
+            _ => "to remove",
         }
     }
 
@@ -70,6 +83,11 @@ impl GuardedKind {
                 .sum(),
             GuardedKind::Robots => actual.robots.len(),
             GuardedKind::Teams => actual.teams.len(),
+            GuardedKind::ImmutableTags => {
+                let p = &actual.immutability;
+                p.organization.as_ref().map_or(0, Vec::len)
+                    + p.repositories.values().map(Vec::len).sum::<usize>()
+            }
         }
     }
 }

@@ -59,6 +59,11 @@ pub struct Capabilities {
     pub repo_mirror: bool,
     /// `FEATURE_TEAM_SYNCING` is on (the team `syncing` route is registered).
     pub team_syncing: bool,
+    /// `FEATURE_AUTO_PRUNE` is on (the `autoprunepolicy` routes are registered).
+    pub auto_prune: bool,
+    /// The `immutabilitypolicy` routes are registered (Quay 3.17+ with
+    /// `FEATURE_IMMUTABLE_TAGS`).
+    pub immutability_policies: bool,
     /// The mirror create schema (`CreateMirrorConfig`) knows `skopeo_timeout_interval`
     /// (Quay 3.15+). Quay ≤3.14 answers 500 when it is sent.
     pub mirror_skopeo_timeout: bool,
@@ -69,10 +74,16 @@ pub struct Capabilities {
     pub mirror_architecture_filter: bool,
     /// The organization quota routes are registered (quota management on).
     pub quota: bool,
+    /// The auto-prune schema (`AutoPrunePolicyConfig`) knows `tagPattern` (Quay 3.13+, which
+    /// also allows several policies per organization or repository). Quay 3.12 ignores a
+    /// pattern and would prune every tag.
+    pub auto_prune_tag_pattern: bool,
 }
 
 /// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
 const MIRROR_CREATE_SCHEMA: &str = "CreateMirrorConfig";
+/// Quay's name for the auto-prune policy schema (`endpoints/api/policy.py`).
+const AUTO_PRUNE_SCHEMA: &str = "AutoPrunePolicyConfig";
 
 impl Capabilities {
     /// Whether mirror writes must carry `skopeo_timeout_interval`.
@@ -98,10 +109,18 @@ impl Capabilities {
         Capabilities {
             repo_mirror: has_path("/repository/{repository}/mirror"),
             team_syncing: has_path("/team/{teamname}/syncing"),
+            auto_prune: has_path("/{orgname}/autoprunepolicy/"),
+            immutability_policies: has_path("/{orgname}/immutabilitypolicy/"),
             mirror_skopeo_timeout: property("skopeo_timeout_interval"),
             mirror_skopeo_timeout_required: required("skopeo_timeout_interval"),
             mirror_architecture_filter: property("architecture_filter"),
             quota: has_path("/organization/{orgname}/quota"),
+            auto_prune_tag_pattern: doc
+                .definitions
+                .get(AUTO_PRUNE_SCHEMA)
+                .and_then(|s| s.get("properties"))
+                .and_then(|p| p.get("tagPattern"))
+                .is_some(),
         }
     }
 }
@@ -144,6 +163,11 @@ pub struct Features {
     pub tag_expiration_options: Option<Vec<String>>,
     /// `(major, minor)` of `version_number` (`Quay v3.17.0`, Quay 3.16+ only).
     pub version: Option<(u32, u32)>,
+    /// `FEATURE_AUTO_PRUNE`: auto-prune policies.
+    pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS`: immutability policies. `None` when the server does not know
+    /// the flag (Quay before 3.17 has none).
+    pub immutable_tags: Option<bool>,
 }
 
 /// `(3, 17)` of `Quay v3.17.0` (or `Quay 3.17.0-nightly`).
@@ -207,6 +231,10 @@ impl FrontendConfig {
                         .collect()
                 }),
             version: self.version_number.as_deref().and_then(parse_version),
+            auto_prune: on("AUTO_PRUNE"),
+            immutable_tags: flags
+                .contains_key("IMMUTABLE_TAGS")
+                .then(|| on("IMMUTABLE_TAGS")),
         })
     }
 }
@@ -233,6 +261,8 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         change_tag_expiration: true,
         tag_expiration_options: None,
         version: None,
+        auto_prune: capabilities.auto_prune,
+        immutable_tags: capabilities.immutability_policies.then_some(true),
     })
 }
 
@@ -272,6 +302,8 @@ mod tests {
                 change_tag_expiration: true,
                 tag_expiration_options: None,
                 version: None,
+                auto_prune: false,
+                immutable_tags: None,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
@@ -321,6 +353,9 @@ mod tests {
                 mirror_skopeo_timeout_required: true,
                 mirror_architecture_filter: true,
                 quota: false,
+                auto_prune: false,
+                immutability_policies: false,
+                auto_prune_tag_pattern: false,
             }
         );
         assert!(caps.send_skopeo_timeout());

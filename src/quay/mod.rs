@@ -8,10 +8,12 @@
 //! the wire structs and Quay's quirks stay private to the file of the area they concern, and a
 //! value Quay sends that this mqc does not know is never fatal (`lenient.rs`).
 
+mod auto_prune;
 mod client;
 mod counter;
 mod error;
 mod identity;
+mod immutability;
 mod lenient;
 mod mirror;
 mod notifications;
@@ -29,10 +31,12 @@ mod superuser;
 mod tag_expiration;
 mod teams;
 
+pub use auto_prune::AutoPrune;
 pub use client::{ClientOptions, Limiter, QuayClient, RequestStats, TlsVerify};
 pub use counter::{RequestCounter, RequestCounts};
 pub use error::{endpoint_name, QuayError, RequestContext};
 pub use identity::{Capabilities, Features, Whoami, WhoamiOrganization};
+pub use immutability::Immutability;
 pub use mirror::MirrorHandler;
 pub use notifications::Notifications;
 pub use orgs::{OrgSummary, OrgTeam, Orgs};

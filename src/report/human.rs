@@ -116,6 +116,17 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     "changing the time machine",
                     "remove `tag_expiration` from the file",
                 ),
+                Feature::AutoPrune => match lack {
+                    Lack::OlderThan(_) => (
+                        "auto-prune with `tag_pattern` or several policies per organization or repository",
+                        "keep at most one policy without `tag_pattern` there (Quay 3.12 would ignore the pattern and prune every tag)",
+                    ),
+                    _ => ("auto-prune", "remove `auto_prune` from the file"),
+                },
+                Feature::ImmutableTags => (
+                    "immutability policies",
+                    "remove `immutability` from the file",
+                ),
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
@@ -131,6 +142,9 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     "{name} on {endpoint} (Quay 3.16 or later) takes a superuser with full \
                      access, and FEATURE_SUPERUSERS_FULL_ACCESS is off"
                 ),
+                Lack::OlderThan(version) => {
+                    format!("{name} needs Quay {version} or newer, and {endpoint} is older")
+                }
             };
             let cannot = match *field {
                 "state" => format!("the mirror state of {what} cannot be changed"),
@@ -143,6 +157,7 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                 Lack::SuperuserFullAccess => {
                     format!("enable FEATURE_SUPERUSERS_FULL_ACCESS on that Quay or {remedy}")
                 }
+                Lack::OlderThan(version) => format!("upgrade that Quay to {version} or {remedy}"),
             };
             format!("{missing}: {cannot}; {enable} (the rest of organization {org} is applied)")
         }
@@ -314,8 +329,12 @@ pub(super) fn refusal(violation: &SafetyViolation, consequence: &str) -> String 
         .iter()
         .map(|e| {
             format!(
-                "{} of {} {} to remove (at most {} allowed)",
-                e.removals, e.existing, e.kind, e.allowed
+                "{} of {} {} {} (at most {} allowed)",
+                e.removals,
+                e.existing,
+                e.kind,
+                e.kind.action(),
+                e.allowed
             )
         })
         .collect();

@@ -3,7 +3,9 @@
 //! model. The older kinds (repositories, robots, teams) still live in `file`, `decode`,
 //! `validate` and `mapping`; new kinds come here (docs/adding-a-kind.md).
 
+pub mod auto_prune;
 pub mod default_permissions;
+pub mod immutability;
 pub mod quota;
 pub mod repository_state;
 pub mod tag_expiration;

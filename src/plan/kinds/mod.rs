@@ -6,7 +6,9 @@
 //! implementation, and one line in the [`kinds!`] list below. Nothing else in the planner, the
 //! executor's scheduler or the report matches on operations.
 
+mod auto_prune;
 mod default_permissions;
+mod immutability;
 mod members;
 mod mirrors;
 mod notifications;
@@ -27,7 +29,9 @@ use super::{ChangeKind, Grantee, ListEntry, ListRef, Member, ObjectRef, Phase};
 use crate::model::{Delegate, Notification};
 use crate::plan::GuardedKind;
 
+pub use auto_prune::AutoPruneOp;
 pub use default_permissions::DefaultPermissionOp;
+pub use immutability::ImmutabilityOp;
 pub use members::MemberOp;
 pub use mirrors::MirrorOp;
 pub use notifications::NotificationOp;
@@ -94,6 +98,12 @@ pub trait KindOp {
         None
     }
 
+    /// A change Quay cannot take back (an immutability policy makes existing tags immutable):
+    /// the plan marks it `!` after its symbol.
+    fn one_way(&self) -> bool {
+        false
+    }
+
     /// One line for the plan, without its symbol.
     fn describe(&self, organization: &str) -> String;
 }
@@ -156,6 +166,8 @@ kinds! {
     DefaultPermission(DefaultPermissionOp),
     Quota(QuotaOp),
     TagExpiration(TagExpirationOp),
+    AutoPrune(AutoPruneOp),
+    Immutability(ImmutabilityOp),
     Repository(RepositoryOp),
     Permission(PermissionOp),
     Mirror(MirrorOp),
@@ -220,14 +232,18 @@ impl Op {
         self.as_kind().guarded_removal(organization)
     }
 
-    /// One line for the plan, with its `+ ~ -` symbol.
+    /// One line for the plan, with its `+ ~ -` symbol (and `!` when it is one-way).
     pub fn describe(&self, organization: &str) -> String {
         let symbol = match self.kind() {
             ChangeKind::Create => '+',
             ChangeKind::Update => '~',
             ChangeKind::Remove => '-',
         };
-        format!("{symbol} {}", self.as_kind().describe(organization))
+        let one_way = if self.as_kind().one_way() { "!" } else { "" };
+        format!(
+            "{symbol}{one_way} {}",
+            self.as_kind().describe(organization)
+        )
     }
 }
 

@@ -164,6 +164,8 @@ fn organization() -> impl Strategy<Value = Organization> {
             default_permissions: None,
             quota: None,
             tag_expiration_s: None,
+            auto_prune: Default::default(),
+            immutability: Default::default(),
         })
 }
 

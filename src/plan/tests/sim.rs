@@ -265,6 +265,82 @@ impl SimQuay {
             Op::TagExpiration(crate::plan::TagExpirationOp::SetTagExpiration { to, .. }) => {
                 org.tag_expiration_s = Some(*to);
             }
+            Op::Immutability(op) => {
+                use crate::plan::ImmutabilityOp as I;
+                let scope = match op.repository() {
+                    None => org.immutability.organization.get_or_insert_with(Vec::new),
+                    Some(r) => org
+                        .immutability
+                        .repositories
+                        .entry(r.to_string())
+                        .or_default(),
+                };
+                match op {
+                    I::CreateImmutabilityPolicy { policy, .. } => {
+                        if scope.iter().any(|p| p.tag_pattern == policy.tag_pattern) {
+                            return Err("A policy with the same tag_pattern already exists".into());
+                        }
+                        *next_uuid += 1;
+                        scope.push(crate::model::ImmutabilityPolicy {
+                            uuid: Some(format!("immutability-{next_uuid}")),
+                            ..policy.clone()
+                        });
+                    }
+                    I::ReplaceImmutabilityPolicy { from, to, .. } => {
+                        let found = scope
+                            .iter_mut()
+                            .find(|p| p.uuid.is_some() && p.uuid == from.uuid)
+                            .ok_or("no such policy (Quay: 404)")?;
+                        *found = crate::model::ImmutabilityPolicy {
+                            uuid: from.uuid.clone(),
+                            ..to.clone()
+                        };
+                    }
+                    I::DeleteImmutabilityPolicy { policy, .. } => {
+                        let before = scope.len();
+                        scope.retain(|p| p.uuid.is_none() || p.uuid != policy.uuid);
+                        if scope.len() == before {
+                            return Err("no such policy (Quay: 404)".into());
+                        }
+                    }
+                }
+            }
+            Op::AutoPrune(op) => {
+                let scope = match op.repository() {
+                    None => org.auto_prune.organization.get_or_insert_with(Vec::new),
+                    Some(r) => org
+                        .auto_prune
+                        .repositories
+                        .entry(r.to_string())
+                        .or_default(),
+                };
+                match op {
+                    crate::plan::AutoPruneOp::CreateAutoPrunePolicy { policy, .. } => {
+                        *next_uuid += 1;
+                        scope.push(crate::model::AutoPrunePolicy {
+                            uuid: Some(format!("policy-{next_uuid}")),
+                            ..policy.clone()
+                        });
+                    }
+                    crate::plan::AutoPruneOp::ReplaceAutoPrunePolicy { from, to, .. } => {
+                        let found = scope
+                            .iter_mut()
+                            .find(|p| p.uuid.is_some() && p.uuid == from.uuid)
+                            .ok_or("no such policy (Quay: 404)")?;
+                        *found = crate::model::AutoPrunePolicy {
+                            uuid: from.uuid.clone(),
+                            ..to.clone()
+                        };
+                    }
+                    crate::plan::AutoPruneOp::DeleteAutoPrunePolicy { policy, .. } => {
+                        let before = scope.len();
+                        scope.retain(|p| p.uuid.is_none() || p.uuid != policy.uuid);
+                        if scope.len() == before {
+                            return Err("no such policy (Quay: 404)".into());
+                        }
+                    }
+                }
+            }
             Op::Repository(RepositoryOp::CreateRepository {
                 repository,
                 description,

@@ -75,15 +75,21 @@ pub enum Feature {
     SuperusersFullAccess,
     /// `FEATURE_CHANGE_TAG_EXPIRATION`: an organization's `tag_expiration_s` can be changed.
     ChangeTagExpiration,
+    /// `FEATURE_AUTO_PRUNE`: the `autoprunepolicy` routes.
+    AutoPrune,
+    /// `FEATURE_IMMUTABLE_TAGS`: the `immutabilitypolicy` routes (3.17+).
+    ImmutableTags,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 5] = [
+    pub const ALL: [Feature; 7] = [
         Feature::RepoMirror,
         Feature::TeamSyncing,
         Feature::QuotaManagement,
         Feature::SuperusersFullAccess,
         Feature::ChangeTagExpiration,
+        Feature::AutoPrune,
+        Feature::ImmutableTags,
     ];
 
     /// Quay's flag name without `FEATURE_`.
@@ -94,6 +100,8 @@ impl Feature {
             Feature::QuotaManagement => "QUOTA_MANAGEMENT",
             Feature::SuperusersFullAccess => "SUPERUSERS_FULL_ACCESS",
             Feature::ChangeTagExpiration => "CHANGE_TAG_EXPIRATION",
+            Feature::AutoPrune => "AUTO_PRUNE",
+            Feature::ImmutableTags => "IMMUTABLE_TAGS",
         }
     }
 }
@@ -311,6 +319,18 @@ impl Config {
     /// `FEATURE_REPO_MIRROR`: on unless disabled.
     pub fn repo_mirror(&self) -> bool {
         !self.disabled_features.contains(&Feature::RepoMirror)
+    }
+
+    /// `FEATURE_AUTO_PRUNE`: on unless disabled.
+    pub fn auto_prune(&self) -> bool {
+        !self.disabled_features.contains(&Feature::AutoPrune)
+    }
+
+    /// `FEATURE_IMMUTABLE_TAGS`: on unless disabled, from Quay 3.17 (older versions have no
+    /// such flag).
+    pub fn immutable_tags(&self) -> bool {
+        self.version >= QuayVersion::V3_17
+            && !self.disabled_features.contains(&Feature::ImmutableTags)
     }
 
     /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.

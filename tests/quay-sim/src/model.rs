@@ -227,8 +227,48 @@ pub struct Organization {
     pub invoice_email_address: Option<String>,
     /// Default permissions in creation order (Quay's GET has no ORDER BY: database order).
     pub prototypes: Vec<Prototype>,
+    /// Auto-prune policies of the organization and of its repositories, in creation order.
+    pub auto_prune: Vec<AutoPrunePolicy>,
+    /// Immutability policies of the organization and of its repositories (3.17+).
+    pub immutability: Vec<ImmutabilityPolicy>,
     /// The organization's quota (one at most).
     pub quota: Option<Quota>,
+}
+
+/// An immutability policy (`ImmutabilityPolicy`, `data/model/immutability.py`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImmutabilityPolicy {
+    pub uuid: String,
+    /// `None`: the organization's own; else the id of its repository.
+    pub repository: Option<u64>,
+    pub tag_pattern: String,
+    pub tag_pattern_matches: bool,
+}
+
+/// An auto-prune policy (`NamespaceAutoPrunePolicy` / `RepositoryAutoPrunePolicy`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoPrunePolicy {
+    pub uuid: String,
+    /// `None`: the organization's own; else the id of its repository (a deleted repository's
+    /// policies go with it: a new one of the same name has another id).
+    pub repository: Option<u64>,
+    pub method: String,
+    /// As sent: a JSON integer or string.
+    pub value: serde_json::Value,
+    pub tag_pattern: Option<String>,
+    /// `None` for policies written by 3.12.
+    pub tag_pattern_matches: Option<bool>,
+}
+
+impl AutoPrunePolicy {
+    /// Quay's duplicate check (`model/autoprune.py`): same method, value, pattern and
+    /// matches, an unset matches counting as true.
+    pub fn same_values(&self, other: &AutoPrunePolicy) -> bool {
+        self.method == other.method
+            && self.value == other.value
+            && self.tag_pattern == other.tag_pattern
+            && self.tag_pattern_matches.unwrap_or(true) == other.tag_pattern_matches.unwrap_or(true)
+    }
 }
 
 /// An organization quota: its size in bytes and its limits.
@@ -285,6 +325,10 @@ pub struct State {
     pub team_syncing: bool,
     /// `FEATURE_REPO_MIRROR` (on unless disabled).
     pub repo_mirror: bool,
+    /// `FEATURE_AUTO_PRUNE` (on unless disabled).
+    pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS` (on unless disabled; the flag and its routes exist from 3.17).
+    pub immutable_tags: bool,
     pub sparse_index: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`, `FEATURE_SUPERUSERS_FULL_ACCESS`,
     /// `FEATURE_CHANGE_TAG_EXPIRATION` (on unless disabled).
@@ -310,6 +354,8 @@ impl State {
             ldap: config.ldap,
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
+            auto_prune: config.auto_prune(),
+            immutable_tags: config.immutable_tags(),
             sparse_index: config.sparse_index,
             quota_management: config.enabled(crate::config::Feature::QuotaManagement),
             superusers_full_access: config.enabled(crate::config::Feature::SuperusersFullAccess),
@@ -420,6 +466,8 @@ impl State {
                 teams: BTreeMap::from([("owners".to_string(), owners)]),
                 repositories: BTreeMap::new(),
                 tag_expiration_s: 1_209_600,
+                auto_prune: Vec::new(),
+                immutability: Vec::new(),
                 invoice_email: false,
                 invoice_email_address: None,
                 prototypes: Vec::new(),

@@ -75,6 +75,24 @@ pub enum Route {
         id: String,
         limit: String,
     },
+    AutoPrunePolicies {
+        org: String,
+    },
+    AutoPrunePolicy {
+        org: String,
+        uuid: String,
+    },
+    RepoAutoPrunePolicies(RepoPath),
+    RepoAutoPrunePolicy(RepoPath, String),
+    ImmutabilityPolicies {
+        org: String,
+    },
+    ImmutabilityPolicy {
+        org: String,
+        uuid: String,
+    },
+    RepoImmutabilityPolicies(RepoPath),
+    RepoImmutabilityPolicy(RepoPath, String),
     RepoList,
     Repo(RepoPath),
     RepoVisibility(RepoPath),
@@ -111,6 +129,10 @@ pub struct Registered {
     /// `FEATURE_REPO_MIRROR`: `…/mirror`, `…/mirror/sync-now`, `…/mirror/sync-cancel` and
     /// `…/changestate`.
     pub repo_mirror: bool,
+    /// `FEATURE_AUTO_PRUNE`: `…/autoprunepolicy/[{uuid}]` of organizations and repositories.
+    pub auto_prune: bool,
+    /// `FEATURE_IMMUTABLE_TAGS` (3.17+): `…/immutabilitypolicy/[{uuid}]`.
+    pub immutable_tags: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`: `…/quota[/{id}[/limit[/{lid}]]]`.
     pub quota: bool,
 }
@@ -119,6 +141,8 @@ impl Default for Registered {
     /// quay-sim without switches: mirroring on, team syncing off.
     fn default() -> Self {
         Registered {
+            auto_prune: true,
+            immutable_tags: true,
             team_syncing: false,
             repo_mirror: true,
             quota: true,
@@ -281,6 +305,74 @@ impl Route {
                 [
                     (GET, "getOrganizationQuotaLimit", None),
                     (DELETE, "deleteOrganizationQuotaLimit", None)
+                ]
+            ),
+            Route::AutoPrunePolicies { .. } => route_info!(
+                "/api/v1/organization/{org}/autoprunepolicy/",
+                "/api/v1/organization/{orgname}/autoprunepolicy/",
+                [
+                    (GET, "listOrganizationAutoPrunePolicies", ORG_ADMIN),
+                    (POST, "createOrganizationAutoPrunePolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::AutoPrunePolicy { .. } => route_info!(
+                "/api/v1/organization/{org}/autoprunepolicy/{uuid}",
+                "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}",
+                [
+                    (GET, "getOrganizationAutoPrunePolicy", ORG_ADMIN),
+                    (PUT, "updateOrganizationAutoPrunePolicy", ORG_ADMIN),
+                    (DELETE, "deleteOrganizationAutoPrunePolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::RepoAutoPrunePolicies(_) => route_info!(
+                "/api/v1/repository/{repository}/autoprunepolicy/",
+                "/api/v1/repository/{repository}/autoprunepolicy/",
+                [
+                    (GET, "listRepositoryAutoPrunePolicies", REPO_ADMIN),
+                    (POST, "createRepositoryAutoPrunePolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoAutoPrunePolicy(..) => route_info!(
+                "/api/v1/repository/{repository}/autoprunepolicy/{uuid}",
+                "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}",
+                [
+                    (GET, "getRepositoryAutoPrunePolicy", REPO_ADMIN),
+                    (PUT, "updateRepositoryAutoPrunePolicy", REPO_ADMIN),
+                    (DELETE, "deleteRepositoryAutoPrunePolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::ImmutabilityPolicies { .. } => route_info!(
+                "/api/v1/organization/{org}/immutabilitypolicy/",
+                "/api/v1/organization/{orgname}/immutabilitypolicy/",
+                [
+                    (GET, "listOrgImmutabilityPolicies", ORG_ADMIN),
+                    (POST, "createOrgImmutabilityPolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::ImmutabilityPolicy { .. } => route_info!(
+                "/api/v1/organization/{org}/immutabilitypolicy/{uuid}",
+                "/api/v1/organization/{orgname}/immutabilitypolicy/{policy_uuid}",
+                [
+                    (GET, "getOrgImmutabilityPolicy", ORG_ADMIN),
+                    (PUT, "updateOrgImmutabilityPolicy", ORG_ADMIN),
+                    (DELETE, "deleteOrgImmutabilityPolicy", ORG_ADMIN)
+                ]
+            ),
+            Route::RepoImmutabilityPolicies(_) => route_info!(
+                "/api/v1/repository/{repository}/immutabilitypolicy/",
+                "/api/v1/repository/{repository}/immutabilitypolicy/",
+                [
+                    (GET, "listRepositoryImmutabilityPolicies", REPO_ADMIN),
+                    (POST, "createRepositoryImmutabilityPolicy", REPO_ADMIN)
+                ]
+            ),
+            Route::RepoImmutabilityPolicy(..) => route_info!(
+                "/api/v1/repository/{repository}/immutabilitypolicy/{uuid}",
+                "/api/v1/repository/{repository}/immutabilitypolicy/{policy_uuid}",
+                [
+                    (GET, "getRepositoryImmutabilityPolicy", REPO_ADMIN),
+                    (PUT, "updateRepositoryImmutabilityPolicy", REPO_ADMIN),
+                    (DELETE, "deleteRepositoryImmutabilityPolicy", REPO_ADMIN)
                 ]
             ),
             Route::RepoList => route_info!(
@@ -492,6 +584,28 @@ impl Route {
                 },
             ]);
         }
+        if registered.auto_prune {
+            routes.extend([
+                Route::AutoPrunePolicies { org: org() },
+                Route::AutoPrunePolicy {
+                    org: org(),
+                    uuid: "u".into(),
+                },
+                Route::RepoAutoPrunePolicies(repo()),
+                Route::RepoAutoPrunePolicy(repo(), "u".into()),
+            ]);
+        }
+        if registered.immutable_tags {
+            routes.extend([
+                Route::ImmutabilityPolicies { org: org() },
+                Route::ImmutabilityPolicy {
+                    org: org(),
+                    uuid: "u".into(),
+                },
+                Route::RepoImmutabilityPolicies(repo()),
+                Route::RepoImmutabilityPolicy(repo(), "u".into()),
+            ]);
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -587,6 +701,20 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         return Matched::NotFound;
     };
     if let Some(repo_rest) = rest.strip_prefix("repository/") {
+        if let Some(route) = registered
+            .auto_prune
+            .then(|| auto_prune_repository_route(repo_rest))
+            .flatten()
+        {
+            return Matched::Route(route);
+        }
+        if let Some(route) = registered
+            .immutable_tags
+            .then(|| immutability_repository_route(repo_rest))
+            .flatten()
+        {
+            return Matched::Route(route);
+        }
         return match_repository(repo_rest, path, registered.repo_mirror);
     }
     let segments: Vec<&str> = rest.split('/').collect();
@@ -676,6 +804,30 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
                 limit: s(limit),
             })
         }
+        ["organization", org, "autoprunepolicy", ""] if registered.auto_prune && named(org) => {
+            ok(Route::AutoPrunePolicies { org: s(org) })
+        }
+        ["organization", org, "autoprunepolicy", uuid]
+            if registered.auto_prune && named(org) && named(uuid) =>
+        {
+            ok(Route::AutoPrunePolicy {
+                org: s(org),
+                uuid: s(uuid),
+            })
+        }
+        ["organization", org, "immutabilitypolicy", ""]
+            if registered.immutable_tags && named(org) =>
+        {
+            ok(Route::ImmutabilityPolicies { org: s(org) })
+        }
+        ["organization", org, "immutabilitypolicy", uuid]
+            if registered.immutable_tags && named(org) && named(uuid) =>
+        {
+            ok(Route::ImmutabilityPolicy {
+                org: s(org),
+                uuid: s(uuid),
+            })
+        }
         ["repository"] => ok(Route::RepoList),
         ["user", ""] => ok(Route::User),
         ["user"] => Matched::AddSlash(format!("{path}/")),
@@ -688,6 +840,30 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         ["discovery"] => ok(Route::Discovery),
         _ => Matched::NotFound,
     }
+}
+
+/// `…/autoprunepolicy/` and `…/autoprunepolicy/{uuid}` of a repository (`rest` after
+/// `/api/v1/repository/`), registered only with `FEATURE_AUTO_PRUNE`.
+fn auto_prune_repository_route(rest: &str) -> Option<Route> {
+    if let Some(repo) = rest.strip_suffix("/autoprunepolicy/") {
+        return repo_path(repo).map(Route::RepoAutoPrunePolicies);
+    }
+    let (head, uuid) = rest.rsplit_once('/')?;
+    let repo = head.strip_suffix("/autoprunepolicy").and_then(repo_path)?;
+    (!uuid.is_empty()).then(|| Route::RepoAutoPrunePolicy(repo, uuid.to_string()))
+}
+
+/// `…/immutabilitypolicy/[{uuid}]` of a repository, registered only with
+/// `FEATURE_IMMUTABLE_TAGS` (3.17+).
+fn immutability_repository_route(rest: &str) -> Option<Route> {
+    if let Some(repo) = rest.strip_suffix("/immutabilitypolicy/") {
+        return repo_path(repo).map(Route::RepoImmutabilityPolicies);
+    }
+    let (head, uuid) = rest.rsplit_once('/')?;
+    let repo = head
+        .strip_suffix("/immutabilitypolicy")
+        .and_then(repo_path)?;
+    (!uuid.is_empty()).then(|| Route::RepoImmutabilityPolicy(repo, uuid.to_string()))
 }
 
 /// `rest` is the path after `/api/v1/repository/`. Without `repo_mirror` the mirror and
@@ -873,6 +1049,8 @@ mod tests {
         let off = Registered {
             team_syncing: false,
             repo_mirror: false,
+            auto_prune: false,
+            immutable_tags: false,
             quota: false,
         };
         assert_eq!(

@@ -284,6 +284,8 @@ impl Connection {
             quota: shared
                 .config
                 .enabled(crate::config::Feature::QuotaManagement),
+            auto_prune: shared.config.auto_prune(),
+            immutable_tags: shared.config.immutable_tags(),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

@@ -76,6 +76,8 @@ pub fn state_json(state: &State) -> Value {
                     (
                         repo_name.clone(),
                         json!({
+                            "immutability": org.immutability.iter().filter(|p| p.repository == Some(r.id)).map(crate::api::immutability_view).collect::<Vec<_>>(),
+                            "auto_prune": org.auto_prune.iter().filter(|p| p.repository == Some(r.id)).map(crate::api::policy_view).collect::<Vec<_>>(),
                             "id": r.id,
                             "description": r.description,
                             "visibility": if r.public { "public" } else { "private" },
@@ -124,6 +126,8 @@ pub fn state_json(state: &State) -> Value {
                             "threshold_percent": l.percent,
                         })).collect::<Vec<_>>(),
                     })),
+                    "immutability": org.immutability.iter().filter(|p| p.repository.is_none()).map(crate::api::immutability_view).collect::<Vec<_>>(),
+                    "auto_prune": org.auto_prune.iter().filter(|p| p.repository.is_none()).map(crate::api::policy_view).collect::<Vec<_>>(),
                 }),
             )
         })

@@ -6,7 +6,8 @@ use http::Method;
 use serde_json::{json, Map, Value};
 
 use super::{
-    mirror, notifications, organizations, permissions, prototypes, repositories, robots, teams, Cx,
+    auto_prune, immutability, mirror, notifications, organizations, permissions, prototypes,
+    repositories, robots, teams, Cx,
 };
 use crate::config::Scope;
 use crate::model::State;
@@ -43,6 +44,18 @@ fn body_definition(state: &State, operation_id: &str) -> Option<(&'static str, S
             mirror::mirror_schema(version, false, true),
         ),
         "createRepoNotification" => ("NotificationCreateRequest", notifications::create_schema()),
+        "createOrganizationAutoPrunePolicy"
+        | "updateOrganizationAutoPrunePolicy"
+        | "createRepositoryAutoPrunePolicy"
+        | "updateRepositoryAutoPrunePolicy" => {
+            ("AutoPrunePolicyConfig", auto_prune::policy_schema(version))
+        }
+        "createOrgImmutabilityPolicy"
+        | "updateOrgImmutabilityPolicy"
+        | "createRepositoryImmutabilityPolicy"
+        | "updateRepositoryImmutabilityPolicy" => {
+            ("ImmutabilityPolicyConfig", immutability::policy_schema())
+        }
         "createOrganizationPrototypePermission" => {
             ("NewPrototype", prototypes::new_prototype_schema())
         }
@@ -61,6 +74,8 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
         team_syncing: state.team_syncing,
         repo_mirror: state.repo_mirror,
         quota: state.quota_management,
+        auto_prune: state.auto_prune,
+        immutable_tags: state.immutable_tags,
     };
     for route in Route::all(registered) {
         let info = route.info();

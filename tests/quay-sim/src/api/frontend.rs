@@ -120,13 +120,16 @@ const WHITELISTED_FEATURES: [&str; 10] = [
     "IMMUTABLE_TAGS_CAN_EXPIRE",
 ];
 
-/// The flags as this instance has them.
+/// The flags as this instance has them (Quay before 3.17 has no `IMMUTABLE_TAGS`).
 fn features(state: &State) -> Map<String, Value> {
     QUAY_DEFAULT_FEATURES
         .iter()
+        .filter(|(name, _)| *name != "IMMUTABLE_TAGS" || state.version >= QuayVersion::V3_17)
         .map(|&(name, default)| {
             let value = match name {
                 "REPO_MIRROR" => state.repo_mirror,
+                "AUTO_PRUNE" => state.auto_prune,
+                "IMMUTABLE_TAGS" => state.immutable_tags,
                 "TEAM_SYNCING" => state.team_syncing,
                 "MAILING" => state.mailing,
                 "SPARSE_INDEX" => state.sparse_index,

@@ -2,15 +2,19 @@
 //! order (quay-api.md §14: route → method → CSRF for writes without a valid token), then the
 //! endpoint's own checks, each family in its own module.
 
+mod auto_prune;
 mod discovery;
 mod frontend;
 mod identity;
+mod immutability;
 mod mirror;
 mod notifications;
 mod organizations;
 mod permissions;
 mod prototypes;
 mod quota;
+pub(crate) use auto_prune::policy_view;
+pub(crate) use immutability::policy_view as immutability_view;
 mod repositories;
 mod robots;
 mod teams;
@@ -236,6 +240,16 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
             Method::GET => quota::get_limit(state, &cx, org, id, limit),
             _ => quota::delete_limit(state, &cx, org, id, limit),
         },
+        Route::AutoPrunePolicies { org } => auto_prune::org_list(state, &cx, org),
+        Route::AutoPrunePolicy { org, uuid } => auto_prune::org_item(state, &cx, org, uuid),
+        Route::RepoAutoPrunePolicies(repo) => auto_prune::repo_list(state, &cx, repo),
+        Route::RepoAutoPrunePolicy(repo, uuid) => auto_prune::repo_item(state, &cx, repo, uuid),
+        Route::ImmutabilityPolicies { org } => immutability::org_list(state, &cx, org),
+        Route::ImmutabilityPolicy { org, uuid } => immutability::org_item(state, &cx, org, uuid),
+        Route::RepoImmutabilityPolicies(repo) => immutability::repo_list(state, &cx, repo),
+        Route::RepoImmutabilityPolicy(repo, uuid) => {
+            immutability::repo_item(state, &cx, repo, uuid)
+        }
         Route::RepoList => match *method {
             Method::GET => repositories::list(state, &cx),
             _ => repositories::create(state, &cx),

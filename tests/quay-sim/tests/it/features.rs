@@ -23,7 +23,7 @@ async fn config_lists_every_feature_without_a_token() {
     assert_eq!(features["TEAM_SYNCING"], false);
     assert_eq!(features["MAILING"], false);
     assert_eq!(features["SUPER_USERS"], true);
-    assert_eq!(features["AUTO_PRUNE"], false);
+    assert_eq!(features["AUTO_PRUNE"], true, "on unless disabled");
     assert!(features.as_object().unwrap().len() > 80);
     assert!(features.get("FEATURE_REPO_MIRROR").is_none(), "no prefix");
     assert_eq!(body["config"]["AUTHENTICATION_TYPE"], "Database");
@@ -41,6 +41,13 @@ async fn config_lists_every_feature_without_a_token() {
     let old = QuaySim::start(config(QuayVersion::V3_12));
     let body = Api::anonymous(&old).get("/config").await.json();
     assert!(body.get("version_number").is_none(), "3.16+ only");
+
+    let no_prune = sim_with(|c| {
+        c.disabled_features.insert(Feature::AutoPrune);
+    });
+    let body = Api::anonymous(&no_prune).get("/config").await.json();
+    assert_eq!(body["features"]["AUTO_PRUNE"], false);
+    assert_eq!(body["config"]["FEATURE_AUTO_PRUNE"], false);
 
     let ldap = sim_with(|c| c.ldap = true);
     let body = Api::anonymous(&ldap).get("/config").await.json();

@@ -3,8 +3,10 @@
 
 mod util;
 
+mod auto_prune;
 mod features;
 mod identity;
+mod immutability;
 mod mirror;
 mod notifications;
 mod organizations;
