@@ -581,32 +581,11 @@ async fn read_auto_prune(
     reads: &PolicyReads,
     organization: &Organization,
 ) -> Result<crate::model::ScopedPolicies<crate::model::AutoPrunePolicy>, QuayError> {
-    let mut read = crate::model::ScopedPolicies::default();
-    if reads.is_empty() || !client.features().await?.auto_prune {
-        return Ok(read);
-    }
-    if reads.all || reads.organization {
-        read.organization = Some(
-            client
-                .auto_prune(org, None)
-                .list()
-                .await?
-                .unwrap_or_default(),
-        );
-    }
-    let repositories = organization
-        .repositories
-        .keys()
-        .filter(|name| reads.all || reads.repositories.contains(*name));
-    read.repositories = stream::iter(repositories)
-        .map(|name| async move {
-            let list = client.auto_prune(org, Some(name)).list().await?;
-            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
-        })
-        .buffer_unordered(CONCURRENT_READS)
-        .try_collect()
-        .await?;
-    Ok(read)
+    let enabled = !reads.is_empty() && client.features().await?.auto_prune;
+    read_scoped(organization, reads, enabled, |repository| async move {
+        client.auto_prune(org, repository.as_deref()).list().await
+    })
+    .await
 }
 
 /// The immutability lists the scope reads, of existing repositories only, and only where the
@@ -617,27 +596,41 @@ async fn read_immutability(
     reads: &PolicyReads,
     organization: &Organization,
 ) -> Result<crate::model::ScopedPolicies<crate::model::ImmutabilityPolicy>, QuayError> {
+    let enabled = !reads.is_empty() && client.features().await?.immutable_tags == Some(true);
+    read_scoped(organization, reads, enabled, |repository| async move {
+        client.immutability(org, repository.as_deref()).list().await
+    })
+    .await
+}
+
+/// The lists of a per-scope policy kind that `reads` asks for: the organization's
+/// (`list(None)`) and each existing repository's (`list(Some(name))`), concurrently.
+async fn read_scoped<T, F, Fut>(
+    organization: &Organization,
+    reads: &PolicyReads,
+    enabled: bool,
+    list: F,
+) -> Result<crate::model::ScopedPolicies<T>, QuayError>
+where
+    F: Fn(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Vec<T>>, QuayError>>,
+{
     let mut read = crate::model::ScopedPolicies::default();
-    if reads.is_empty() || client.features().await?.immutable_tags != Some(true) {
+    if !enabled {
         return Ok(read);
     }
     if reads.all || reads.organization {
-        read.organization = Some(
-            client
-                .immutability(org, None)
-                .list()
-                .await?
-                .unwrap_or_default(),
-        );
+        read.organization = Some(list(None).await?.unwrap_or_default());
     }
     let repositories = organization
         .repositories
         .keys()
         .filter(|name| reads.all || reads.repositories.contains(*name));
+    let list = &list;
     read.repositories = stream::iter(repositories)
         .map(|name| async move {
-            let list = client.immutability(org, Some(name)).list().await?;
-            Ok::<_, QuayError>((name.clone(), list.unwrap_or_default()))
+            let policies = list(Some(name.clone())).await?;
+            Ok::<_, QuayError>((name.clone(), policies.unwrap_or_default()))
         })
         .buffer_unordered(CONCURRENT_READS)
         .try_collect()

@@ -55,6 +55,8 @@ async fn answer(server: &MockServer, at: &str, body: Value) {
 /// default permissions).
 async fn later_quay() -> MockServer {
     let server = MockServer::start().await;
+    // Every Quay answers `GET /config`; this one shows no feature mqc reads policies for.
+    answer(&server, "/config", json!({"features": {}, "config": {}})).await;
     answer(
         &server,
         "/api/v1/organization/acme",
