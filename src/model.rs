@@ -211,6 +211,15 @@ impl<T> ScopedPolicies<T> {
     pub fn is_empty(&self) -> bool {
         self.organization.is_none() && self.repositories.is_empty()
     }
+
+    /// The list of one scope (`None`: the organization's), when it holds policies.
+    pub fn non_empty(&self, repository: Option<&str>) -> Option<&[T]> {
+        match repository {
+            None => self.organization.as_deref(),
+            Some(name) => self.repositories.get(name).map(Vec::as_slice),
+        }
+        .filter(|list| !list.is_empty())
+    }
 }
 
 /// An auto-prune policy: Quay's worker deletes the tags it selects (`tag_pattern` narrows them).

@@ -183,20 +183,7 @@ fn drift_is_fixed_with_one_write_each_and_export_round_trips() {
 
     // Export writes every list that has policies; the file plans to nothing.
     fixture.write_org("org.yaml", &org_file(true));
-    fixture.remove_org("org.yaml");
-    let out = fixture.dir().display().to_string();
-    fixture
-        .mqc(&[
-            "export",
-            "--endpoint",
-            QUAY1,
-            "--out",
-            &out,
-            "--organization",
-            ORG,
-        ])
-        .expect_code(0);
-    let text = std::fs::read_to_string(fixture.dir().join(format!("{ORG}.yaml"))).unwrap();
+    let text = fixture.export_instead_of("org.yaml", ORG);
     assert!(text.contains("auto_prune:"), "{text}");
     assert!(text.contains("tag_pattern: ^keep"), "{text}");
     assert!(text.contains("tag_pattern_matches: false"), "{text}");

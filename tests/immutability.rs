@@ -161,20 +161,7 @@ fn drift_is_fixed_with_one_write_each_and_export_round_trips() {
         plan.stdout
     );
 
-    fixture.remove_org("org.yaml");
-    let out = fixture.dir().display().to_string();
-    fixture
-        .mqc(&[
-            "export",
-            "--endpoint",
-            QUAY1,
-            "--out",
-            &out,
-            "--organization",
-            ORG,
-        ])
-        .expect_code(0);
-    let text = std::fs::read_to_string(fixture.dir().join(format!("{ORG}.yaml"))).unwrap();
+    let text = fixture.export_instead_of("org.yaml", ORG);
     assert!(text.contains("immutability:"), "{text}");
     assert!(text.contains("^release-"), "{text}");
     quay.reset_stats();

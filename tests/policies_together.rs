@@ -92,21 +92,7 @@ fn every_policy_together_converges_drift_is_one_write_each_and_export_round_trip
         assert_eq!(quay.stats().writes, 0, "{version:?}");
 
         // Export round trip.
-        fixture.remove_org("org.yaml");
-        let out = fixture.dir().display().to_string();
-        fixture
-            .mqc(&[
-                "export",
-                "--endpoint",
-                QUAY1,
-                "--out",
-                &out,
-                "--organization",
-                ORG,
-            ])
-            .expect_code(0);
-        let text = std::fs::read_to_string(fixture.dir().join(format!("{ORG}.yaml")))
-            .expect("the exported file");
+        let text = fixture.export_instead_of("org.yaml", ORG);
         for key in [
             "quota:",
             "tag_expiration:",

@@ -121,20 +121,7 @@ fn an_exported_state_round_trips_to_an_empty_plan() {
     let quay = sim(QuayVersion::Head, false);
     let fixture = fixture(&quay, &org_file());
     fixture.mqc(&["create"]).expect_code(0);
-    fixture.remove_org("org.yaml");
-    let out = fixture.dir().display().to_string();
-    fixture
-        .mqc(&[
-            "export",
-            "--endpoint",
-            QUAY1,
-            "--out",
-            &out,
-            "--organization",
-            ORG,
-        ])
-        .expect_code(0);
-    let text = std::fs::read_to_string(fixture.dir().join(format!("{ORG}.yaml"))).unwrap();
+    let text = fixture.export_instead_of("org.yaml", ORG);
     assert!(text.contains("- name: api\n"), "{text}");
     assert_eq!(text.matches("state: read_only").count(), 1, "{text}");
     quay.reset_stats();

@@ -244,10 +244,10 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                             })
                             .collect()
                     }),
-                    auto_prune: super::kinds::auto_prune::repository_entries(&org.auto_prune, name),
-                    immutability: super::kinds::immutability::repository_entries(
+                    auto_prune: super::kinds::auto_prune::entries(&org.auto_prune, Some(name)),
+                    immutability: super::kinds::immutability::entries(
                         &org.immutability,
-                        name,
+                        Some(name),
                     ),
                 }
             })
@@ -289,8 +289,8 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
         tag_expiration: org
             .tag_expiration_s
             .map(super::kinds::tag_expiration::from_model),
-        auto_prune: super::kinds::auto_prune::org_entries(&org.auto_prune),
-        immutability: super::kinds::immutability::org_entries(&org.immutability),
+        auto_prune: super::kinds::auto_prune::entries(&org.auto_prune, None),
+        immutability: super::kinds::immutability::entries(&org.immutability, None),
     }
 }
 

@@ -141,8 +141,7 @@ impl AutoPrune<'_> {
 
     /// Quay 3.13+'s answer to a second identical policy (`model/autoprune.py`).
     pub fn is_duplicate(err: &QuayError) -> bool {
-        matches!(err, QuayError::Api { status: 400, message, .. }
-            if message.contains("duplicate policies are not permitted"))
+        err.is_400_saying("duplicate policies are not permitted")
     }
 
     /// Replaces the policy `uuid` with `policy` (repeatable).
@@ -155,11 +154,7 @@ impl AutoPrune<'_> {
 
     /// Deletes the policy `uuid`; one already gone (404) is not an error.
     pub async fn delete(&self, uuid: &str) -> Result<(), QuayError> {
-        match self.client.send(Call::delete(self.item(uuid))).await {
-            Ok(_) => Ok(()),
-            Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(err),
-        }
+        self.client.delete_by_id(self.item(uuid)).await
     }
 }
 

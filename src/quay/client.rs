@@ -406,6 +406,16 @@ impl QuayClient {
             .copied()
     }
 
+    /// `DELETE path` of an object addressed by its id: one already gone (404, e.g. a retried
+    /// DELETE that met its own effect) counts as deleted.
+    pub(crate) async fn delete_by_id(&self, path: String) -> Result<(), QuayError> {
+        match self.send(Call::delete(path)).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.is_not_found() => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The funnel: connection bound, rate limiter, bearer token, timeout, retries and error
     /// mapping. Returns only 2xx answers.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, QuayError> {

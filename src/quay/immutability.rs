@@ -107,8 +107,7 @@ impl Immutability<'_> {
 
     /// Quay's answer to a second policy with a pattern the scope has.
     pub fn is_duplicate(err: &QuayError) -> bool {
-        matches!(err, QuayError::Api { status: 400, message, .. }
-            if message.contains("same tag_pattern already exists"))
+        err.is_400_saying("same tag_pattern already exists")
     }
 
     /// Replaces the policy `uuid` with `policy` (repeatable).
@@ -121,11 +120,7 @@ impl Immutability<'_> {
 
     /// Deletes the policy `uuid`; one already gone (404) is not an error.
     pub async fn delete(&self, uuid: &str) -> Result<(), QuayError> {
-        match self.client.send(Call::delete(self.item(uuid))).await {
-            Ok(_) => Ok(()),
-            Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(err),
-        }
+        self.client.delete_by_id(self.item(uuid)).await
     }
 }
 

@@ -174,11 +174,7 @@ impl Prototypes<'_> {
     /// Deletes the prototype `id`; one that is already gone (404, e.g. a retried DELETE that
     /// met its own effect) is not an error.
     pub async fn delete(&self, id: &str) -> Result<(), QuayError> {
-        match self.client.send(Call::delete(self.item(id))).await {
-            Ok(_) => Ok(()),
-            Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(err),
-        }
+        self.client.delete_by_id(self.item(id)).await
     }
 }
 

@@ -162,10 +162,6 @@ impl OrgQuota<'_> {
     /// Deletes the limit `limit_id` of the quota `id`; one already gone is not an error.
     pub async fn delete_limit(&self, id: u64, limit_id: u64) -> Result<(), QuayError> {
         let path = format!("{}/limit/{limit_id}", self.item(id));
-        match self.client.send(Call::delete(path)).await {
-            Ok(_) => Ok(()),
-            Err(err) if err.is_not_found() => Ok(()),
-            Err(err) => Err(err),
-        }
+        self.client.delete_by_id(path).await
     }
 }

@@ -99,6 +99,24 @@ impl Fixture {
         std::fs::write(self.dir().join(file), yaml).expect("write org file");
     }
 
+    /// Removes `file` and writes the exported file of `org` (from `QUAY1`) into the files'
+    /// folder instead; returns its text. For export round trips: a plan on it must be empty.
+    pub fn export_instead_of(&self, file: &str, org: &str) -> String {
+        self.remove_org(file);
+        let out = self.dir().display().to_string();
+        self.mqc(&[
+            "export",
+            "--endpoint",
+            QUAY1,
+            "--out",
+            &out,
+            "--organization",
+            org,
+        ])
+        .expect_code(0);
+        std::fs::read_to_string(self.dir().join(format!("{org}.yaml"))).expect("the exported file")
+    }
+
     pub fn remove_org(&self, file: &str) {
         std::fs::remove_file(self.dir().join(file)).expect("remove org file");
     }

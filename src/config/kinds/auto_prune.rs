@@ -299,26 +299,14 @@ fn entry(policy: &AutoPrunePolicy) -> AutoPruneEntry {
     }
 }
 
-/// The organization's list for `export`: written when there are some.
-pub(in crate::config) fn org_entries(
+/// The list of one scope (`None`: the organization's) for `export`: written when there are
+/// some.
+pub(in crate::config) fn entries(
     policies: &ScopedPolicies<AutoPrunePolicy>,
+    repository: Option<&str>,
 ) -> Option<Vec<AutoPruneEntry>> {
     policies
-        .organization
-        .as_deref()
-        .filter(|list| !list.is_empty())
-        .map(|list| list.iter().map(entry).collect())
-}
-
-/// A repository's list for `export`: written when there are some.
-pub(in crate::config) fn repository_entries(
-    policies: &ScopedPolicies<AutoPrunePolicy>,
-    repository: &str,
-) -> Option<Vec<AutoPruneEntry>> {
-    policies
-        .repositories
-        .get(repository)
-        .filter(|list| !list.is_empty())
+        .non_empty(repository)
         .map(|list| list.iter().map(entry).collect())
 }
 

@@ -159,25 +159,13 @@ pub(in crate::config) fn to_model(file: &OrganizationFile) -> ScopedPolicies<Imm
     }
 }
 
-/// The organization's list for `export`: written when there are some.
-pub(in crate::config) fn org_entries(
+/// The list of one scope (`None`: the organization's) for `export`: written when there are
+/// some.
+pub(in crate::config) fn entries(
     policies: &ScopedPolicies<ImmutabilityPolicy>,
+    repository: Option<&str>,
 ) -> Option<Vec<ImmutabilityEntry>> {
     policies
-        .organization
-        .as_deref()
-        .filter(|list| !list.is_empty())
-        .map(|list| list.iter().map(entry).collect())
-}
-
-/// A repository's list for `export`: written when there are some.
-pub(in crate::config) fn repository_entries(
-    policies: &ScopedPolicies<ImmutabilityPolicy>,
-    repository: &str,
-) -> Option<Vec<ImmutabilityEntry>> {
-    policies
-        .repositories
-        .get(repository)
-        .filter(|list| !list.is_empty())
+        .non_empty(repository)
         .map(|list| list.iter().map(entry).collect())
 }
