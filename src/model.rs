@@ -493,6 +493,164 @@ pub struct Mirror {
     pub sync_interval: u64,
     pub is_enabled: bool,
     pub proxy: Proxy,
+    /// The options not every Quay has, managed only where declared.
+    pub options: MirrorOptions,
+}
+
+impl Mirror {
+    /// Whether a mirror Quay has (`self`) must be updated to become `want`: every field of
+    /// `want` is compared, and its options as [`MirrorOptions::changes`] says.
+    pub fn needs_update_to(&self, want: &Mirror) -> bool {
+        let options = self.options.changes(&want.options, want.sync_interval);
+        let mut same = self.clone();
+        same.options = want.options.clone();
+        same != *want || options.any()
+    }
+}
+
+/// Mirror options a file may leave out (desired `None`: left as Quay has them; a create
+/// then starts now, with Quay's minimum timeout and every architecture) and that older Quays
+/// do not report (actual `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MirrorOptions {
+    /// When syncs run: at this instant and every `sync_interval` after it.
+    pub sync_start: Option<SyncStart>,
+    /// Seconds a sync may run before Quay stops it (`skopeo_timeout_interval`, Quay 3.15+,
+    /// at least 300).
+    pub skopeo_timeout_s: Option<u64>,
+    /// The architectures mirrored from multi-architecture images; empty = all of them
+    /// (`architecture_filter`, Quay 3.17+; a non-empty one needs `FEATURE_SPARSE_INDEX`).
+    pub architectures: Option<BTreeSet<String>>,
+}
+
+/// Which of the declared [`MirrorOptions`] differ from Quay's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MirrorOptionChanges {
+    pub sync_start: bool,
+    pub skopeo_timeout: bool,
+    pub architectures: bool,
+}
+
+impl MirrorOptionChanges {
+    pub fn any(self) -> bool {
+        self.sync_start || self.skopeo_timeout || self.architectures
+    }
+}
+
+impl MirrorOptions {
+    /// What must change for Quay's options (`self`) to become the declared `want`, for a mirror
+    /// that syncs every `interval` seconds.
+    ///
+    /// - An option `want` leaves out never changes.
+    /// - The start date: Quay moves its stored date to the next slot after every sync, so a
+    ///   stored date on the declared grid (`declared + k × interval`) is the declared
+    ///   schedule; no stored date (a cancelled sync) is not.
+    /// - The timeout and the architectures: a Quay that does not report the option does not
+    ///   have it (≤3.14, ≤3.16), and there is nothing to change (a non-empty architecture
+    ///   filter is refused at plan time there).
+    pub fn changes(&self, want: &MirrorOptions, interval: u64) -> MirrorOptionChanges {
+        let sync_start = match (want.sync_start, self.sync_start) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(declared), Some(stored)) => !declared.same_schedule(stored, interval),
+        };
+        let skopeo_timeout = match (want.skopeo_timeout_s, self.skopeo_timeout_s) {
+            (Some(declared), Some(stored)) => declared != stored,
+            _ => false,
+        };
+        let architectures = match (&want.architectures, &self.architectures) {
+            (Some(declared), Some(stored)) => declared != stored,
+            (Some(declared), None) => !declared.is_empty(),
+            (None, _) => false,
+        };
+        MirrorOptionChanges {
+            sync_start,
+            skopeo_timeout,
+            architectures,
+        }
+    }
+}
+
+/// An instant a mirror's syncs are scheduled from, to the second, in UTC. Written as Quay
+/// writes it: `YYYY-MM-DDTHH:MM:SSZ`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SyncStart(time::OffsetDateTime);
+
+impl SyncStart {
+    /// Parses an RFC 3339 date-time (`2026-12-01T02:00:00Z`, `2026-12-01T03:00:00+01:00`).
+    /// Quay's own answers may carry microseconds; they are dropped (Quay schedules to the
+    /// second). `None` for anything else.
+    pub fn parse(text: &str) -> Option<SyncStart> {
+        let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .ok()?;
+        let at = at
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .ok()?;
+        Some(SyncStart(at))
+    }
+
+    /// Whether `text` names a whole second (Quay refuses fractions in a request).
+    pub fn is_whole_second(text: &str) -> bool {
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|at| at.nanosecond() == 0)
+    }
+
+    /// This second.
+    pub fn now() -> SyncStart {
+        let now = time::OffsetDateTime::now_utc();
+        SyncStart(now.replace_nanosecond(0).unwrap_or(now))
+    }
+
+    pub fn from_unix(seconds: i64) -> Option<SyncStart> {
+        time::OffsetDateTime::from_unix_timestamp(seconds)
+            .ok()
+            .map(SyncStart)
+    }
+
+    pub fn unix(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// Whether syncs every `interval` seconds from `self` and from `other` fall on the same
+    /// instants.
+    pub fn same_schedule(self, other: SyncStart, interval: u64) -> bool {
+        let apart = i128::from(self.unix()) - i128::from(other.unix());
+        match interval {
+            0 => apart == 0,
+            n => apart.rem_euclid(i128::from(n)) == 0,
+        }
+    }
+}
+
+impl fmt::Display for SyncStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )
+    }
+}
+
+impl Serialize for SyncStart {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for SyncStart {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<SyncStart, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        SyncStart::parse(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 date-time: {text}")))
+    }
 }
 
 /// Proxy URLs may carry `user:password@`; the password is cut out wherever one is shown

@@ -699,6 +699,7 @@ mod tests {
                 sync_interval: 60,
                 is_enabled: true,
                 proxy: Proxy::default(),
+                options: crate::model::MirrorOptions::default(),
             }),
             notifications: Vec::new(),
             state: RepoState::Normal,

@@ -462,6 +462,7 @@ fn mirror_model(username: Option<&str>) -> Mirror {
         sync_interval: 86400,
         is_enabled: true,
         proxy: Proxy::default(),
+        options: mqc::model::MirrorOptions::default(),
     }
 }
 

@@ -244,6 +244,7 @@ repositories:
     is_enabled: true
     https_proxy: http://proxy.example.com:3128
     no_proxy: .example.com
+    sync_start_date: 2024-08-21T00:00:00Z
   permissions:
     robots: []
     users:

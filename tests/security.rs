@@ -448,6 +448,7 @@ async fn a_quay_error_that_echoes_the_request_does_not_leak_the_password() {
             sync_interval: 3600,
             is_enabled: true,
             proxy: Proxy::default(),
+            options: mqc::model::MirrorOptions::default(),
         }),
     });
     let client = bad_answer_client(&server.uri());

@@ -75,6 +75,7 @@ fn mirror() -> Mirror {
         sync_interval: 60,
         is_enabled: true,
         proxy: Proxy::default(),
+        options: crate::model::MirrorOptions::default(),
     }
 }
 

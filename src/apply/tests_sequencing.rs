@@ -76,6 +76,7 @@ fn mirror() -> Box<Mirror> {
         sync_interval: 60,
         is_enabled: true,
         proxy: Proxy::default(),
+        options: crate::model::MirrorOptions::default(),
     })
 }
 

@@ -471,6 +471,7 @@ mod tests {
             sync_interval: 60,
             is_enabled: enabled,
             proxy: Proxy::default(),
+            options: crate::model::MirrorOptions::default(),
         }
     }
 

@@ -77,7 +77,43 @@ pub async fn lacking_features(
     if desired.tag_expiration_s.is_some() && !features.change_tag_expiration {
         lacks.insert(Feature::ChangeTagExpiration, Lack::Disabled);
     }
+    if let Some(lack) = architecture_filter_lack(client, desired, &features).await? {
+        lacks.insert(Feature::SparseIndex, lack);
+    }
     Ok(lacks)
+}
+
+/// What a mirror's architecture filter lacks, asked only when a file declares a non-empty
+/// one: Quay 3.17's `architecture_filter` (seen in the discovery document's mirror schema,
+/// read once per run), then `FEATURE_SPARSE_INDEX`.
+async fn architecture_filter_lack(
+    client: &QuayClient,
+    desired: &Organization,
+    features: &crate::quay::Features,
+) -> Result<Option<Lack>, Failure> {
+    let filtered = desired.repositories.values().any(|repository| {
+        repository
+            .mirror
+            .as_ref()
+            .and_then(|m| m.options.architectures.as_ref())
+            .is_some_and(|list| !list.is_empty())
+    });
+    if !filtered || !features.repo_mirror {
+        return Ok(None);
+    }
+    let capabilities = client.capabilities().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read the API description of {}",
+            client.endpoint()
+        ))
+    })?;
+    Ok(if !capabilities.mirror_architecture_filter {
+        Some(Lack::OlderThan("3.17".into()))
+    } else if !features.sparse_index {
+        Some(Lack::Disabled)
+    } else {
+        None
+    })
 }
 
 /// Why quotas cannot be written with this token: the feature is off, the token is not a

@@ -11,12 +11,12 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::file::{
-    keys, MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
-    PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    keys, MembersEntry, MirrorArchitecture, MirrorParams, NotificationConfig, NotificationEntry,
+    OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::finding::{Finding, Pos};
 use super::yaml::{Kind, Node};
-use crate::model::{NotificationEvent, NotificationMethod, Role, TeamRole, Visibility};
+use crate::model::{NotificationEvent, NotificationMethod, Role, SyncStart, TeamRole, Visibility};
 
 /// Nodes visited at most while decoding one file. Aliases share nodes, so a small file can
 /// describe a huge document ("billion laughs"); the budget bounds the work.
@@ -596,7 +596,116 @@ impl Decoder<'_> {
             https_proxy: self.text(&f, "https_proxy", None),
             http_proxy: self.text(&f, "http_proxy", None),
             no_proxy: self.text(&f, "no_proxy", None),
+            sync_start_date: self.sync_start_date(&f),
+            skopeo_timeout_interval: self.skopeo_timeout(&f),
+            architecture_filter: self.architectures(&f),
         })
+    }
+
+    /// `sync_start_date`: an RFC 3339 date-time to the second.
+    fn sync_start_date(&mut self, f: &Fields) -> Option<String> {
+        let node = f.get("sync_start_date")?;
+        let text = node.scalar().map(|s| s.value.clone());
+        match text {
+            Some(text)
+                if SyncStart::parse(&text).is_some() && SyncStart::is_whole_second(&text) =>
+            {
+                Some(text)
+            }
+            Some(text) if SyncStart::parse(&text).is_some() => {
+                self.error(
+                    node.pos,
+                    format!(
+                        "`{}` has a fraction of a second: Quay schedules to the second",
+                        f.path("sync_start_date")
+                    ),
+                    Some("e.g. `2026-12-01T02:00:00Z`"),
+                );
+                None
+            }
+            found => {
+                let found = found.map_or_else(|| node.describe().to_string(), |v| format!("`{v}`"));
+                self.error(
+                    node.pos,
+                    format!(
+                        "`{}` must be a date and time with its offset, found {found}",
+                        f.path("sync_start_date")
+                    ),
+                    Some("write it as RFC 3339, e.g. `\"2026-12-01T02:00:00Z\"` (UTC) or `\"2026-12-01T03:00:00+01:00\"`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `skopeo_timeout_interval`: whole seconds, at least Quay's minimum of 300.
+    fn skopeo_timeout(&mut self, f: &Fields) -> Option<u64> {
+        let node = f.get("skopeo_timeout_interval")?;
+        let path = f.path("skopeo_timeout_interval");
+        match node.scalar().and_then(|s| s.as_int()) {
+            Some(n) if (300..=MAX_SYNC_INTERVAL).contains(&n) => u64::try_from(n).ok(),
+            Some(n) if n < 300 => {
+                self.error(
+                    node.pos,
+                    format!("`{path}` must be at least 300 seconds, found {n}"),
+                    Some("Quay refuses a shorter timeout; leave the key out for 300"),
+                );
+                None
+            }
+            Some(_) => {
+                self.error(
+                    node.pos,
+                    format!(
+                        "`{path}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds"
+                    ),
+                    None,
+                );
+                None
+            }
+            None => {
+                self.error(
+                    node.pos,
+                    format!(
+                        "`{path}` must be a whole number of seconds, found {}",
+                        node.describe()
+                    ),
+                    Some("e.g. 600"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `architecture_filter`: known architectures, each once.
+    fn architectures(&mut self, f: &Fields) -> Option<Vec<MirrorArchitecture>> {
+        let items = self.list(f, "architecture_filter")?;
+        let names = MirrorArchitecture::ALL
+            .iter()
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut out: Vec<MirrorArchitecture> = Vec::with_capacity(items.len());
+        for (path, item) in items {
+            let found = item.scalar().map(|s| s.value.as_str());
+            match found.and_then(|v| MirrorArchitecture::ALL.iter().find(|(n, _)| *n == v)) {
+                Some((_, arch)) if out.contains(arch) => self.error(
+                    item.pos,
+                    format!("`{path}`: `{}` is listed twice", arch.as_str()),
+                    Some("list each architecture once"),
+                ),
+                Some((_, arch)) => out.push(*arch),
+                None => {
+                    let found =
+                        found.map_or_else(|| item.describe().to_string(), |v| format!("`{v}`"));
+                    self.error(
+                        item.pos,
+                        format!("`{path}` must be one of {names}; found {found}"),
+                        Some("`[]` mirrors every architecture"),
+                    );
+                }
+            }
+        }
+        Some(out)
     }
 
     fn permissions(&mut self, node: &Node, path: &str) -> Option<PermissionsEntry> {

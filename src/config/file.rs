@@ -135,6 +135,48 @@ pub struct MirrorParams {
     /// Comma-separated hosts and domains reached without proxy, no spaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_proxy: Option<String>,
+    /// When syncs run: at this instant (RFC 3339, e.g. `2026-12-01T02:00:00Z`) and every
+    /// `sync_interval` after it. Absent = a new mirror starts now and an existing one keeps
+    /// its schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_start_date: Option<String>,
+    /// Seconds a sync may run before Quay stops it, at least 300 (Quay 3.15+; not sent to an
+    /// older Quay). Absent = 300 for a new mirror, unchanged for an existing one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 300, max = 2147483647))]
+    pub skopeo_timeout_interval: Option<u64>,
+    /// The architectures to mirror from multi-architecture images (`amd64`, `arm64`,
+    /// `ppc64le`, `s390x`); `[]` = all. A non-empty list needs Quay 3.17+ with
+    /// `FEATURE_SPARSE_INDEX`. Absent = not managed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture_filter: Option<Vec<MirrorArchitecture>>,
+}
+
+/// An architecture a mirror can be limited to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MirrorArchitecture {
+    Amd64,
+    Arm64,
+    Ppc64le,
+    S390x,
+}
+
+impl MirrorArchitecture {
+    pub const ALL: [(&'static str, MirrorArchitecture); 4] = [
+        ("amd64", MirrorArchitecture::Amd64),
+        ("arm64", MirrorArchitecture::Arm64),
+        ("ppc64le", MirrorArchitecture::Ppc64le),
+        ("s390x", MirrorArchitecture::S390x),
+    ];
+
+    /// Quay's spelling.
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, arch)| *arch == self)
+            .map_or("", |(name, _)| name)
+    }
 }
 
 /// Each list absent = not managed; present (even empty) = exactly these.
@@ -270,6 +312,9 @@ pub(crate) mod keys {
         "https_proxy",
         "http_proxy",
         "no_proxy",
+        "sync_start_date",
+        "skopeo_timeout_interval",
+        "architecture_filter",
     ];
     pub const PERMISSIONS: &[&str] = &["robots", "users", "teams"];
     pub const PERMISSION: &[&str] = &["name", "role"];

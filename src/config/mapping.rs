@@ -8,14 +8,14 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::file::{
-    MembersEntry, MirrorParams, NotificationConfig, NotificationEntry, OrganizationFile,
-    PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    MembersEntry, MirrorArchitecture, MirrorParams, NotificationConfig, NotificationEntry,
+    OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::kinds::default_permissions;
 use super::validate::{referenced_robot, Identity};
 use crate::model::{
-    DesiredOrganization, Endpoint, Mirror, Notification, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
+    DesiredOrganization, Endpoint, Mirror, MirrorOptions, Notification, Organization, Permissions,
+    Proxy, RepoState, Repository, Robot, Role, SyncStart, Team, TeamMembers, TeamRole, Visibility,
 };
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -112,6 +112,14 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
                 http_proxy: non_empty(&m.http_proxy),
                 https_proxy: non_empty(&m.https_proxy),
                 no_proxy: non_empty(&m.no_proxy),
+            },
+            options: MirrorOptions {
+                sync_start: m.sync_start_date.as_deref().and_then(SyncStart::parse),
+                skopeo_timeout_s: m.skopeo_timeout_interval,
+                architectures: m
+                    .architecture_filter
+                    .as_ref()
+                    .map(|list| list.iter().map(|arch| arch.as_str().to_string()).collect()),
             },
         });
     let to_map =
@@ -230,6 +238,13 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                             https_proxy: m.proxy.https_proxy.clone(),
                             http_proxy: m.proxy.http_proxy.clone(),
                             no_proxy: m.proxy.no_proxy.clone(),
+                            sync_start_date: m.options.sync_start.map(|at| at.to_string()),
+                            // Quay's minimum, what a new mirror gets without the key.
+                            skopeo_timeout_interval: m
+                                .options
+                                .skopeo_timeout_s
+                                .filter(|&seconds| seconds != DEFAULT_SKOPEO_TIMEOUT_S),
+                            architecture_filter: exported_architectures(&m.options),
                         }
                     }),
                     permissions,
@@ -320,6 +335,26 @@ pub fn body_of(text: &str) -> &str {
         rest = rest.split_once('\n').map_or("", |(_, tail)| tail);
     }
     rest
+}
+
+/// The `skopeo_timeout_interval` a mirror gets when its file leaves the key out.
+const DEFAULT_SKOPEO_TIMEOUT_S: u64 = 300;
+
+/// A non-empty architecture filter, in the file's spelling (an empty one is the default:
+/// every architecture). An architecture this mqc does not know cannot be written back.
+fn exported_architectures(options: &MirrorOptions) -> Option<Vec<MirrorArchitecture>> {
+    let names = options.architectures.as_ref().filter(|a| !a.is_empty())?;
+    Some(
+        names
+            .iter()
+            .filter_map(|name| {
+                MirrorArchitecture::ALL
+                    .iter()
+                    .find(|(known, _)| known == name)
+                    .map(|(_, arch)| *arch)
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]

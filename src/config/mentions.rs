@@ -87,6 +87,20 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             );
         }
     }
+    for (r, repository) in file.repositories.iter().enumerate() {
+        let filtered = repository
+            .mirror_params
+            .as_ref()
+            .and_then(|m| m.architecture_filter.as_ref())
+            .is_some_and(|list| !list.is_empty());
+        let key = format!("repositories[{r}].mirror_params.architecture_filter");
+        if let Some(mention) = at(key).filter(|_| filtered) {
+            sections.insert(
+                (Some(repository.name.clone()), "architecture_filter".into()),
+                mention,
+            );
+        }
+    }
     for key in ["auto_prune", "immutability"] {
         if let Some(mention) = at(key.to_string()) {
             sections.insert((None, key.to_string()), mention);

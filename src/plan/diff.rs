@@ -75,6 +75,12 @@ pub fn plan_target(
     immutability::plan(&mut planner, desired, &actual, &options.limits);
     repositories::plan(&mut planner, desired, &actual, options);
     problems::drop_mirror_changes(&options.limits, &mut planner.changes, &mut planner.problems);
+    problems::drop_filtered_mirror_changes(
+        desired,
+        &options.limits,
+        &mut planner.changes,
+        &mut planner.problems,
+    );
     planner.finish(target)
 }
 

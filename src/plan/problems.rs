@@ -40,6 +40,9 @@ pub enum Feature {
     /// `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+): immutability policies (`immutability`).
     #[serde(rename = "IMMUTABLE_TAGS")]
     ImmutableTags,
+    /// `FEATURE_SPARSE_INDEX` (Quay 3.17+): a mirror's non-empty `architecture_filter`.
+    #[serde(rename = "SPARSE_INDEX")]
+    SparseIndex,
 }
 
 impl Feature {
@@ -52,6 +55,7 @@ impl Feature {
             Feature::ChangeTagExpiration => "FEATURE_CHANGE_TAG_EXPIRATION",
             Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
             Feature::ImmutableTags => "FEATURE_IMMUTABLE_TAGS",
+            Feature::SparseIndex => "FEATURE_SPARSE_INDEX",
         }
     }
 }
@@ -393,6 +397,51 @@ pub(super) fn drop_mirror_changes(
         if !reported {
             problems.push(mirror_problem(lack, &repository, "state"));
         }
+    }
+}
+
+/// Leaves out the mirror-phase changes of the repositories whose declared mirror has an
+/// architecture filter the endpoint cannot take (Quay before 3.17, or without
+/// `FEATURE_SPARSE_INDEX`), with a problem for each. The mirror stays in what is planned
+/// against, so nothing else of the repository changes because of it (an existing mirror is
+/// neither disabled nor left to mirror every architecture).
+pub(super) fn drop_filtered_mirror_changes(
+    desired: &Organization,
+    limits: &ServerLimits,
+    changes: &mut Vec<super::Change>,
+    problems: &mut Vec<Problem>,
+) {
+    let Some(lack) = limits.lacks.get(&Feature::SparseIndex) else {
+        return;
+    };
+    let filtered: BTreeSet<&String> = desired
+        .repositories
+        .iter()
+        .filter(|(_, repository)| {
+            repository
+                .mirror
+                .as_ref()
+                .and_then(|m| m.options.architectures.as_ref())
+                .is_some_and(|list| !list.is_empty())
+        })
+        .map(|(name, _)| name)
+        .collect();
+    if filtered.is_empty() {
+        return;
+    }
+    changes.retain(|change| {
+        let ObjectRef::Repository(name) = change.op.object() else {
+            return true;
+        };
+        change.op.phase() != super::Phase::Mirrors || !filtered.contains(&name)
+    });
+    for repository in filtered {
+        problems.push(Problem::new(ProblemKind::FeatureMissing {
+            feature: Feature::SparseIndex,
+            lack: lack.clone(),
+            object: ObjectRef::Repository(repository.clone()),
+            field: "architecture_filter",
+        }));
     }
 }
 

@@ -69,8 +69,8 @@ pub struct Capabilities {
     pub mirror_skopeo_timeout: bool,
     /// … and requires it (Quay 3.15+ answers 400 when it is missing).
     pub mirror_skopeo_timeout_required: bool,
-    /// The mirror schema knows `architecture_filter` (3.17+). mqc never sends it; this is
-    /// informational.
+    /// The mirror schema knows `architecture_filter` (3.17+; ≤3.16 answers 500 when it is
+    /// sent).
     pub mirror_architecture_filter: bool,
     /// The organization quota routes are registered (quota management on).
     pub quota: bool,
@@ -168,6 +168,8 @@ pub struct Features {
     /// `FEATURE_IMMUTABLE_TAGS`: immutability policies. `None` when the server does not know
     /// the flag (Quay before 3.17 has none).
     pub immutable_tags: Option<bool>,
+    /// `FEATURE_SPARSE_INDEX`: a mirror may be limited to some architectures (Quay 3.17+).
+    pub sparse_index: bool,
 }
 
 /// `(3, 17)` of `Quay v3.17.0` (or `Quay 3.17.0-nightly`).
@@ -235,6 +237,7 @@ impl FrontendConfig {
             immutable_tags: flags
                 .contains_key("IMMUTABLE_TAGS")
                 .then(|| on("IMMUTABLE_TAGS")),
+            sparse_index: on("SPARSE_INDEX"),
         })
     }
 }
@@ -263,6 +266,8 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         version: None,
         auto_prune: capabilities.auto_prune,
         immutable_tags: capabilities.immutability_policies.then_some(true),
+        // Quay without `/config` is older than 3.12, long before architecture filters.
+        sparse_index: false,
     })
 }
 
@@ -304,6 +309,7 @@ mod tests {
                 version: None,
                 auto_prune: false,
                 immutable_tags: None,
+                sparse_index: false,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();

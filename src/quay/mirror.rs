@@ -2,8 +2,8 @@
 //!
 //! Version skew decides the body (quay-api.md §8, quay-observed.md): Quay 3.15+ requires
 //! `skopeo_timeout_interval` and Quay ≤3.14 answers 500 when it is present, so the handler
-//! asks the server's [`super::Capabilities`] whether to send it. `architecture_filter` is never
-//! sent (≤3.16 answers 500). The `proxy` object always carries its three keys, and an update
+//! asks the server's [`super::Capabilities`] whether to send it; `architecture_filter` likewise
+//! (≤3.16 answers 500), and only when the file declares one. The `proxy` object always carries its three keys, and an update
 //! that gives a repository its first proxy sends the proxy alone first, because Quay drops the
 //! first proxy key of a PUT when no proxy object was stored yet (§8.4).
 //!
@@ -13,15 +13,15 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
-use time::OffsetDateTime;
 
 use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::identity::Capabilities;
 use super::paths;
-use crate::model::{Mirror, Proxy};
+use crate::model::{Mirror, MirrorOptions, Proxy, SyncStart};
 
-/// The `skopeo_timeout_interval` mqc sends where the server knows it (Quay's minimum).
+/// The `skopeo_timeout_interval` a create sends where the server requires it and the file
+/// declares none (Quay's minimum).
 const SKOPEO_TIMEOUT_SECONDS: u64 = 300;
 
 /// `GET …/mirror`. The password is never returned.
@@ -40,6 +40,15 @@ struct MirrorView {
     /// Full robot name `org+short`.
     #[serde(default)]
     robot_username: Option<String>,
+    /// Null after a cancelled sync.
+    #[serde(default)]
+    sync_start_date: Option<String>,
+    /// Quay 3.15+.
+    #[serde(default)]
+    skopeo_timeout_interval: Option<u64>,
+    /// Quay 3.17+ (`[]` when unset).
+    #[serde(default)]
+    architecture_filter: Option<Vec<String>>,
 }
 
 /// `external_registry_config` as read: `{}` when the POST carried none.
@@ -129,6 +138,8 @@ struct MirrorRequest {
     /// mirror robot `write` on every PUT that names it, which would undo a planned revoke.
     robot_username: Option<String>,
     root_rule: MirrorRootRule,
+    /// Only for servers that know the field, and only when the file declares a filter.
+    architecture_filter: Option<Vec<String>>,
 }
 
 impl MirrorRequest {
@@ -159,22 +170,11 @@ impl Serialize for MirrorRequest {
             map.serialize_entry("robot_username", robot)?;
         }
         map.serialize_entry("root_rule", &self.root_rule)?;
+        if let Some(architectures) = &self.architecture_filter {
+            map.serialize_entry("architecture_filter", architectures)?;
+        }
         map.end()
     }
-}
-
-/// The date format Quay accepts for `sync_start_date` (exactly `%Y-%m-%dT%H:%M:%SZ`, UTC).
-fn format_start_date(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
 }
 
 fn serialize_credentials<M: SerializeMap>(
@@ -238,15 +238,60 @@ fn credentials(
     }
 }
 
-/// The full mirror body. `sync_start_date` is given for a create (now, in UTC) and left out of
-/// an update, which keeps Quay's schedule.
-fn request(
+/// The full body of a create: scheduled from the declared start (or now), with the declared
+/// timeout (or Quay's minimum where it is required) and architecture filter where the server
+/// knows them.
+fn create_request(
     org: &str,
     mirror: &Mirror,
     credentials: MirrorCredentials,
     capabilities: &Capabilities,
-    sync_start_date: Option<String>,
+    now: SyncStart,
 ) -> MirrorRequest {
+    let options = &mirror.options;
+    let mut request = request(org, mirror, credentials);
+    request.sync_start_date = Some(options.sync_start.unwrap_or(now).to_string());
+    request.skopeo_timeout_interval = capabilities
+        .send_skopeo_timeout()
+        .then(|| options.skopeo_timeout_s.unwrap_or(SKOPEO_TIMEOUT_SECONDS));
+    request.architecture_filter = architectures(options, capabilities);
+    request
+}
+
+/// The full body of an update from `from` to `to`: it keeps Quay's schedule, timeout and
+/// filter unless the file declares other ones ([`MirrorOptions::changes`]).
+fn update_request(
+    org: &str,
+    from: &Mirror,
+    to: &Mirror,
+    credentials: MirrorCredentials,
+    capabilities: &Capabilities,
+) -> MirrorRequest {
+    let changes = from.options.changes(&to.options, to.sync_interval);
+    let options = &to.options;
+    let mut request = request(org, to, credentials);
+    if changes.sync_start {
+        request.sync_start_date = options.sync_start.map(|at| at.to_string());
+    }
+    if changes.skopeo_timeout && capabilities.mirror_skopeo_timeout {
+        request.skopeo_timeout_interval = options.skopeo_timeout_s;
+    }
+    if changes.architectures {
+        request.architecture_filter = architectures(options, capabilities);
+    }
+    request
+}
+
+/// The declared architecture filter, for a server whose schema knows the field.
+fn architectures(options: &MirrorOptions, capabilities: &Capabilities) -> Option<Vec<String>> {
+    let declared = options.architectures.as_ref()?;
+    capabilities
+        .mirror_architecture_filter
+        .then(|| declared.iter().cloned().collect())
+}
+
+/// The fields every write carries; the options are added by the create and update bodies.
+fn request(org: &str, mirror: &Mirror, credentials: MirrorCredentials) -> MirrorRequest {
     MirrorRequest {
         is_enabled: mirror.is_enabled,
         external_reference: mirror.external_reference.clone(),
@@ -257,12 +302,11 @@ fn request(
             proxy: MirrorProxy::from(&mirror.proxy),
         },
         sync_interval: mirror.sync_interval,
-        sync_start_date,
-        skopeo_timeout_interval: capabilities
-            .send_skopeo_timeout()
-            .then_some(SKOPEO_TIMEOUT_SECONDS),
+        sync_start_date: None,
+        skopeo_timeout_interval: None,
         robot_username: Some(paths::robot_full_name(org, &mirror.robot)),
         root_rule: MirrorRootRule::tags(mirror.tags.clone()),
+        architecture_filter: None,
     }
 }
 
@@ -297,6 +341,14 @@ fn mirror_from_view(org: &str, view: &MirrorView) -> Mirror {
             http_proxy: proxy.http_proxy,
             https_proxy: proxy.https_proxy,
             no_proxy: proxy.no_proxy,
+        },
+        options: MirrorOptions {
+            sync_start: view.sync_start_date.as_deref().and_then(SyncStart::parse),
+            skopeo_timeout_s: view.skopeo_timeout_interval,
+            architectures: view
+                .architecture_filter
+                .as_ref()
+                .map(|list| list.iter().cloned().collect()),
         },
     }
 }
@@ -366,12 +418,12 @@ impl MirrorHandler<'_> {
     ) -> Result<(), QuayError> {
         let credentials = self.credentials(mirror, None, password)?;
         let capabilities = self.client.capabilities().await?;
-        let request = request(
+        let request = create_request(
             self.org,
             mirror,
             credentials,
             &capabilities,
-            Some(format_start_date(OffsetDateTime::now_utc())),
+            SyncStart::now(),
         );
         self.client
             .send(
@@ -395,7 +447,7 @@ impl MirrorHandler<'_> {
     ) -> Result<(), QuayError> {
         let credentials = self.credentials(to, Some(from), password)?;
         let capabilities = self.client.capabilities().await?;
-        let mut request = request(self.org, to, credentials, &capabilities, None);
+        let mut request = update_request(self.org, from, to, credentials, &capabilities);
         if from.robot == to.robot {
             request.robot_username = None;
         }
@@ -482,6 +534,7 @@ mod tests {
             skopeo_timeout_interval: skopeo,
             robot_username: Some("exampleorg+mirror".into()),
             root_rule: MirrorRootRule::tags(vec!["latest".into(), "v1.*".into()]),
+            architecture_filter: None,
         }
     }
 
@@ -579,8 +632,157 @@ mod tests {
 
     #[test]
     fn start_date_has_quays_exact_format() {
-        let at = time::macros::datetime!(2024-08-21 06:30:05.123 +02:00);
-        assert_eq!(format_start_date(at), "2024-08-21T04:30:05Z");
+        let at = SyncStart::parse("2024-08-21T06:30:05.123+02:00").unwrap();
+        assert_eq!(at.to_string(), "2024-08-21T04:30:05Z");
+    }
+
+    fn declared(options: MirrorOptions) -> Mirror {
+        let mut mirror = mirror(None, Proxy::default());
+        mirror.options = options;
+        mirror
+    }
+
+    fn caps(skopeo: bool, architectures: bool) -> Capabilities {
+        Capabilities {
+            mirror_skopeo_timeout: skopeo,
+            mirror_skopeo_timeout_required: skopeo,
+            mirror_architecture_filter: architectures,
+            ..Capabilities::default()
+        }
+    }
+
+    fn keys(request: &MirrorRequest) -> serde_json::Value {
+        let body = serde_json::to_value(request).unwrap();
+        json!({
+            "sync_start_date": body.get("sync_start_date"),
+            "skopeo_timeout_interval": body.get("skopeo_timeout_interval"),
+            "architecture_filter": body.get("architecture_filter"),
+        })
+    }
+
+    #[test]
+    fn a_create_sends_the_declared_options_where_the_server_knows_them() {
+        let now = SyncStart::parse("2026-11-30T10:00:00Z").unwrap();
+        let options = MirrorOptions {
+            sync_start: SyncStart::parse("2026-12-01T02:00:00Z"),
+            skopeo_timeout_s: Some(600),
+            architectures: Some(["arm64".to_string(), "amd64".to_string()].into()),
+        };
+        let mirror = declared(options);
+        let head = create_request(
+            "org",
+            &mirror,
+            MirrorCredentials::Omit,
+            &caps(true, true),
+            now,
+        );
+        assert_eq!(
+            keys(&head),
+            json!({"sync_start_date": "2026-12-01T02:00:00Z", "skopeo_timeout_interval": 600,
+                   "architecture_filter": ["amd64", "arm64"]})
+        );
+        // Quay 3.12 answers 500 to either key: neither is sent.
+        let old = create_request(
+            "org",
+            &mirror,
+            MirrorCredentials::Omit,
+            &caps(false, false),
+            now,
+        );
+        assert_eq!(
+            keys(&old),
+            json!({"sync_start_date": "2026-12-01T02:00:00Z", "skopeo_timeout_interval": null,
+                   "architecture_filter": null})
+        );
+    }
+
+    #[test]
+    fn a_create_without_options_starts_now_with_quays_minimum_timeout() {
+        let now = SyncStart::parse("2026-11-30T10:00:00Z").unwrap();
+        let mirror = declared(MirrorOptions::default());
+        let body = create_request(
+            "org",
+            &mirror,
+            MirrorCredentials::Omit,
+            &caps(true, true),
+            now,
+        );
+        assert_eq!(
+            keys(&body),
+            json!({"sync_start_date": "2026-11-30T10:00:00Z", "skopeo_timeout_interval": 300,
+                   "architecture_filter": null})
+        );
+    }
+
+    #[test]
+    fn an_update_sends_only_the_options_that_change() {
+        let stored = MirrorOptions {
+            // Two days after the declared start: the same daily schedule.
+            sync_start: SyncStart::parse("2026-12-03T02:00:00Z"),
+            skopeo_timeout_s: Some(300),
+            architectures: Some(Default::default()),
+        };
+        let from = declared(stored);
+        let unchanged = declared(MirrorOptions {
+            sync_start: SyncStart::parse("2026-12-01T02:00:00Z"),
+            skopeo_timeout_s: None,
+            architectures: None,
+        });
+        let body = update_request(
+            "org",
+            &from,
+            &unchanged,
+            MirrorCredentials::Omit,
+            &caps(true, true),
+        );
+        assert_eq!(
+            keys(&body),
+            json!({"sync_start_date": null, "skopeo_timeout_interval": null, "architecture_filter": null})
+        );
+        let moved = declared(MirrorOptions {
+            sync_start: SyncStart::parse("2026-12-01T03:30:00Z"),
+            skopeo_timeout_s: Some(900),
+            architectures: Some(["s390x".to_string()].into()),
+        });
+        let body = update_request(
+            "org",
+            &from,
+            &moved,
+            MirrorCredentials::Omit,
+            &caps(true, true),
+        );
+        assert_eq!(
+            keys(&body),
+            json!({"sync_start_date": "2026-12-01T03:30:00Z", "skopeo_timeout_interval": 900,
+                   "architecture_filter": ["s390x"]})
+        );
+    }
+
+    #[test]
+    fn the_options_are_read_from_quays_answer() {
+        let view: MirrorView = serde_json::from_str(
+            r#"{"is_enabled": true, "external_reference": "r/x", "sync_interval": 86400,
+                "sync_start_date": "2026-12-01T02:00:00.250000Z", "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]},
+                "robot_username": "org+m", "skopeo_timeout_interval": 600, "architecture_filter": ["arm64"]}"#,
+        )
+        .unwrap();
+        let options = mirror_from_view("org", &view).options;
+        assert_eq!(
+            options.sync_start.unwrap().to_string(),
+            "2026-12-01T02:00:00Z"
+        );
+        assert_eq!(options.skopeo_timeout_s, Some(600));
+        assert_eq!(options.architectures, Some(["arm64".to_string()].into()));
+        // Quay 3.12: no timeout, no filter, and a cancelled sync has no date.
+        let old: MirrorView = serde_json::from_str(
+            r#"{"is_enabled": true, "external_reference": "r/x", "sync_interval": 60, "sync_start_date": null,
+                "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            mirror_from_view("org", &old).options,
+            MirrorOptions::default()
+        );
     }
 
     #[test]
@@ -626,6 +828,7 @@ mod tests {
             sync_interval: 3600,
             is_enabled: true,
             proxy,
+            options: MirrorOptions::default(),
         }
     }
 
@@ -638,13 +841,7 @@ mod tests {
             Some(&password),
         )
         .unwrap();
-        let request = super::request(
-            "acme",
-            &mirror(Some("puller"), Proxy::default()),
-            creds,
-            &Capabilities::default(),
-            None,
-        );
+        let request = super::request("acme", &mirror(Some("puller"), Proxy::default()), creds);
         let body = serde_json::to_value(&request).unwrap();
         assert_eq!(body["external_registry_username"], "puller");
         assert_eq!(body["external_registry_password"], "pw-123");
@@ -679,23 +876,12 @@ mod tests {
             ..Capabilities::default()
         };
         let m = mirror(None, Proxy::default());
-        let create = super::request(
-            "acme",
-            &m,
-            MirrorCredentials::Omit,
-            &caps,
-            Some("2024-01-01T00:00:00Z".into()),
-        );
+        let now = SyncStart::parse("2024-01-01T00:00:00Z").unwrap();
+        let create = create_request("acme", &m, MirrorCredentials::Omit, &caps, now);
         let body = serde_json::to_value(&create).unwrap();
         assert_eq!(body["skopeo_timeout_interval"], 300);
         assert_eq!(body["sync_start_date"], "2024-01-01T00:00:00Z");
-        let old = super::request(
-            "acme",
-            &m,
-            MirrorCredentials::Omit,
-            &Capabilities::default(),
-            None,
-        );
+        let old = update_request("acme", &m, &m, MirrorCredentials::Omit, &caps);
         let body = serde_json::to_value(&old).unwrap();
         assert!(body.get("skopeo_timeout_interval").is_none());
         assert!(body.get("sync_start_date").is_none());
@@ -751,6 +937,11 @@ mod tests {
                     http_proxy: None,
                     https_proxy: Some("http://proxy.example.com:3128".into()),
                     no_proxy: Some(".example.com".into()),
+                },
+                options: MirrorOptions {
+                    sync_start: SyncStart::parse("2024-08-21T00:00:00Z"),
+                    skopeo_timeout_s: Some(300),
+                    architectures: Some(Default::default()),
                 },
             }
         );

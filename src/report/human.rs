@@ -127,6 +127,10 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     "immutability policies",
                     "remove `immutability` from the file",
                 ),
+                Feature::SparseIndex => (
+                    "mirroring only some architectures",
+                    "remove `architecture_filter` from the mirror, or make it `[]` (every architecture)",
+                ),
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
@@ -148,6 +152,9 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             };
             let cannot = match *field {
                 "state" => format!("the mirror state of {what} cannot be changed"),
+                "architecture_filter" => format!(
+                    "the mirror of {what} is neither set up nor changed (its `architecture_filter` cannot be applied)"
+                ),
                 field => format!("`{field}` of {what} cannot be applied"),
             };
             let enable = match lack {

@@ -136,6 +136,7 @@ mod tests {
             sync_interval: 3600,
             is_enabled: true,
             proxy,
+            options: crate::model::MirrorOptions::default(),
         }
     }
 

@@ -350,7 +350,7 @@ fn mirror<'a>(
             granted = Some(mirror.robot.as_str());
         }
         Some(current) => {
-            if current != mirror {
+            if current.needs_update_to(mirror) {
                 planner.push(Op::Mirror(MirrorOp::UpdateMirror {
                     repository: name.to_string(),
                     from: Box::new(current.clone()),

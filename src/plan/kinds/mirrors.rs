@@ -126,8 +126,21 @@ impl KindOp for MirrorOp {
 }
 
 fn mirror_summary(m: &Mirror) -> String {
+    let from = m
+        .options
+        .sync_start
+        .map(|at| format!(" from {at}"))
+        .unwrap_or_default();
+    let mut extra = String::new();
+    if let Some(seconds) = m.options.skopeo_timeout_s {
+        extra.push_str(&format!("; timeout {seconds} s"));
+    }
+    if let Some(list) = m.options.architectures.as_ref().filter(|a| !a.is_empty()) {
+        let list = list.iter().cloned().collect::<Vec<_>>().join(", ");
+        extra.push_str(&format!("; architectures {list}"));
+    }
     format!(
-        "from {} (tags {}; every {} s; robot {}; {})",
+        "from {} (tags {}; every {} s{from}; robot {}; {}{extra})",
         m.external_reference,
         m.tags.join(", "),
         m.sync_interval,
@@ -204,5 +217,45 @@ fn mirror_diff(from: &Mirror, to: &Mirror) -> String {
             });
         }
     }
+    parts.extend(option_diff(from, to));
     parts.join("; ")
+}
+
+/// The declared options that differ, as `field a → b` (an option the file leaves out never
+/// differs).
+fn option_diff(from: &Mirror, to: &Mirror) -> Vec<String> {
+    let changes = from.options.changes(&to.options, to.sync_interval);
+    let (from, to) = (&from.options, &to.options);
+    let none = || "(none)".to_string();
+    let mut parts = Vec::new();
+    if changes.sync_start {
+        let shown = |at: Option<crate::model::SyncStart>| at.map_or_else(none, |at| at.to_string());
+        parts.push(format!(
+            "sync_start_date {} → {}",
+            shown(from.sync_start),
+            shown(to.sync_start)
+        ));
+    }
+    if changes.skopeo_timeout {
+        let shown = |s: Option<u64>| s.map_or_else(none, |s| s.to_string());
+        parts.push(format!(
+            "skopeo_timeout_interval {} → {}",
+            shown(from.skopeo_timeout_s),
+            shown(to.skopeo_timeout_s)
+        ));
+    }
+    if changes.architectures {
+        let shown = |a: &Option<std::collections::BTreeSet<String>>| match a {
+            Some(list) if !list.is_empty() => {
+                format!("[{}]", list.iter().cloned().collect::<Vec<_>>().join(", "))
+            }
+            _ => "(all)".to_string(),
+        };
+        parts.push(format!(
+            "architecture_filter {} → {}",
+            shown(&from.architectures),
+            shown(&to.architectures)
+        ));
+    }
+    parts
 }

@@ -221,6 +221,7 @@ pub fn mirror(robot: &str) -> Mirror {
         sync_interval: 86_400,
         is_enabled: true,
         proxy: Proxy::default(),
+        options: crate::model::MirrorOptions::default(),
     }
 }
 

@@ -97,6 +97,7 @@ fn mirror() -> impl Strategy<Value = Mirror> {
                         https_proxy,
                         ..Proxy::default()
                     },
+                    options: crate::model::MirrorOptions::default(),
                 }
             },
         )
