@@ -293,6 +293,9 @@ repositories:
       robot_username: mirrorbot
       sync_interval: 3600
       is_enabled: false
+      sync_start_date: "2026-12-01T02:00:00Z"
+      skopeo_timeout_interval: 600
+      architecture_filter: []
     notification:
       - event: repo_mirror_sync_failed
         method: webhook
@@ -834,6 +837,24 @@ fn make_drift(api: &Api, desired: &[&DesiredOrganization]) -> Vec<String> {
             );
             assert_eq!(status, 200, "drift: {user} {other} on {org}/{repo}: {body}");
             drift.push(format!("{user} {role} → {other} on {repo}"));
+        }
+        let scheduled = d.organization.repositories.iter().find(|(_, r)| {
+            r.mirror
+                .as_ref()
+                .is_some_and(|m| m.options.sync_start.is_some())
+        });
+        if let Some((repo, _)) = scheduled {
+            // Off the declared hourly schedule by 30 minutes.
+            let (status, body) = api.send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/repository/{org}/{repo}/mirror"),
+                Some(json!({"sync_start_date": "2026-12-05T03:30:00Z"})),
+            );
+            assert_eq!(
+                status, 201,
+                "drift: mirror schedule of {org}/{repo}: {body}"
+            );
+            drift.push(format!("mirror schedule of {repo}"));
         }
         if d.organization.default_permissions.is_some() {
             let (status, p) = api.get(&format!("/api/v1/organization/{org}/prototypes"));
