@@ -66,6 +66,8 @@ async fn features_come_from_config_once_and_without_the_token() {
         version: None,
         auto_prune: false,
         immutable_tags: None,
+        mailing: true,
+        image_expiry_trigger: None,
     };
     assert_eq!(client.features().await.unwrap(), want);
     assert_eq!(client.features().await.unwrap(), want, "asked once");
@@ -110,6 +112,8 @@ async fn features_fall_back_to_discovery_without_config() {
             version: None,
             auto_prune: false,
             immutable_tags: None,
+            mailing: true,
+            image_expiry_trigger: None,
         }
     );
     // The discovery document is kept: a mirror write later asks for it again, not Quay.

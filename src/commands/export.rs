@@ -324,13 +324,16 @@ pub(crate) fn without_implicit(
                 }
             }
         }
-        let before = repo.notifications.len();
-        repo.notifications = distinct(std::mem::take(&mut repo.notifications));
-        if repo.notifications.len() < before {
-            warnings.push(format!(
-                "repository {name} has identical mirror-failure webhooks: the file lists each \
-                 once and `create` will delete the copies"
-            ));
+        if let Some(notifications) = repo.notifications.take() {
+            let before = notifications.len();
+            let notifications = distinct(notifications);
+            if notifications.len() < before {
+                warnings.push(format!(
+                    "repository {name} has identical notifications: the file lists each once \
+                     and `create` will delete the copies"
+                ));
+            }
+            repo.notifications = Some(notifications);
         }
     }
     // Last: the robot's membership of `owners` counts above.
@@ -344,6 +347,7 @@ fn distinct(notifications: Vec<Notification>) -> Vec<Notification> {
         .into_iter()
         .map(|n| Notification {
             uuid: None,
+            failures: 0,
             title: n.title.filter(|t| !t.is_empty()),
             ..n
         })
@@ -455,7 +459,7 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
 mod tests {
     use super::*;
     use crate::model::{
-        Mirror, NotificationEvent, NotificationMethod, Permissions, Proxy, Repository, Team,
+        Mirror, NotificationEvent, Permissions, Proxy, Repository, Team,
         TeamMembers, TeamRole, Visibility,
     };
     use std::collections::BTreeMap;
@@ -476,11 +480,10 @@ mod tests {
 
     fn hook(url: &str, uuid: &str) -> Notification {
         Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: url.into(),
             title: Some(String::new()),
             uuid: Some(uuid.into()),
+            failures: 4,
+            ..Notification::webhook(NotificationEvent::RepoMirrorSyncFailed, url)
         }
     }
 
@@ -494,7 +497,7 @@ mod tests {
                 teams: Some(BTreeMap::new()),
             },
             mirror,
-            notifications: Vec::new(),
+            notifications: None,
             state,
             declared_state: None,
         }
@@ -519,11 +522,11 @@ mod tests {
             RepoState::Mirror,
             &[("admin", Role::Admin), ("alice", Role::Admin)],
         );
-        mirrored.notifications = vec![
+        mirrored.notifications = Some(vec![
             hook("https://b.example.com", "2"),
             hook("https://a.example.com", "3"),
             hook("https://b.example.com", "1"),
-        ];
+        ]);
         org.repositories.insert("m".into(), mirrored);
         org.repositories.insert(
             "plain".into(),
@@ -542,12 +545,12 @@ mod tests {
             Some(BTreeMap::from([("alice".to_string(), Role::Admin)]))
         );
         assert_eq!(m.permissions.robots, Some(BTreeMap::new()));
-        let urls: Vec<_> = m.notifications.iter().map(|n| n.url.as_str()).collect();
+        let hooks = m.notifications.as_deref().unwrap();
+        let urls: Vec<_> = hooks.iter().filter_map(|n| n.url()).collect();
         assert_eq!(urls, ["https://a.example.com", "https://b.example.com"]);
-        assert!(m
-            .notifications
+        assert!(hooks
             .iter()
-            .all(|n| n.uuid.is_none() && n.title.is_none()));
+            .all(|n| n.uuid.is_none() && n.title.is_none() && n.failures == 0));
         // Not exactly admin: kept, and so is a robot's write without a mirror.
         let plain = &org.repositories["plain"];
         assert_eq!(
@@ -570,7 +573,7 @@ mod tests {
             1
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("identical mirror-failure webhooks"));
+        assert!(warnings[0].contains("identical notifications"));
     }
 
     #[test]

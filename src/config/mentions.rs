@@ -46,6 +46,7 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             );
         }
     }
+    super::kinds::notifications::mentions(file, &at, &mut users);
     if let Some(defaults) = &file.default_permissions {
         super::kinds::default_permissions::mentions(defaults, &at, &mut users);
     }
@@ -83,6 +84,16 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
         {
             sections.insert(
                 (Some(repository.name.clone()), "state".to_string()),
+                mention,
+            );
+        }
+    }
+    for (r, repository) in file.repositories.iter().enumerate() {
+        if let Some(mention) = at(format!("repositories[{r}].notification"))
+            .filter(|_| repository.notification.is_some())
+        {
+            sections.insert(
+                (Some(repository.name.clone()), "notification".to_string()),
                 mention,
             );
         }

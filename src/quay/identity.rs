@@ -168,6 +168,11 @@ pub struct Features {
     /// `FEATURE_IMMUTABLE_TAGS`: immutability policies. `None` when the server does not know
     /// the flag (Quay before 3.17 has none).
     pub immutable_tags: Option<bool>,
+    /// `FEATURE_MAILING`: e-mail notifications (and their address confirmations).
+    pub mailing: bool,
+    /// `FEATURE_IMAGE_EXPIRY_TRIGGER`: Quay looks for expiring tags (`repo_image_expiry`).
+    /// `None` when the server does not know the flag (Quay 3.12 always looks).
+    pub image_expiry_trigger: Option<bool>,
 }
 
 /// `(3, 17)` of `Quay v3.17.0` (or `Quay 3.17.0-nightly`).
@@ -235,6 +240,10 @@ impl FrontendConfig {
             immutable_tags: flags
                 .contains_key("IMMUTABLE_TAGS")
                 .then(|| on("IMMUTABLE_TAGS")),
+            mailing: on_by_default("MAILING"),
+            image_expiry_trigger: flags
+                .contains_key("IMAGE_EXPIRY_TRIGGER")
+                .then(|| on("IMAGE_EXPIRY_TRIGGER")),
         })
     }
 }
@@ -263,6 +272,8 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         version: None,
         auto_prune: capabilities.auto_prune,
         immutable_tags: capabilities.immutability_policies.then_some(true),
+        mailing: true,
+        image_expiry_trigger: None,
     })
 }
 
@@ -304,6 +315,8 @@ mod tests {
                 version: None,
                 auto_prune: false,
                 immutable_tags: None,
+                mailing: true,
+                image_expiry_trigger: None,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();
