@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use mqc::apply::execute::{delete_organization, execute, DeleteOutcome};
 use mqc::model::{
-    Endpoint, Mirror, MirrorCredentialKey, Notification, NotificationEvent,
-    Organization, Permissions, Proxy, RepoState, Repository, Role, Secrets, Team, TeamMembers,
-    TeamRole, Visibility,
+    Endpoint, Mirror, MirrorCredentialKey, Notification, NotificationEvent, Organization,
+    Permissions, Proxy, RepoState, Repository, Role, Secrets, Team, TeamMembers, TeamRole,
+    Visibility,
 };
 use mqc::plan::{Member, Op};
 use mqc::plan::{MemberOp, MirrorOp, NotificationOp, PermissionOp, RepositoryOp};

@@ -10,8 +10,7 @@ use tokio::sync::Notify;
 
 use super::*;
 use crate::model::{
-    DefaultPermission, Delegate, Mirror, Notification, NotificationEvent,
-    Proxy, Role, Visibility,
+    DefaultPermission, Delegate, Mirror, Notification, NotificationEvent, Proxy, Role, Visibility,
 };
 use crate::plan::{
     DefaultPermissionOp, Grantee, Member, MemberOp, MirrorOp, NotificationOp, PermissionOp,

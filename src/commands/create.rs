@@ -259,8 +259,7 @@ async fn read_target(
     let unknown_users = limits::unknown_users(client, desired, actual.as_ref(), token_user).await?;
     let notification_lacks = limits::notification_lacks(client, desired).await?;
     let email_authorizations =
-        limits::email_authorizations(client, desired, actual.as_ref(), &notification_lacks)
-            .await?;
+        limits::email_authorizations(client, desired, actual.as_ref(), &notification_lacks).await?;
     Ok((
         actual,
         ServerLimits {

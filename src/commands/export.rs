@@ -182,7 +182,8 @@ fn write_files(
             }
             refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)
                 .map_err(local)?;
-            let status = save(&path, &header, &exported.body, args.force).map_err(local)?;
+            let mode = if exported.secret { 0o600 } else { 0o644 };
+            let status = save(&path, &header, &exported.body, args.force, mode).map_err(local)?;
             Ok((status, exported.mirror_users))
         });
         match outcome {
@@ -206,6 +207,8 @@ fn write_files(
 /// One organization, read and turned into the body of its file.
 struct Exported {
     body: String,
+    /// The file holds credentials (notification tokens, Slack URLs): written mode 0600.
+    secret: bool,
     mirror_users: Vec<MirrorUser>,
     /// What the file cannot say so that `create` would leave it alone.
     warnings: Vec<String>,
@@ -257,8 +260,15 @@ async fn export_one(
             format!("cannot write the organization as YAML: {e}"),
         )
     })?;
+    let secret = organization
+        .repositories
+        .values()
+        .filter_map(|r| r.notifications.as_ref())
+        .flatten()
+        .any(|n| n.redacted_config() != n.config);
     Ok(Exported {
         body,
+        secret,
         mirror_users,
         warnings,
     })
@@ -398,7 +408,7 @@ fn refuse_what_check_refuses(
 }
 
 /// Writes `header + body` to `path` unless the file there already holds the same body.
-fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, String> {
+fn save(path: &Path, header: &str, body: &str, force: bool, mode: u32) -> Result<Status, String> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
@@ -423,8 +433,8 @@ fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, St
             }
         }
     }
-    // Mode 0644: an organization file holds no secret.
-    config::write_atomically(path, format!("{header}{body}").as_bytes(), 0o644)
+    // Mode 0644, or 0600 when a notification's credentials are in it.
+    config::write_atomically(path, format!("{header}{body}").as_bytes(), mode)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Status::Written)
 }
@@ -459,8 +469,8 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
 mod tests {
     use super::*;
     use crate::model::{
-        Mirror, NotificationEvent, Permissions, Proxy, Repository, Team,
-        TeamMembers, TeamRole, Visibility,
+        Mirror, NotificationEvent, Permissions, Proxy, Repository, Team, TeamMembers, TeamRole,
+        Visibility,
     };
     use std::collections::BTreeMap;
 
@@ -671,7 +681,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("o.yaml");
         assert_eq!(
-            save(&path, "# h1\n", "---\na: 1\n", false),
+            save(&path, "# h1\n", "---\na: 1\n", false, 0o644),
             Ok(Status::Written)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
@@ -683,22 +693,22 @@ mod tests {
         }
         // Same body, new header: untouched, even with --force.
         assert_eq!(
-            save(&path, "# h2\n", "---\na: 1\n", true),
+            save(&path, "# h2\n", "---\na: 1\n", true, 0o644),
             Ok(Status::Unchanged)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
-        let refused = save(&path, "# h2\n", "---\na: 2\n", false).unwrap_err();
+        let refused = save(&path, "# h2\n", "---\na: 2\n", false, 0o644).unwrap_err();
         assert!(refused.contains("o.yaml exists and differs"), "{refused}");
         assert!(refused.contains("--force"), "{refused}");
         assert_eq!(
-            save(&path, "# h2\n", "---\na: 2\n", true),
+            save(&path, "# h2\n", "---\na: 2\n", true, 0o644),
             Ok(Status::Written)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h2\n---\na: 2\n");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
         fs::create_dir(dir.path().join("d.yaml")).unwrap();
-        let not_file = save(&dir.path().join("d.yaml"), "", "x", true).unwrap_err();
+        let not_file = save(&dir.path().join("d.yaml"), "", "x", true, 0o644).unwrap_err();
         assert!(not_file.contains("not a regular file"), "{not_file}");
     }
 }

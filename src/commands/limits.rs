@@ -269,9 +269,8 @@ pub async fn email_authorizations(
             asks.insert((repository.clone(), email.to_string()));
         }
     }
-    let existing_repo = |repository: &str| {
-        actual.is_some_and(|org| org.repositories.contains_key(repository))
-    };
+    let existing_repo =
+        |repository: &str| actual.is_some_and(|org| org.repositories.contains_key(repository));
     let answers = futures::future::join_all(asks.into_iter().map(|(repository, email)| async {
         let answer = if existing_repo(&repository) {
             client

@@ -11,7 +11,8 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::file::{
-    keys, MembersEntry, MirrorParams, OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    keys, MembersEntry, MirrorParams, OrganizationFile, PermissionEntry, PermissionsEntry,
+    RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::finding::{Finding, Pos};
 use super::yaml::{Kind, Node};

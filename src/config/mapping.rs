@@ -8,13 +8,14 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::file::{
-    MembersEntry, MirrorParams, OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    MembersEntry, MirrorParams, OrganizationFile, PermissionEntry, PermissionsEntry,
+    RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::kinds::default_permissions;
 use super::validate::{referenced_robot, Identity};
 use crate::model::{
-    DesiredOrganization, Endpoint, Mirror, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
+    DesiredOrganization, Endpoint, Mirror, Organization, Permissions, Proxy, RepoState, Repository,
+    Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
 
 fn non_empty(value: &Option<String>) -> Option<String> {

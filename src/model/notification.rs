@@ -180,7 +180,8 @@ impl NotificationMethod {
 }
 
 /// Quay's severity index of `level` (`util/secscan/__init__.py`).
-pub const SEVERITY_LEVELS: [&str; 6] = ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"];
+pub const SEVERITY_LEVELS: [&str; 6] =
+    ["Critical", "High", "Medium", "Low", "Negligible", "Unknown"];
 
 /// `config` keys whose value is a credential.
 const SECRET_KEYS: [&str; 2] = ["flow_api_token", "notification_token"];
@@ -491,10 +492,7 @@ mod tests {
             assert!(!shown.contains("SECRET"), "{shown}");
             assert!(shown.contains(REDACTED), "{shown}");
         }
-        assert_eq!(
-            slack.destination(),
-            "https://hooks.slack.com/[redacted]"
-        );
+        assert_eq!(slack.destination(), "https://hooks.slack.com/[redacted]");
         assert_eq!(hipchat.destination(), "room 42");
     }
 }

@@ -120,7 +120,9 @@ impl NotificationNeed {
     /// What to do.
     pub fn remedy(self) -> &'static str {
         match self {
-            NotificationNeed::Mailing => "enable FEATURE_MAILING on that Quay or remove the notification",
+            NotificationNeed::Mailing => {
+                "enable FEATURE_MAILING on that Quay or remove the notification"
+            }
             NotificationNeed::ImageExpiryTrigger => {
                 "enable FEATURE_IMAGE_EXPIRY_TRIGGER on that Quay or remove the notification"
             }

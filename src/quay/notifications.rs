@@ -246,13 +246,22 @@ mod tests {
         .unwrap();
         let model = notifications_from_list(&list);
         assert_eq!(model.len(), 3);
-        let first = model.iter().find(|n| n.uuid.as_deref() == Some("u1")).unwrap();
+        let first = model
+            .iter()
+            .find(|n| n.uuid.as_deref() == Some("u1"))
+            .unwrap();
         assert_eq!(first.failures, 4);
         assert!(first.disabled_by_failures());
-        let mail = model.iter().find(|n| n.uuid.as_deref() == Some("u2")).unwrap();
+        let mail = model
+            .iter()
+            .find(|n| n.uuid.as_deref() == Some("u2"))
+            .unwrap();
         assert_eq!(mail.email(), Some("a@b.c"));
         assert_eq!(mail.event_config, map(json!({"level": 1})));
-        let odd = model.iter().find(|n| n.uuid.as_deref() == Some("u3")).unwrap();
+        let odd = model
+            .iter()
+            .find(|n| n.uuid.as_deref() == Some("u3"))
+            .unwrap();
         assert_eq!(odd.event, OrOther::Other("repo_tag_signed".into()));
         assert_eq!(odd.method, OrOther::Other("teams_webhook".into()));
         assert_eq!(odd.title, None);

@@ -617,7 +617,12 @@ pub fn assert_no_duplicate_notifications(state: &Value, desired: &[&DesiredOrgan
                     .iter()
                     .filter(|a| a["config"] == serde_json::json!(hook.config))
                     .count();
-                assert!(n <= 1, "{}/{name}: {n} notifications {}", org.name, hook.describe());
+                assert!(
+                    n <= 1,
+                    "{}/{name}: {n} notifications {}",
+                    org.name,
+                    hook.describe()
+                );
             }
             assert!(
                 actual.len() <= declared.len() || repo.notifications.is_none(),

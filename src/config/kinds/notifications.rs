@@ -23,8 +23,8 @@ use super::super::file::{OrganizationFile, RepositoryEntry};
 use super::super::validate::{http_url_host, Checker};
 use crate::config::yaml::Node;
 use crate::model::{
-    url_for_display, EventConfigKey, Mention, Notification, NotificationEvent,
-    NotificationMethod, OrOther, OWNERS_TEAM, SEVERITY_LEVELS,
+    url_for_display, EventConfigKey, Mention, Notification, NotificationEvent, NotificationMethod,
+    OrOther, OWNERS_TEAM, SEVERITY_LEVELS,
 };
 
 /// The keys of the section's maps.
@@ -338,7 +338,12 @@ impl Decoder<'_> {
         path: &str,
         event: Option<NotificationEvent>,
     ) -> Option<EventConfigEntry> {
-        let e = self.fields(node, path, "a map of what the event reads", keys::EVENT_CONFIG)?;
+        let e = self.fields(
+            node,
+            path,
+            "a map of what the event reads",
+            keys::EVENT_CONFIG,
+        )?;
         let mut entry = EventConfigEntry::default();
         let reads = event.and_then(NotificationEvent::config_key);
         for key in [
@@ -384,9 +389,10 @@ impl Decoder<'_> {
                     match level {
                         Some(n @ 0..=5) => entry.level = u8::try_from(n).ok(),
                         _ => {
-                            let found = value
-                                .scalar()
-                                .map_or_else(|| value.describe().to_string(), |s| format!("`{}`", s.value));
+                            let found = value.scalar().map_or_else(
+                                || value.describe().to_string(),
+                                |s| format!("`{}`", s.value),
+                            );
                             self.error(
                                 value.pos,
                                 format!(
@@ -403,9 +409,10 @@ impl Decoder<'_> {
                     match days.and_then(|n| u64::try_from(n).ok()).filter(|n| *n > 0) {
                         Some(n) => entry.days = Some(n),
                         None => {
-                            let found = value
-                                .scalar()
-                                .map_or_else(|| value.describe().to_string(), |s| format!("`{}`", s.value));
+                            let found = value.scalar().map_or_else(
+                                || value.describe().to_string(),
+                                |s| format!("`{}`", s.value),
+                            );
                             self.error(
                                 value.pos,
                                 format!(
@@ -489,7 +496,7 @@ pub(in crate::config) fn check(
             c.error(
                 &np,
                 format!(
-                    "notification {} is declared twice{line}: Quay would deliver it twice",
+                    "{} is declared twice{line}: Quay would deliver it twice",
                     model.describe()
                 ),
                 Some("remove one of them".into()),

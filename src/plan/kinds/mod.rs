@@ -240,14 +240,11 @@ impl Op {
 
     /// One line for the plan, with its `+ ~ -` symbol (and `!` when it is one-way).
     pub fn describe(&self, organization: &str) -> String {
-        let symbol = self
-            .as_kind()
-            .symbol()
-            .unwrap_or(match self.kind() {
-                ChangeKind::Create => "+",
-                ChangeKind::Update => "~",
-                ChangeKind::Remove => "-",
-            });
+        let symbol = self.as_kind().symbol().unwrap_or(match self.kind() {
+            ChangeKind::Create => "+",
+            ChangeKind::Update => "~",
+            ChangeKind::Remove => "-",
+        });
         let one_way = if self.as_kind().one_way() { "!" } else { "" };
         format!(
             "{symbol}{one_way} {}",

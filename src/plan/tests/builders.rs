@@ -3,9 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Endpoint, Mirror, Notification, NotificationEvent, Organization,
-    Permissions, Proxy, RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole,
-    Visibility,
+    Endpoint, Mirror, Notification, NotificationEvent, Organization, Permissions, Proxy, RepoState,
+    Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
 use crate::plan::PermissionOp;
 use crate::plan::{plan_target, Change, Grantee, Op, Phase, PlanOptions, Target, TargetPlan};

@@ -12,8 +12,8 @@ use proptest::sample::select;
 use super::builders::target;
 use super::sim::SimQuay;
 use crate::model::{
-    Mirror, Notification, NotificationEvent, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
+    Mirror, Notification, NotificationEvent, Organization, Permissions, Proxy, RepoState,
+    Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
 use crate::plan::RobotOp;
 use crate::plan::{plan_target, ListEntry, Op, PlanOptions};

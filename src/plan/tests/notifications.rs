@@ -83,7 +83,10 @@ fn a_changed_notification_is_one_replacement() {
     assert_eq!(plan.count(ChangeKind::Update), 1);
     assert_eq!(plan.count(ChangeKind::Remove), 0);
     let line = plan.changes[0].op.describe("org");
-    assert!(line.starts_with("-/+ replace webhook notification"), "{line}");
+    assert!(
+        line.starts_with("-/+ replace webhook notification"),
+        "{line}"
+    );
 }
 
 #[test]
@@ -216,13 +219,8 @@ fn what_the_endpoint_lacks_is_a_problem_and_the_rest_converges() {
     let hook = webhook("https://hooks.example.com/a");
     let quota = Notification::webhook(NotificationEvent::QuotaWarning, "https://q.example.com");
     let mut opts = options();
-    opts.limits.notification_lacks =
-        [NotificationNeed::Mailing, NotificationNeed::Quay318].into();
-    let plan = run_with(
-        Some(vec![mail, hook.clone(), quota]),
-        vec![],
-        &opts,
-    );
+    opts.limits.notification_lacks = [NotificationNeed::Mailing, NotificationNeed::Quay318].into();
+    let plan = run_with(Some(vec![mail, hook.clone(), quota]), vec![], &opts);
     assert_eq!(ops(&plan), vec![create(hook)]);
     let needs: Vec<_> = plan
         .problems
@@ -232,5 +230,8 @@ fn what_the_endpoint_lacks_is_a_problem_and_the_rest_converges() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(needs, [NotificationNeed::Mailing, NotificationNeed::Quay318]);
+    assert_eq!(
+        needs,
+        [NotificationNeed::Mailing, NotificationNeed::Quay318]
+    );
 }

@@ -29,7 +29,10 @@ fn busy() -> (Organization, Organization) {
         )
         .repo(
             "aa",
-            repo().description("changed").users(&[]).notifications(vec![]),
+            repo()
+                .description("changed")
+                .users(&[])
+                .notifications(vec![]),
         );
     let actual = quay_org()
         .robot("stray", "")

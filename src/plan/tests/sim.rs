@@ -477,7 +477,9 @@ impl SimQuay {
                 repository,
                 notification,
             }) => {
-                let list = repo(org, repository)?.notifications.get_or_insert_with(Vec::new);
+                let list = repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new);
                 let at = list
                     .iter()
                     .position(|n| n.uuid.is_some() && n.uuid == notification.uuid)
@@ -489,7 +491,9 @@ impl SimQuay {
                 old,
                 new,
             }) => {
-                let list = repo(org, repository)?.notifications.get_or_insert_with(Vec::new);
+                let list = repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new);
                 let at = list
                     .iter()
                     .position(|n| n.uuid.is_some() && n.uuid == old.uuid)
@@ -505,7 +509,9 @@ impl SimQuay {
                 repository,
                 notification,
             }) => {
-                let list = repo(org, repository)?.notifications.get_or_insert_with(Vec::new);
+                let list = repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new);
                 let stored = list
                     .iter_mut()
                     .find(|n| n.uuid.is_some() && n.uuid == notification.uuid)

@@ -96,9 +96,7 @@ fn method_problem(
                 match http_url_host(url) {
                     // `http://` alone: Quay's blacklist check crashes on the missing host.
                     None if scheme_ok => return None,
-                    Some(host) if scheme_ok && host != "localhost" && host != "127.0.0.1" => {
-                        None
-                    }
+                    Some(host) if scheme_ok && host != "localhost" && host != "127.0.0.1" => None,
                     _ => Some("Invalid webhook URL".to_string()),
                 }
             }
@@ -314,7 +312,10 @@ pub fn authorize_email(state: &mut State, cx: &Cx, path: &RepoPath, email: &str)
     let Some(repo) = state.repository_mut(&path.namespace, &path.name) else {
         return cx.not_found();
     };
-    let confirmed = *repo.authorized_emails.entry(email.to_string()).or_insert(false);
+    let confirmed = *repo
+        .authorized_emails
+        .entry(email.to_string())
+        .or_insert(false);
     if !confirmed {
         repo.confirmation_mails += 1;
     }

@@ -161,8 +161,14 @@ async fn every_method_validates_as_quay_does() {
         .await;
     assert_eq!(other.status, 201);
     for (method, config) in [
-        ("quay_notification", json!({"target": {"kind": "org", "name": "otherorg"}})),
-        ("quay_notification", json!({"target": {"kind": "robot", "name": "x"}})),
+        (
+            "quay_notification",
+            json!({"target": {"kind": "org", "name": "otherorg"}}),
+        ),
+        (
+            "quay_notification",
+            json!({"target": {"kind": "robot", "name": "x"}}),
+        ),
         ("webhook", json!({"url": "http://"})),
     ] {
         api.post(LIST, notification("repo_push", method, config))
@@ -170,11 +176,23 @@ async fn every_method_validates_as_quay_does() {
             .assert_html(500, "Internal Server Error");
     }
     for (method, config) in [
-        ("slack", json!({"url": "https://hooks.slack.com/services/T/B/X"})),
+        (
+            "slack",
+            json!({"url": "https://hooks.slack.com/services/T/B/X"}),
+        ),
         ("flowdock", json!({"flow_api_token": "t"})),
-        ("hipchat", json!({"notification_token": "t", "room_id": "1"})),
-        ("quay_notification", json!({"target": {"kind": "org", "name": "exampleorg"}})),
-        ("quay_notification", json!({"target": {"kind": "user", "name": "alice"}})),
+        (
+            "hipchat",
+            json!({"notification_token": "t", "room_id": "1"}),
+        ),
+        (
+            "quay_notification",
+            json!({"target": {"kind": "org", "name": "exampleorg"}}),
+        ),
+        (
+            "quay_notification",
+            json!({"target": {"kind": "user", "name": "alice"}}),
+        ),
     ] {
         assert_eq!(
             api.post(LIST, notification("vulnerability_found", method, config))
@@ -194,7 +212,11 @@ async fn quota_events_exist_from_3_18() {
         let answer = api
             .post(
                 LIST,
-                notification("quota_warning", "webhook", json!({"url": "https://h.example.com"})),
+                notification(
+                    "quota_warning",
+                    "webhook",
+                    json!({"url": "https://h.example.com"}),
+                ),
             )
             .await;
         assert_eq!(answer.status, status, "{version}");
@@ -211,21 +233,39 @@ async fn reset_and_test_endpoints() {
         .await
         .json();
     let uuid = created["uuid"].as_str().unwrap().to_string();
-    sim.set_notification_failures("exampleorg", "nested/demorepo", "url", "https://hooks.example.com/a", 5)
-        .unwrap();
-    assert_eq!(api.get(LIST).await.json()["notifications"][0]["number_of_failures"], 5);
-    assert_eq!(api.post(&format!("{LIST}{uuid}"), json!(null)).await.status, 204);
-    assert_eq!(api.get(LIST).await.json()["notifications"][0]["number_of_failures"], 0);
+    sim.set_notification_failures(
+        "exampleorg",
+        "nested/demorepo",
+        "url",
+        "https://hooks.example.com/a",
+        5,
+    )
+    .unwrap();
+    assert_eq!(
+        api.get(LIST).await.json()["notifications"][0]["number_of_failures"],
+        5
+    );
+    assert_eq!(
+        api.post(&format!("{LIST}{uuid}"), json!(null)).await.status,
+        204
+    );
+    assert_eq!(
+        api.get(LIST).await.json()["notifications"][0]["number_of_failures"],
+        0
+    );
     let test = api.post(&format!("{LIST}{uuid}/test"), json!(null)).await;
     assert_eq!((test.status, test.json()), (200, json!({})));
     api.post(&format!("{LIST}nosuch/test"), json!(null))
         .await
-        .assert_invalid("No repository notification found for: exampleorg, nested/demorepo, nosuch");
+        .assert_invalid(
+            "No repository notification found for: exampleorg, nested/demorepo, nosuch",
+        );
 }
 
 #[tokio::test]
 async fn email_authorization_flow() {
-    const EMAIL: &str = "/api/v1/repository/exampleorg/nested/demorepo/authorizedemail/ops@example.com";
+    const EMAIL: &str =
+        "/api/v1/repository/exampleorg/nested/demorepo/authorizedemail/ops@example.com";
     let off = sim();
     let api = Api::new(&off, ADMIN);
     seed_example(&api).await;
@@ -257,6 +297,10 @@ async fn email_authorization_flow() {
                "namespace": "exampleorg", "confirmed": true})
     );
     assert_eq!(api.post(EMAIL, json!(null)).await.status, 200);
-    assert_eq!(repo(&sim)["confirmation_mails"], 2, "no mail once confirmed");
+    assert_eq!(
+        repo(&sim)["confirmation_mails"],
+        2,
+        "no mail once confirmed"
+    );
     assert_eq!(api.post(LIST, mail).await.status, 201);
 }
