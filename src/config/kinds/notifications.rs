@@ -52,7 +52,7 @@ const MAX_TITLE: usize = 255;
 
 /// One notification of a repository. Quay has no update: a changed one is replaced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
+#[schemars(deny_unknown_fields, transform = per_method_and_event)]
 pub struct NotificationEntry {
     /// The repository event (`repo_push`, `repo_mirror_sync_failed`, `build_failure`,
     /// `vulnerability_found`, `repo_image_expiry`, …).
@@ -145,6 +145,44 @@ pub struct EventConfigEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1))]
     pub days: Option<u64>,
+}
+
+/// The schema's part of what `check` refuses: each method's `config` keys (required, and no
+/// other method's), each event's `event_config` keys (`days` required for
+/// `repo_image_expiry`).
+fn per_method_and_event(schema: &mut schemars::Schema) {
+    let mut rules = Vec::new();
+    for method in NotificationMethod::ALL {
+        let (required, optional) = method.config_keys();
+        let mut allowed: Vec<&str> = required.iter().chain(optional).copied().collect();
+        allowed.push("title");
+        rules.push(serde_json::json!({
+            "if": {"properties": {"method": {"const": method.as_str()}}, "required": ["method"]},
+            "then": {"properties": {"config": {
+                "required": required,
+                "propertyNames": {"enum": allowed},
+            }}},
+        }));
+    }
+    for event in NotificationEvent::ALL {
+        let allowed: Vec<&str> = event
+            .config_key()
+            .map(EventConfigKey::as_str)
+            .into_iter()
+            .collect();
+        let mut then = serde_json::json!({"properties": {"event_config": {
+            "propertyNames": {"enum": allowed},
+        }}});
+        if *event == NotificationEvent::RepoImageExpiry {
+            then["required"] = serde_json::json!(["event_config"]);
+            then["properties"]["event_config"]["required"] = serde_json::json!(["days"]);
+        }
+        rules.push(serde_json::json!({
+            "if": {"properties": {"event": {"const": event.as_str()}}, "required": ["event"]},
+            "then": then,
+        }));
+    }
+    schema.insert("allOf".into(), Value::Array(rules));
 }
 
 fn severity_table() -> String {

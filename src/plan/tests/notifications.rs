@@ -235,3 +235,26 @@ fn what_the_endpoint_lacks_is_a_problem_and_the_rest_converges() {
         [NotificationNeed::Mailing, NotificationNeed::Quay318]
     );
 }
+
+#[test]
+fn a_user_a_notification_targets_is_checked_on_the_endpoint() {
+    let target = |kind: &str, name: &str| {
+        let config = json!({"target": {"kind": kind, "name": name}})
+            .as_object()
+            .cloned()
+            .unwrap();
+        Notification::new(
+            NotificationEvent::RepoPush,
+            NotificationMethod::QuayNotification,
+            config,
+        )
+    };
+    let desired = org().repo(
+        "alpine",
+        repo().notifications(vec![target("user", "dave"), target("team", "devs")]),
+    );
+    assert_eq!(
+        crate::plan::users_to_check(&desired, None, Some("me")),
+        ["dave".to_string()].into()
+    );
+}
