@@ -239,7 +239,7 @@ pub async fn notification_lacks(
     needs.retain(|need| match need {
         NotificationNeed::Mailing => !features.mailing,
         NotificationNeed::ImageExpiryTrigger => features.image_expiry_trigger == Some(false),
-        NotificationNeed::Quay318 => !features.version.is_some_and(|v| v >= (3, 18)),
+        NotificationNeed::Quay318 => features.version.is_none_or(|v| v < (3, 18)),
     });
     Ok(needs)
 }
