@@ -769,3 +769,76 @@ pub(in crate::config) fn mentions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn map(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn what_quay_holds_becomes_entries_that_map_back_to_it() {
+        let mut build = Notification::new(
+            NotificationEvent::BuildFailure,
+            NotificationMethod::Webhook,
+            map(json!({"url": "https://ci.example.com/h", "template": "{}"})),
+        );
+        build.event_config = map(json!({"ref-regex": "^refs/heads/main$"}));
+        build.title = Some("t".into());
+        build.uuid = Some("u".into());
+        let mut team = Notification::new(
+            NotificationEvent::VulnerabilityFound,
+            NotificationMethod::QuayNotification,
+            map(json!({"target": {"kind": "team", "name": "security"}})),
+        );
+        team.event_config = map(json!({"level": 1}));
+        let list = [build, team];
+        let written = entries(Some(&list)).unwrap().unwrap();
+        for (entry, original) in written.iter().zip(&list) {
+            assert!(notification(entry).same_as(original), "{entry:?}");
+        }
+        assert_eq!(entries(Some(&[])), Ok(None));
+    }
+
+    #[test]
+    fn a_notification_a_file_cannot_declare_leaves_the_list_out() {
+        let mut odd = Notification::webhook(NotificationEvent::RepoPush, "https://a.example.com");
+        odd.method = OrOther::Other("teams_webhook".into());
+        assert!(entries(Some(&[odd])).is_err());
+        // A UI-made target with extra keys, a level written as a name.
+        let ui = Notification::new(
+            NotificationEvent::RepoPush,
+            NotificationMethod::QuayNotification,
+            map(json!({"target": {"kind": "team", "name": "s", "is_robot": false}})),
+        );
+        assert!(entries(Some(&[ui])).is_err());
+        let mut named = Notification::webhook(
+            NotificationEvent::VulnerabilityFound,
+            "https://a.example.com",
+        );
+        named.event_config = map(json!({"level": "High"}));
+        assert!(entries(Some(&[named])).is_err());
+    }
+
+    #[test]
+    fn the_seed_title_in_config_is_the_title() {
+        let entry = NotificationEntry {
+            event: NotificationEvent::RepoMirrorSyncFailed,
+            method: NotificationMethod::Webhook,
+            title: None,
+            config: NotificationConfig {
+                url: Some("https://a.example.com".into()),
+                title: Some("Mirror failed".into()),
+                ..NotificationConfig::default()
+            },
+            event_config: None,
+        };
+        let model = notification(&entry);
+        assert_eq!(model.title.as_deref(), Some("Mirror failed"));
+        assert_eq!(model.config, map(json!({"url": "https://a.example.com"})));
+    }
+}
