@@ -15,6 +15,12 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
+mod notification;
+pub use notification::{
+    slack_url_for_display, EmailAuthorization, EventConfigKey, Notification, NotificationEvent,
+    NotificationMethod, OrOther, DISABLED_AFTER_FAILURES, REDACTED, SEVERITY_LEVELS,
+};
+
 /// A Quay instance, as the base URL mqc sends API requests to (`https://host[:port]`, no
 /// trailing slash). Organization files may name it as a bare `host[:port]` (meaning https) or
 /// as a full `http(s)://` URL; both spellings of the same instance compare equal.
@@ -455,8 +461,9 @@ pub struct Repository {
     pub visibility: Visibility,
     pub permissions: Permissions,
     pub mirror: Option<Mirror>,
-    /// Mirror-failure webhooks (the only notifications mqc manages).
-    pub notifications: Vec<Notification>,
+    /// Repository notifications. Desired: `None` when the file does not declare
+    /// `notification` (not managed; a declared list is exact). Actual: `Some` when read.
+    pub notifications: Option<Vec<Notification>>,
     /// Actual only: the repository's state. For the desired side this is `Mirror` when a
     /// mirror is declared and `Normal` otherwise.
     pub state: RepoState,
@@ -664,29 +671,6 @@ pub struct Proxy {
     pub no_proxy: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct Notification {
-    pub event: NotificationEvent,
-    pub method: NotificationMethod,
-    /// Webhook URL (`config.url`). Shown without a `user:password@` part.
-    #[serde(serialize_with = "serialize_url")]
-    pub url: String,
-    /// `None` and an empty title are the same.
-    pub title: Option<String>,
-    /// Actual only: Quay's id, needed to delete it.
-    pub uuid: Option<String>,
-}
-
-impl Notification {
-    /// Two notifications are the same when everything but Quay's id matches.
-    pub fn same_as(&self, other: &Notification) -> bool {
-        self.event == other.event
-            && self.method == other.method
-            && self.url == other.url
-            && self.title.as_deref().unwrap_or("") == other.title.as_deref().unwrap_or("")
-    }
-}
-
 /// `url` as it may be shown: a password in its `user:password@` part is replaced by
 /// `[redacted]` (a proxy that needs credentials is written that way in organization files).
 pub fn url_for_display(url: &str) -> std::borrow::Cow<'_, str> {
@@ -705,10 +689,6 @@ pub fn url_for_display(url: &str) -> std::borrow::Cow<'_, str> {
         .into(),
         None => url.into(),
     }
-}
-
-fn serialize_url<S: serde::Serializer>(url: &str, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&url_for_display(url))
 }
 
 fn serialize_optional_url<S: serde::Serializer>(
@@ -813,20 +793,6 @@ impl<'de> Deserialize<'de> for RepoState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(schemars::JsonSchema)] // for `mqc schema`
-pub enum NotificationEvent {
-    RepoMirrorSyncFailed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[derive(schemars::JsonSchema)] // for `mqc schema`
-pub enum NotificationMethod {
-    Webhook,
-}
-
 macro_rules! display_as_serde_name {
     ($($ty:ty => { $($variant:ident = $name:literal),+ $(,)? })+) => {$(
         impl $ty {
@@ -847,8 +813,6 @@ display_as_serde_name! {
     Role => { Read = "read", Write = "write", Admin = "admin" }
     TeamRole => { Member = "member", Creator = "creator", Admin = "admin" }
     Visibility => { Public = "public", Private = "private" }
-    NotificationEvent => { RepoMirrorSyncFailed = "repo_mirror_sync_failed" }
-    NotificationMethod => { Webhook = "webhook" }
     QuotaLimitKind => { Warning = "warning", Reject = "reject" }
 }
 
@@ -945,23 +909,6 @@ mod tests {
         let json = serde_json::to_string(&proxy).unwrap();
         assert!(!json.contains("s3cret"), "{json}");
         assert!(json.contains("http://u:[redacted]@proxy:3128"), "{json}");
-    }
-
-    #[test]
-    fn notification_identity_ignores_uuid_and_empty_title() {
-        let a = Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: "https://hooks.example.com".into(),
-            title: None,
-            uuid: None,
-        };
-        let b = Notification {
-            title: Some(String::new()),
-            uuid: Some("u".into()),
-            ..a.clone()
-        };
-        assert!(a.same_as(&b));
     }
 
     #[test]

@@ -11,8 +11,7 @@
 //!
 //! **Reads not made leave the actual side empty**: a team whose members were not read has
 //! `members: None` and `group_dn: None`; a repository whose permissions were not read has
-//! `None` permission lists; an unread mirror is `None` and unread notifications are an empty
-//! list. The planner only looks at those where the desired side declares something, and the
+//! `None` permission lists; an unread mirror is `None` and unread notifications are `None`. The planner only looks at those where the desired side declares something, and the
 //! scope reads exactly those.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -37,7 +36,7 @@ pub struct RepoReads {
     pub team_permissions: bool,
     /// `GET …/mirror` (also made when the repository is in state MIRROR).
     pub mirror: bool,
-    /// `GET …/notification/` (also made when the repository is in state MIRROR).
+    /// `GET …/notification/`: only where the file declares `notification`.
     pub notifications: bool,
 }
 
@@ -67,7 +66,7 @@ impl RepoReads {
             user_permissions: repo.permissions.users.is_some() || repo.permissions.robots.is_some(),
             team_permissions: repo.permissions.teams.is_some(),
             mirror: repo.mirror.is_some(),
-            notifications: repo.mirror.is_some() || !repo.notifications.is_empty(),
+            notifications: repo.notifications.is_some(),
         }
     }
 }
@@ -203,7 +202,6 @@ impl ReadScope {
             .unwrap_or_default();
         if *state == RepoState::Mirror {
             reads.mirror = true;
-            reads.notifications = true;
         }
         reads
     }
@@ -479,7 +477,7 @@ impl RepoDetails {
             repo.mirror = mirror;
         }
         if let Some(notifications) = self.notifications {
-            repo.notifications = notifications;
+            repo.notifications = Some(notifications);
         }
     }
 }
@@ -701,7 +699,7 @@ mod tests {
                 proxy: Proxy::default(),
                 options: crate::model::MirrorOptions::default(),
             }),
-            notifications: Vec::new(),
+            notifications: None,
             state: RepoState::Normal,
             declared_state: None,
         };
@@ -756,14 +754,13 @@ mod tests {
                 user_permissions: true,
                 team_permissions: false,
                 mirror: true,
-                notifications: true,
+                notifications: false,
             }
         );
         assert_eq!(
             scope.repo_reads("undeclared", &RepoState::Mirror),
             RepoReads {
                 mirror: true,
-                notifications: true,
                 ..RepoReads::default()
             }
         );

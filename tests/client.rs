@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use mqc::apply::execute::{delete_organization, execute, DeleteOutcome};
 use mqc::model::{
-    Endpoint, Mirror, MirrorCredentialKey, Notification, NotificationEvent, NotificationMethod,
-    Organization, Permissions, Proxy, RepoState, Repository, Role, Secrets, Team, TeamMembers,
-    TeamRole, Visibility,
+    Endpoint, Mirror, MirrorCredentialKey, Notification, NotificationEvent, Organization,
+    Permissions, Proxy, RepoState, Repository, Role, Secrets, Team, TeamMembers, TeamRole,
+    Visibility,
 };
 use mqc::plan::{Member, Op};
 use mqc::plan::{MemberOp, MirrorOp, NotificationOp, PermissionOp, RepositoryOp};
@@ -421,11 +421,11 @@ async fn ambiguous_notification_is_not_created_twice() {
     let op = Op::Notification(NotificationOp::CreateNotification {
         repository: "app".into(),
         notification: Box::new(Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: "https://hooks.example.com/q".into(),
             title: Some("Mirror failed".into()),
-            uuid: None,
+            ..Notification::webhook(
+                NotificationEvent::RepoMirrorSyncFailed,
+                "https://hooks.example.com/q",
+            )
         }),
     });
     execute(&client(&server), "acme", &op, &Secrets::default())
@@ -813,17 +813,16 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
         "is_enabled": true, "external_reference": "r.example.com/x", "external_registry_username": null,
         "external_registry_config": {}, "sync_interval": 60, "root_rule": {"rule_kind": "tag_glob_csv", "rule_value": ["latest"]},
         "robot_username": "acme+mirror", "sync_status": "NEVER_RUN"})).await;
-    get_once(
-        &server,
-        "/api/v1/repository/acme/mirrored/notification/",
-        json!({"notifications": [
-        {"uuid": "u1", "title": "", "event": "repo_mirror_sync_failed", "method": "webhook",
-         "config": {"url": "https://hooks.example.com/q"}, "event_config": {}}]}),
-    )
-    .await;
+    // Notifications are read only where the file declares them (absent = not managed).
+    Mock::given(method("GET"))
+        .and(path("/api/v1/repository/acme/mirrored/notification/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .expect(0)
+        .mount(&server)
+        .await;
 
     // Desired: devs declares members; nested/app declares every permission kind and
-    // notifications; `other` is undeclared; `mirrored` is read because Quay says MIRROR.
+    // notifications; `other` is undeclared; `mirrored` has its mirror read because Quay says MIRROR.
     let mut desired = Organization {
         name: "acme".into(),
         ..Organization::default()
@@ -848,7 +847,7 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
                 teams: Some(BTreeMap::new()),
             },
             mirror: Some(mirror_model(None)),
-            notifications: Vec::new(),
+            notifications: Some(Vec::new()),
             state: RepoState::Mirror,
             declared_state: None,
         },
@@ -891,7 +890,7 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
 
     let mirrored = &org.repositories["mirrored"];
     assert_eq!(mirrored.mirror.as_ref().unwrap().robot, "mirror");
-    assert_eq!(mirrored.notifications.len(), 1);
+    assert_eq!(mirrored.notifications, None, "not declared, not read");
     assert_eq!(
         mirrored.permissions,
         Permissions::default(),
@@ -903,8 +902,9 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
     assert_eq!(other.mirror, None);
 
     assert_eq!(client.stats().writes, 0);
-    // 1 org + 1 robots + 2 repository pages + 2 teams + 4 nested/app + 2 mirrored
-    assert_eq!(client.stats().reads, 12);
+    // 1 org + 1 robots + 2 repository pages + 2 teams + 4 nested/app + 1 mirrored (its
+    // notifications are not declared, so not read)
+    assert_eq!(client.stats().reads, 11);
 }
 
 #[tokio::test]

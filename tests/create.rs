@@ -129,7 +129,7 @@ fn drift_is_shown_then_fixed_with_exactly_the_writes_needed() {
         "~ repository basic-example-mirror/demorepo description \"edited by hand\" → \"example of a repository without mirror\"",
         "~ mirror of basic-example-mirror/alpine: tags [latest] → [latest, v1]",
         "~ sync mirror of basic-example-mirror/alpine now",
-        "+ add mirror-failure webhook",
+        "+ add webhook notification on repo_mirror_sync_failed",
     ] {
         assert!(plan.stdout.contains(line), "missing `{line}` in\n{}", plan.stdout);
     }

@@ -254,9 +254,9 @@ repositories:
   notification:
   - event: repo_mirror_sync_failed
     method: webhook
+    title: Mirror failed
     config:
       url: https://hooks.example.com/quay
-    title: Mirror failed
 robots:
 - name: bare
 - name: reader

@@ -200,7 +200,10 @@ fn rewrite_example(text: &str, org: &str) -> String {
 /// Robots, teams with members and every role, default permissions (applied by Quay to the
 /// repositories created in the same run), repositories nested and not, user/robot/team
 /// permissions, both visibilities, a repository whose permissions are not managed, a mirror
-/// and a mirror-failure webhook (127.0.0.2: Quay refuses 127.0.0.1 and localhost).
+/// and a mirror-failure webhook (127.0.0.2: Quay refuses 127.0.0.1 and localhost), and on
+/// `app` a build webhook with a template and a `ref-regex`, a `quay_notification` to a team
+/// with a vulnerability level and a Slack notification (the live Quay has mailing off, so no
+/// e-mail one).
 fn rich_yaml(org: &str) -> String {
     format!(
         r#"---
@@ -266,6 +269,21 @@ repositories:
           role: write
         - name: auditors
           role: read
+    notification:
+      - event: build_failure
+        method: webhook
+        title: "app build failed"
+        config:
+          url: http://127.0.0.2:9/mqc-live-{org}-builds
+          template: '{{"text": "${{repository}} failed"}}'
+        event_config: {{ref-regex: "^refs/heads/main$"}}
+      - event: vulnerability_found
+        method: quay_notification
+        config: {{target: {{kind: team, name: developers}}}}
+        event_config: {{level: 1}}
+      - event: repo_push
+        method: slack
+        config: {{url: "https://hooks.slack.com/services/T0MQC/B0MQC/mqc-live-{org}"}}
   - name: team-a/service
     description: "nested and private"
     visibility: private

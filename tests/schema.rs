@@ -258,7 +258,8 @@ fn files_check_refuses_for_their_shape_fail_the_schema_too() {
         ("unknown mirror key", with("      sync_interval: 86400\n", "      sync_interval: 86400\n      sync_intervall: 5\n"), "unknown key `sync_intervall`"),
         ("unknown mirror key with mirror false", with("    mirror: true\n", "    mirror: false\n").replace("      src_registry: quay.io\n", "      src_registy: quay.io\n"), "unknown key `src_registy`"),
         ("unknown permission key", with("{name: writer, role: write}", "{name: writer, role: write, kind: robot}"), "unknown key `kind`"),
-        ("unknown notification config key (title belongs beside config)", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q, title: t}"), "unknown key `title`"),
+        ("unknown notification config key", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q, secret: t}"), "unknown key `secret`"),
+        ("unknown notification event_config key", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q}\n        event_config: {severity: 1}"), "unknown key `severity`"),
         ("unknown members key", with("{users: [alice], robots: [writer]}", "{users: [alice], robot: [writer]}"), "unknown key `robot`"),
         ("unknown robot key", with("  - name: writer\nteams", "  - name: writer\n    description: x\nteams"), "unknown key `description`"),
         // Wrong types.
@@ -284,15 +285,18 @@ fn files_check_refuses_for_their_shape_fail_the_schema_too() {
         ("mirror without robot", with("      robot_username: writer\n", ""), "lacks the required key `robot_username`"),
         ("mirror without interval", with("      sync_interval: 86400\n", ""), "lacks the required key `sync_interval`"),
         ("mirror true without params", with("      src_registry: quay.io\n      src_image: libpod/alpine\n      src_image_tags: [latest]\n      robot_username: writer\n      sync_interval: 86400\n", "").replace("    mirror_params:\n", ""), "no `mirror_params`"),
-        ("notification without url", with("config: {url: https://hooks.example.com/q}", "config: {}"), "lacks the required key `url`"),
+        ("notification without url", with("config: {url: https://hooks.example.com/q}", "config: {}"), "lacks `url`, which method `webhook` needs"),
+        ("notification with another method's key", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q, email: a@example.com}"), "is not a setting of method `webhook`"),
+        ("event_config the event does not read", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q}\n        event_config: {days: 3}"), "is not read by event `repo_mirror_sync_failed`"),
         ("notification without config", with("        config: {url: https://hooks.example.com/q}\n", ""), "lacks the required key `config`"),
         ("team without name", with("  - name: devs\n", "  - description: devs\n"), "lacks the required key `name`"),
         // Values outside the enumerations.
         ("visibility secret", with("visibility: private", "visibility: secret"), "one of public, private"),
         ("role owner", with("role: write}", "role: owner}"), "one of read, write, admin"),
         ("team role boss", with("    role: member\n", "    role: boss\n"), "one of member, creator, admin"),
-        ("event", with("event: repo_mirror_sync_failed", "event: repo_push"), "one of repo_mirror_sync_failed"),
-        ("method", with("method: webhook", "method: email"), "one of webhook"),
+        ("event", with("event: repo_mirror_sync_failed", "event: repo_teleported"), "one of repo_push, repo_mirror_sync_started"),
+        ("method", with("method: webhook", "method: pigeon"), "one of webhook, slack, email"),
+        ("level a name", with("config: {url: https://hooks.example.com/q}", "config: {url: https://hooks.example.com/q}\n        event_config: {level: High}").replace("repo_mirror_sync_failed", "vulnerability_found"), "must be a severity index from 0 to 5"),
         // The old email key beside the new one.
         ("both email keys", with("quay_organization: org1\n", "quay_organization: org1\nquay_organization_email: a@example.com\nquay_organization_role_email: a@example.com\n"), "duplicate"),
     ];

@@ -67,6 +67,8 @@ async fn features_come_from_config_once_and_without_the_token() {
         auto_prune: false,
         immutable_tags: None,
         sparse_index: false,
+        mailing: true,
+        image_expiry_trigger: None,
     };
     assert_eq!(client.features().await.unwrap(), want);
     assert_eq!(client.features().await.unwrap(), want, "asked once");
@@ -112,6 +114,8 @@ async fn features_fall_back_to_discovery_without_config() {
             auto_prune: false,
             immutable_tags: None,
             sparse_index: false,
+            mailing: true,
+            image_expiry_trigger: None,
         }
     );
     // The discovery document is kept: a mirror write later asks for it again, not Quay.

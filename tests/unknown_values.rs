@@ -178,10 +178,31 @@ async fn an_organization_with_values_this_mqc_does_not_know_stays_readable() {
         Some(BTreeMap::new())
     );
 
-    // Only the notification of a known event and method enters the model.
-    let notifications = &org.repositories["app"].notifications;
-    assert_eq!(notifications.len(), 1);
-    assert_eq!(notifications[0].uuid.as_deref(), Some("u1"));
+    // Every notification enters the model; an unknown event or method is kept by name (so a
+    // declared list can remove it).
+    let notifications = org.repositories["app"].notifications.as_deref().unwrap();
+    let read: Vec<(&str, &str, &str)> = notifications
+        .iter()
+        .map(|n| {
+            (
+                n.uuid.as_deref().unwrap_or(""),
+                n.event.as_str(),
+                n.method.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        read,
+        [
+            ("u2", "repo_image_teleported", "webhook"),
+            ("u3", "repo_mirror_sync_failed", "carrier_pigeon"),
+            ("u1", "repo_mirror_sync_failed", "webhook"),
+        ]
+    );
+    assert_eq!(
+        notifications[0].event,
+        mqc::model::OrOther::Other("repo_image_teleported".into())
+    );
 }
 
 #[tokio::test]

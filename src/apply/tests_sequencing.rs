@@ -10,8 +10,7 @@ use tokio::sync::Notify;
 
 use super::*;
 use crate::model::{
-    DefaultPermission, Delegate, Mirror, Notification, NotificationEvent, NotificationMethod,
-    Proxy, Role, Visibility,
+    DefaultPermission, Delegate, Mirror, Notification, NotificationEvent, Proxy, Role, Visibility,
 };
 use crate::plan::{
     DefaultPermissionOp, Grantee, Member, MemberOp, MirrorOp, NotificationOp, PermissionOp,
@@ -82,11 +81,8 @@ fn mirror() -> Box<Mirror> {
 
 fn webhook(url: &str) -> Box<Notification> {
     Box::new(Notification {
-        event: NotificationEvent::RepoMirrorSyncFailed,
-        method: NotificationMethod::Webhook,
-        url: url.into(),
-        title: None,
         uuid: Some(url.into()),
+        ..Notification::webhook(NotificationEvent::RepoMirrorSyncFailed, url)
     })
 }
 

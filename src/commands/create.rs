@@ -257,10 +257,15 @@ async fn read_target(
         .await
         .map_err(|err| Failure::from_quay(&err).context("cannot read the organization"))?;
     let unknown_users = limits::unknown_users(client, desired, actual.as_ref(), token_user).await?;
+    let notification_lacks = limits::notification_lacks(client, desired).await?;
+    let email_authorizations =
+        limits::email_authorizations(client, desired, actual.as_ref(), &notification_lacks).await?;
     Ok((
         actual,
         ServerLimits {
             unknown_users,
+            notification_lacks,
+            email_authorizations,
             ..limits
         },
     ))

@@ -182,7 +182,8 @@ fn write_files(
             }
             refuse_what_check_refuses(&name, &path, &header, &exported.body, &others)
                 .map_err(local)?;
-            let status = save(&path, &header, &exported.body, args.force).map_err(local)?;
+            let mode = if exported.secret { 0o600 } else { 0o644 };
+            let status = save(&path, &header, &exported.body, args.force, mode).map_err(local)?;
             Ok((status, exported.mirror_users))
         });
         match outcome {
@@ -206,6 +207,8 @@ fn write_files(
 /// One organization, read and turned into the body of its file.
 struct Exported {
     body: String,
+    /// The file holds credentials (notification tokens, Slack URLs): written mode 0600.
+    secret: bool,
     mirror_users: Vec<MirrorUser>,
     /// What the file cannot say so that `create` would leave it alone.
     warnings: Vec<String>,
@@ -257,8 +260,15 @@ async fn export_one(
             format!("cannot write the organization as YAML: {e}"),
         )
     })?;
+    let secret = organization
+        .repositories
+        .values()
+        .filter_map(|r| r.notifications.as_ref())
+        .flatten()
+        .any(|n| n.redacted_config() != n.config);
     Ok(Exported {
         body,
+        secret,
         mirror_users,
         warnings,
     })
@@ -324,13 +334,16 @@ pub(crate) fn without_implicit(
                 }
             }
         }
-        let before = repo.notifications.len();
-        repo.notifications = distinct(std::mem::take(&mut repo.notifications));
-        if repo.notifications.len() < before {
-            warnings.push(format!(
-                "repository {name} has identical mirror-failure webhooks: the file lists each \
-                 once and `create` will delete the copies"
-            ));
+        if let Some(notifications) = repo.notifications.take() {
+            let before = notifications.len();
+            let notifications = distinct(notifications);
+            if notifications.len() < before {
+                warnings.push(format!(
+                    "repository {name} has identical notifications: the file lists each once \
+                     and `create` will delete the copies"
+                ));
+            }
+            repo.notifications = Some(notifications);
         }
     }
     // Last: the robot's membership of `owners` counts above.
@@ -344,6 +357,7 @@ fn distinct(notifications: Vec<Notification>) -> Vec<Notification> {
         .into_iter()
         .map(|n| Notification {
             uuid: None,
+            failures: 0,
             title: n.title.filter(|t| !t.is_empty()),
             ..n
         })
@@ -394,7 +408,7 @@ fn refuse_what_check_refuses(
 }
 
 /// Writes `header + body` to `path` unless the file there already holds the same body.
-fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, String> {
+fn save(path: &Path, header: &str, body: &str, force: bool, mode: u32) -> Result<Status, String> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("cannot inspect {}: {e}", path.display())),
@@ -419,8 +433,8 @@ fn save(path: &Path, header: &str, body: &str, force: bool) -> Result<Status, St
             }
         }
     }
-    // Mode 0644: an organization file holds no secret.
-    config::write_atomically(path, format!("{header}{body}").as_bytes(), 0o644)
+    // Mode 0644, or 0600 when a notification's credentials are in it.
+    config::write_atomically(path, format!("{header}{body}").as_bytes(), mode)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Status::Written)
 }
@@ -455,8 +469,8 @@ fn token_from_env_or_prompt(endpoint: &Endpoint, login_file: &Path) -> Result<Se
 mod tests {
     use super::*;
     use crate::model::{
-        Mirror, NotificationEvent, NotificationMethod, Permissions, Proxy, Repository, Team,
-        TeamMembers, TeamRole, Visibility,
+        Mirror, NotificationEvent, Permissions, Proxy, Repository, Team, TeamMembers, TeamRole,
+        Visibility,
     };
     use std::collections::BTreeMap;
 
@@ -477,11 +491,10 @@ mod tests {
 
     fn hook(url: &str, uuid: &str) -> Notification {
         Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url: url.into(),
             title: Some(String::new()),
             uuid: Some(uuid.into()),
+            failures: 4,
+            ..Notification::webhook(NotificationEvent::RepoMirrorSyncFailed, url)
         }
     }
 
@@ -495,7 +508,7 @@ mod tests {
                 teams: Some(BTreeMap::new()),
             },
             mirror,
-            notifications: Vec::new(),
+            notifications: None,
             state,
             declared_state: None,
         }
@@ -520,11 +533,11 @@ mod tests {
             RepoState::Mirror,
             &[("admin", Role::Admin), ("alice", Role::Admin)],
         );
-        mirrored.notifications = vec![
+        mirrored.notifications = Some(vec![
             hook("https://b.example.com", "2"),
             hook("https://a.example.com", "3"),
             hook("https://b.example.com", "1"),
-        ];
+        ]);
         org.repositories.insert("m".into(), mirrored);
         org.repositories.insert(
             "plain".into(),
@@ -543,12 +556,12 @@ mod tests {
             Some(BTreeMap::from([("alice".to_string(), Role::Admin)]))
         );
         assert_eq!(m.permissions.robots, Some(BTreeMap::new()));
-        let urls: Vec<_> = m.notifications.iter().map(|n| n.url.as_str()).collect();
+        let hooks = m.notifications.as_deref().unwrap();
+        let urls: Vec<_> = hooks.iter().filter_map(|n| n.url()).collect();
         assert_eq!(urls, ["https://a.example.com", "https://b.example.com"]);
-        assert!(m
-            .notifications
+        assert!(hooks
             .iter()
-            .all(|n| n.uuid.is_none() && n.title.is_none()));
+            .all(|n| n.uuid.is_none() && n.title.is_none() && n.failures == 0));
         // Not exactly admin: kept, and so is a robot's write without a mirror.
         let plain = &org.repositories["plain"];
         assert_eq!(
@@ -571,7 +584,7 @@ mod tests {
             1
         );
         assert_eq!(warnings.len(), 1, "{warnings:?}");
-        assert!(warnings[0].contains("identical mirror-failure webhooks"));
+        assert!(warnings[0].contains("identical notifications"));
     }
 
     #[test]
@@ -669,7 +682,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("o.yaml");
         assert_eq!(
-            save(&path, "# h1\n", "---\na: 1\n", false),
+            save(&path, "# h1\n", "---\na: 1\n", false, 0o644),
             Ok(Status::Written)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
@@ -681,22 +694,22 @@ mod tests {
         }
         // Same body, new header: untouched, even with --force.
         assert_eq!(
-            save(&path, "# h2\n", "---\na: 1\n", true),
+            save(&path, "# h2\n", "---\na: 1\n", true, 0o644),
             Ok(Status::Unchanged)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h1\n---\na: 1\n");
-        let refused = save(&path, "# h2\n", "---\na: 2\n", false).unwrap_err();
+        let refused = save(&path, "# h2\n", "---\na: 2\n", false, 0o644).unwrap_err();
         assert!(refused.contains("o.yaml exists and differs"), "{refused}");
         assert!(refused.contains("--force"), "{refused}");
         assert_eq!(
-            save(&path, "# h2\n", "---\na: 2\n", true),
+            save(&path, "# h2\n", "---\na: 2\n", true, 0o644),
             Ok(Status::Written)
         );
         assert_eq!(fs::read_to_string(&path).unwrap(), "# h2\n---\na: 2\n");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
         fs::create_dir(dir.path().join("d.yaml")).unwrap();
-        let not_file = save(&dir.path().join("d.yaml"), "", "x", true).unwrap_err();
+        let not_file = save(&dir.path().join("d.yaml"), "", "x", true, 0o644).unwrap_err();
         assert!(not_file.contains("not a regular file"), "{not_file}");
     }
 }

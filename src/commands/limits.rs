@@ -224,3 +224,114 @@ pub async fn unknown_users(
     }
     Ok(unknown)
 }
+
+/// The declared notifications of `desired`, by repository.
+fn declared_notifications(
+    desired: &Organization,
+) -> impl Iterator<Item = (&String, &crate::model::Notification)> {
+    desired.repositories.iter().flat_map(|(name, repository)| {
+        repository
+            .notifications
+            .iter()
+            .flatten()
+            .map(move |notification| (name, notification))
+    })
+}
+
+/// What the endpoint lacks for the notifications `desired` declares: mailing (`email`), the
+/// image-expiry scanner (`repo_image_expiry`, a flag from Quay 3.13), Quay 3.18's quota events
+/// (it says its version from 3.16; an older one that does not is older than 3.18). Asks
+/// `GET /config` (once per endpoint and run) only when such a notification is declared.
+pub async fn notification_lacks(
+    client: &QuayClient,
+    desired: &Organization,
+) -> Result<BTreeSet<plan::NotificationNeed>, Failure> {
+    use crate::model::{NotificationEvent, NotificationMethod, OrOther};
+    use plan::NotificationNeed;
+    let mut needs = BTreeSet::new();
+    for (_, notification) in declared_notifications(desired) {
+        if notification.method == OrOther::Known(NotificationMethod::Email) {
+            needs.insert(NotificationNeed::Mailing);
+        }
+        match notification.event {
+            OrOther::Known(NotificationEvent::RepoImageExpiry) => {
+                needs.insert(NotificationNeed::ImageExpiryTrigger);
+            }
+            OrOther::Known(NotificationEvent::QuotaWarning | NotificationEvent::QuotaError) => {
+                needs.insert(NotificationNeed::Quay318);
+            }
+            _ => {}
+        }
+    }
+    if needs.is_empty() {
+        return Ok(needs);
+    }
+    let features = client.features().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read which features {} has",
+            client.endpoint()
+        ))
+    })?;
+    needs.retain(|need| match need {
+        NotificationNeed::Mailing => !features.mailing,
+        NotificationNeed::ImageExpiryTrigger => features.image_expiry_trigger == Some(false),
+        NotificationNeed::Quay318 => features.version.is_none_or(|v| v < (3, 18)),
+    });
+    Ok(needs)
+}
+
+/// Whether the address of each declared `email` notification that Quay does not have yet may
+/// receive them (`GET …/authorizedemail/{email}`, once per repository and address), where
+/// the endpoint has mailing at all.
+pub async fn email_authorizations(
+    client: &QuayClient,
+    desired: &Organization,
+    actual: Actual<'_>,
+    lacks: &BTreeSet<plan::NotificationNeed>,
+) -> Result<BTreeMap<(String, String), crate::model::EmailAuthorization>, Failure> {
+    let mut asks: BTreeSet<(String, String)> = BTreeSet::new();
+    if lacks.contains(&plan::NotificationNeed::Mailing) {
+        return Ok(BTreeMap::new());
+    }
+    for (repository, notification) in declared_notifications(desired) {
+        let Some(email) = notification.email() else {
+            continue;
+        };
+        let exists = actual
+            .and_then(|org| org.repositories.get(repository))
+            .and_then(|r| r.notifications.as_ref())
+            .is_some_and(|list| list.iter().any(|n| n.same_as(notification)));
+        if !exists {
+            asks.insert((repository.clone(), email.to_string()));
+        }
+    }
+    let existing_repo =
+        |repository: &str| actual.is_some_and(|org| org.repositories.contains_key(repository));
+    let answers = futures::future::join_all(asks.into_iter().map(|(repository, email)| async {
+        let answer = if existing_repo(&repository) {
+            client
+                .notifications(desired.name.as_str(), &repository)
+                .email_authorization(&email)
+                .await
+        } else {
+            Ok(crate::model::EmailAuthorization::None)
+        };
+        ((repository, email), answer)
+    }))
+    .await;
+    let mut out = BTreeMap::new();
+    for ((repository, email), answer) in answers {
+        match answer {
+            Ok(authorization) => {
+                out.insert((repository, email), authorization);
+            }
+            Err(err) => {
+                return Err(Failure::from_quay(&err).context(format!(
+                    "cannot read whether {email} may receive the notifications of {}/{repository}",
+                    desired.name
+                )))
+            }
+        }
+    }
+    Ok(out)
+}

@@ -11,12 +11,12 @@ use std::path::Path;
 use std::rc::Rc;
 
 use super::file::{
-    keys, MembersEntry, MirrorArchitecture, MirrorParams, NotificationConfig, NotificationEntry,
-    OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    keys, MembersEntry, MirrorArchitecture, MirrorParams, OrganizationFile, PermissionEntry,
+    PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::finding::{Finding, Pos};
 use super::yaml::{Kind, Node};
-use crate::model::{NotificationEvent, NotificationMethod, Role, SyncStart, TeamRole, Visibility};
+use crate::model::{Role, SyncStart, TeamRole, Visibility};
 
 /// Nodes visited at most while decoding one file. Aliases share nodes, so a small file can
 /// describe a huge document ("billion laughs"); the budget bounds the work.
@@ -113,6 +113,11 @@ impl<'n> Fields<'n> {
 
     pub(super) fn path(&self, key: &str) -> String {
         join(&self.path, key)
+    }
+
+    /// Where the map starts.
+    pub(super) fn pos(&self) -> Pos {
+        self.pos
     }
 }
 
@@ -535,15 +540,7 @@ impl Decoder<'_> {
         if let Some(node) = f.get("permissions") {
             repo.permissions = self.permissions(node, &f.path("permissions"));
         }
-        if let Some(items) = self.list(&f, "notification") {
-            let mut list = Vec::with_capacity(items.len());
-            for (path, item) in items {
-                if let Some(n) = self.notification(item, &path) {
-                    list.push(n);
-                }
-            }
-            repo.notification = Some(list);
-        }
+        repo.notification = self.notifications(&f);
         repo.auto_prune = self.auto_prune(&f);
         repo.immutability = self.immutability(&f);
         repo
@@ -754,49 +751,6 @@ impl Decoder<'_> {
             entry.role = role;
         }
         entry
-    }
-
-    fn notification(&mut self, node: &Node, path: &str) -> Option<NotificationEntry> {
-        let f = self.fields(node, path, "a notification map", keys::NOTIFICATION)?;
-        let event = self.choice(
-            &f,
-            "event",
-            &[(
-                "repo_mirror_sync_failed",
-                NotificationEvent::RepoMirrorSyncFailed,
-            )],
-            true,
-        );
-        let method = self.choice(
-            &f,
-            "method",
-            &[("webhook", NotificationMethod::Webhook)],
-            true,
-        );
-        let url = match f.get("config") {
-            None => {
-                self.missing(&f, "config", "{url: https://…}");
-                None
-            }
-            Some(config) => {
-                let c = self.fields(
-                    config,
-                    &f.path("config"),
-                    "a map with `url`",
-                    keys::NOTIFICATION_CONFIG,
-                );
-                c.and_then(|c| self.text(&c, "url", Some("https://…")))
-            }
-        };
-        let title = self.text(&f, "title", None);
-        Some(NotificationEntry {
-            event: event.unwrap_or(NotificationEvent::RepoMirrorSyncFailed),
-            method: method.unwrap_or(NotificationMethod::Webhook),
-            config: NotificationConfig {
-                url: url.unwrap_or_default(),
-            },
-            title,
-        })
     }
 
     fn robot(&mut self, node: &Node, path: &str) -> RobotEntry {

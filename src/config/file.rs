@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::model::{NotificationEvent, NotificationMethod, Role, TeamRole, Visibility};
+use crate::model::{Role, TeamRole, Visibility};
 
 /// One organization file: an organization, declared on `quay_endpoint` and on every
 /// `replicate_to` endpoint.
@@ -85,9 +85,10 @@ pub struct RepositoryEntry {
     /// User, robot and team permissions on the repository; absent = none managed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsEntry>,
-    /// Webhooks called when a mirror sync fails; absent = none.
+    /// The repository's notifications (every event and method). Absent = not managed; a
+    /// declared list is exact (undeclared ones are removed).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub notification: Option<Vec<NotificationEntry>>,
+    pub notification: Option<Vec<super::kinds::notifications::NotificationEntry>>,
     /// The repository's auto-prune policies. Absent = not managed; `[]` = none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_prune: Option<Vec<super::kinds::auto_prune::AutoPruneEntry>>,
@@ -204,29 +205,6 @@ pub struct PermissionEntry {
     pub role: Role,
 }
 
-/// A webhook called when a mirror sync of the repository fails.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct NotificationEntry {
-    /// `repo_mirror_sync_failed`, the only event supported.
-    pub event: NotificationEvent,
-    /// `webhook`, the only method supported.
-    pub method: NotificationMethod,
-    /// Where the webhook is sent: `{url: https://…}`.
-    pub config: NotificationConfig,
-    /// The notification's title; `""` = none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-}
-
-/// Where the webhook is sent.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-pub struct NotificationConfig {
-    /// `http://` or `https://` URL; not `localhost` nor `127.0.0.1` (Quay refuses those).
-    pub url: String,
-}
-
 /// A robot account of the organization.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -318,8 +296,6 @@ pub(crate) mod keys {
     ];
     pub const PERMISSIONS: &[&str] = &["robots", "users", "teams"];
     pub const PERMISSION: &[&str] = &["name", "role"];
-    pub const NOTIFICATION: &[&str] = &["event", "method", "config", "title"];
-    pub const NOTIFICATION_CONFIG: &[&str] = &["url"];
     pub const ROBOT: &[&str] = &["name", "desc"];
     pub const TEAM: &[&str] = &["name", "description", "members", "role", "group_dn"];
     pub const MEMBERS: &[&str] = &["users", "robots"];

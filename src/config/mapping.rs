@@ -8,14 +8,14 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::file::{
-    MembersEntry, MirrorArchitecture, MirrorParams, NotificationConfig, NotificationEntry,
-    OrganizationFile, PermissionEntry, PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
+    MembersEntry, MirrorArchitecture, MirrorParams, OrganizationFile, PermissionEntry,
+    PermissionsEntry, RepositoryEntry, RobotEntry, TeamEntry,
 };
 use super::kinds::default_permissions;
 use super::validate::{referenced_robot, Identity};
 use crate::model::{
-    DesiredOrganization, Endpoint, Mirror, MirrorOptions, Notification, Organization, Permissions,
-    Proxy, RepoState, Repository, Robot, Role, SyncStart, Team, TeamMembers, TeamRole, Visibility,
+    DesiredOrganization, Endpoint, Mirror, MirrorOptions, Organization, Permissions, Proxy,
+    RepoState, Repository, Robot, Role, SyncStart, Team, TeamMembers, TeamRole, Visibility,
 };
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -145,18 +145,7 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
             teams: to_map(&p.teams, false),
         },
     };
-    let notifications = r
-        .notification
-        .iter()
-        .flatten()
-        .map(|n| Notification {
-            event: n.event,
-            method: n.method,
-            url: n.config.url.clone(),
-            title: non_empty(&n.title),
-            uuid: None,
-        })
-        .collect();
+    let notifications = super::kinds::notifications::to_model(r);
     Repository {
         description: r.description.clone().unwrap_or_default(),
         visibility: r.visibility.unwrap_or(Visibility::Public),
@@ -169,6 +158,28 @@ fn repository(r: &RepositoryEntry, org: &str) -> Repository {
         mirror,
         notifications,
         declared_state: super::kinds::repository_state::to_model(r.state),
+    }
+}
+
+/// A repository's notifications for `export`. One a file cannot declare (an event or method
+/// this mqc does not know) leaves the whole list out, with a warning, so that the exported
+/// file does not remove it.
+fn notification_entries(
+    org: &Organization,
+    name: &str,
+    repository: &Repository,
+) -> Option<Vec<super::kinds::notifications::NotificationEntry>> {
+    match super::kinds::notifications::entries(repository.notifications.as_deref()) {
+        Ok(entries) => entries,
+        Err(odd) => {
+            tracing::warn!(
+                target: "mqc::export",
+                "organization {}, repository {name}: `notification` is not written (so the \
+                 file leaves the notifications alone): the {odd} cannot be declared in a file",
+                org.name
+            );
+            None
+        }
     }
 }
 
@@ -248,17 +259,7 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                         }
                     }),
                     permissions,
-                    notification: (!r.notifications.is_empty()).then(|| {
-                        r.notifications
-                            .iter()
-                            .map(|n| NotificationEntry {
-                                event: n.event,
-                                method: n.method,
-                                config: NotificationConfig { url: n.url.clone() },
-                                title: n.title.clone().filter(|t| !t.is_empty()),
-                            })
-                            .collect()
-                    }),
+                    notification: notification_entries(org, name, r),
                     auto_prune: super::kinds::auto_prune::entries(&org.auto_prune, Some(name)),
                     immutability: super::kinds::immutability::entries(
                         &org.immutability,
@@ -452,7 +453,7 @@ teams:
         assert_eq!(plain.visibility, Visibility::Public);
         assert_eq!(plain.permissions, Permissions::default());
         assert_eq!(plain.state, RepoState::Normal);
-        assert!(plain.notifications.is_empty());
+        assert_eq!(plain.notifications, None, "absent: not managed");
 
         let alpine = &repos["alpine"];
         assert_eq!(alpine.state, RepoState::Mirror);
@@ -479,8 +480,9 @@ teams:
             Role::Write
         );
         assert_eq!(alpine.permissions.teams, None);
-        assert_eq!(alpine.notifications.len(), 1);
-        assert_eq!(alpine.notifications[0].title, None);
+        let hooks = alpine.notifications.as_deref().unwrap();
+        assert_eq!(hooks.len(), 1);
+        assert_eq!(hooks[0].title, None);
 
         let nested = &repos["nested/demorepo"];
         assert_eq!(nested.visibility, Visibility::Private);

@@ -46,6 +46,7 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
             );
         }
     }
+    super::kinds::notifications::mentions(file, &at, &mut users);
     if let Some(defaults) = &file.default_permissions {
         super::kinds::default_permissions::mentions(defaults, &at, &mut users);
     }
@@ -97,6 +98,14 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
         if let Some(mention) = at(key).filter(|_| filtered) {
             sections.insert(
                 (Some(repository.name.clone()), "architecture_filter".into()),
+                mention,
+            );
+        }
+        if let Some(mention) = at(format!("repositories[{r}].notification"))
+            .filter(|_| repository.notification.is_some())
+        {
+            sections.insert(
+                (Some(repository.name.clone()), "notification".to_string()),
                 mention,
             );
         }

@@ -264,6 +264,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::super::file::keys;
+    use super::super::kinds::notifications;
     use super::*;
 
     fn property_names(schema: &Value) -> BTreeSet<String> {
@@ -294,8 +295,10 @@ mod tests {
             ("MirrorParams", keys::MIRROR),
             ("PermissionsEntry", keys::PERMISSIONS),
             ("PermissionEntry", keys::PERMISSION),
-            ("NotificationEntry", keys::NOTIFICATION),
-            ("NotificationConfig", keys::NOTIFICATION_CONFIG),
+            ("NotificationEntry", notifications::keys::NOTIFICATION),
+            ("NotificationConfig", notifications::keys::CONFIG),
+            ("EventConfigEntry", notifications::keys::EVENT_CONFIG),
+            ("NotificationTarget", notifications::keys::TARGET),
             ("RobotEntry", keys::ROBOT),
             ("TeamEntry", keys::TEAM),
             ("MembersEntry", keys::MEMBERS),
@@ -377,7 +380,8 @@ mod tests {
             required(&d["NotificationEntry"]),
             set(&["event", "method", "config"])
         );
-        assert_eq!(required(&d["NotificationConfig"]), set(&["url"]));
+        assert_eq!(required(&d["NotificationConfig"]), set(&[]));
+        assert_eq!(required(&d["NotificationTarget"]), set(&["kind", "name"]));
         assert_eq!(required(&d["RobotEntry"]), set(&["name"]));
         assert_eq!(required(&d["TeamEntry"]), set(&["name"]));
         assert_eq!(required(&d["MembersEntry"]), set(&[]));

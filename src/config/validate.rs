@@ -39,7 +39,7 @@ pub fn referenced_robot(org: &str, written: &str) -> String {
 }
 
 /// A plausible e-mail address: what Quay's own check accepts in practice.
-fn email_problem(email: &str) -> Option<&'static str> {
+pub(super) fn email_problem(email: &str) -> Option<&'static str> {
     let Some((local, domain)) = email.split_once('@') else {
         return Some("has no `@`");
     };
@@ -107,13 +107,17 @@ impl Checker<'_> {
         self.findings.push(f);
     }
 
-    fn warning(&mut self, path: &str, message: String, hint: Option<String>) {
+    pub(super) fn warning(&mut self, path: &str, message: String, hint: Option<String>) {
         let mut f = Finding::warning(self.file, self.index.at(path), message);
         f.hint = hint;
         self.findings.push(f);
     }
 
-    fn line_of(&self, path: &str) -> String {
+    pub(super) fn org(&self) -> &str {
+        self.org
+    }
+
+    pub(super) fn line_of(&self, path: &str) -> String {
         self.index
             .at(path)
             .map_or_else(String::new, |p| format!(" (first on line {})", p.line))
@@ -558,32 +562,8 @@ fn check_repository(
         check_list(c, "teams", &perms.teams);
     }
 
-    for (j, n) in repo.notification.iter().flatten().enumerate() {
-        let up = format!("{rp}.notification[{j}].config.url");
-        let url = n.config.url.as_str();
-        if url.is_empty() {
-            continue;
-        }
-        let shown = url_for_display(url);
-        match http_url_host(url) {
-            Err(problem) => c.error(&up, format!("webhook URL `{shown}` {problem}"), None),
-            Ok(host) if host == "localhost" || host == "127.0.0.1" => c.error(
-                &up,
-                format!(
-                    "webhook URL `{shown}` points at `{host}`, which Quay refuses for webhooks"
-                ),
-                Some("use an address the Quay server can reach under another name".into()),
-            ),
-            Ok(_) => {}
-        }
-        if repo.mirror != Some(true) {
-            c.warning(
-                &format!("{rp}.notification[{j}]"),
-                format!("repository `{name}` is not mirrored, so a mirror-failure notification never fires"),
-                None,
-            );
-        }
-    }
+    let org = c.org().to_string();
+    super::kinds::notifications::check(c, &rp, repo, teams, &org);
 }
 
 /// Checks across files: one organization per endpoint in one file only, shared emails.

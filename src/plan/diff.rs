@@ -7,6 +7,7 @@
 mod auto_prune;
 mod default_permissions;
 mod immutability;
+mod notifications;
 mod order;
 mod quota;
 mod repositories;

@@ -26,7 +26,9 @@ pub use kinds::{
 };
 pub use kinds::{QuotaOp, TagExpirationOp};
 pub use lists::{ListEntry, ListKind, ListRef};
-pub use problems::{users_to_check, Feature, Lack, Problem, ProblemKind, ServerLimits};
+pub use problems::{
+    users_to_check, Feature, Lack, NotificationNeed, Problem, ProblemKind, ServerLimits,
+};
 pub use safety::{
     allowed_removals, check_safety, Excess, GuardedKind, SafetyViolation, OVERRIDE_FLAG,
 };
@@ -216,6 +218,9 @@ pub enum Notice {
     Unmanaged { object: ObjectRef },
     /// A user was invited to a team and has not accepted yet; mqc does not invite again.
     InvitationPending { team: String, user: String },
+    /// An `email` notification waits for its address to confirm (Quay mailed the link); mqc
+    /// does not ask again, and creates the notification on a run after the confirmation.
+    EmailConfirmationPending { repository: String, email: String },
     /// `--prune robots` keeps this undeclared robot: the mirror configuration of these
     /// repositories names it (enabled or not; Quay has no mirror delete and refuses to delete
     /// a robot a mirror uses).

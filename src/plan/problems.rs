@@ -90,6 +90,49 @@ pub struct ServerLimits {
     /// The server's `TAG_EXPIRATION_OPTIONS` (`GET /config`); `None` when unknown (then the
     /// value is not checked before it is sent).
     pub tag_expiration_options: Option<Vec<String>>,
+    /// What the endpoint lacks for some notifications (read only when the file declares them).
+    pub notification_lacks: BTreeSet<NotificationNeed>,
+    /// Whether each address of a declared `email` notification that Quay does not have yet is
+    /// authorized, by (repository, address). An address not here counts as confirmed.
+    pub email_authorizations: BTreeMap<(String, String), crate::model::EmailAuthorization>,
+}
+
+/// What a notification needs that an endpoint may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationNeed {
+    /// `email` notifications: `FEATURE_MAILING`.
+    Mailing,
+    /// `repo_image_expiry` on Quay 3.13+: `FEATURE_IMAGE_EXPIRY_TRIGGER` (3.12 always scans).
+    ImageExpiryTrigger,
+    /// `quota_warning`, `quota_error`: Quay 3.18+ (older ones answer 500).
+    Quay318,
+}
+
+impl NotificationNeed {
+    /// What is missing, for a message.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NotificationNeed::Mailing => "FEATURE_MAILING (Quay sends no e-mail without it)",
+            NotificationNeed::ImageExpiryTrigger => {
+                "FEATURE_IMAGE_EXPIRY_TRIGGER (Quay 3.13+ looks for expiring tags only with it)"
+            }
+            NotificationNeed::Quay318 => "Quay 3.18 or newer (older ones have no quota events)",
+        }
+    }
+
+    /// What to do.
+    pub fn remedy(self) -> &'static str {
+        match self {
+            NotificationNeed::Mailing => {
+                "enable FEATURE_MAILING on that Quay or remove the notification"
+            }
+            NotificationNeed::ImageExpiryTrigger => {
+                "enable FEATURE_IMAGE_EXPIRY_TRIGGER on that Quay or remove the notification"
+            }
+            NotificationNeed::Quay318 => "upgrade that Quay to 3.18 or remove the notification",
+        }
+    }
 }
 
 /// One plan-time error.
@@ -118,6 +161,14 @@ pub enum ProblemKind {
         lack: Lack,
         object: ObjectRef,
         field: &'static str,
+    },
+    /// A notification of `repository` needs what the endpoint lacks; it is left out of the
+    /// plan, the rest is applied.
+    NotificationUnsupported {
+        repository: String,
+        /// The notification, as the plan describes it.
+        notification: String,
+        needs: NotificationNeed,
     },
     /// `field` of `object` holds a value the endpoint does not offer; it is left out of the
     /// plan.
@@ -179,6 +230,9 @@ impl Problem {
                     .sections
                     .get(&(Some(repository.clone()), key.to_string()))
             }
+            ProblemKind::NotificationUnsupported { repository, .. } => mentions
+                .sections
+                .get(&(Some(repository.clone()), "notification".to_string())),
             ProblemKind::FeatureMissing { .. } | ProblemKind::ValueNotOffered { .. } => None,
         };
         self.at = found.cloned();
@@ -206,12 +260,49 @@ pub fn users_to_check(
         .values()
         .filter_map(|repository| repository.permissions.users.as_ref())
         .flat_map(|users| users.keys());
+    let notified_users = desired
+        .repositories
+        .values()
+        .filter_map(|repository| repository.notifications.as_ref())
+        .flatten()
+        .filter_map(notified_user);
     team_users
         .chain(permission_users)
+        .chain(notified_users)
         .chain(default_permission_users(desired))
         .filter(|user| !known.contains(user.as_str()) && Some(user.as_str()) != token_user)
         .cloned()
         .collect()
+}
+
+/// The user a `quay_notification` notifies (`target: {kind: user, name}`).
+fn notified_user(notification: &crate::model::Notification) -> Option<&String> {
+    if notification.method
+        != crate::model::OrOther::Known(crate::model::NotificationMethod::QuayNotification)
+    {
+        return None;
+    }
+    let target = notification.config.get("target")?;
+    if target.get("kind")?.as_str()? != "user" {
+        return None;
+    }
+    match target.get("name")? {
+        serde_json::Value::String(name) => Some(name),
+        _ => None,
+    }
+}
+
+/// A notification of `repository` that needs what the endpoint lacks.
+pub(super) fn notification_unsupported(
+    repository: &str,
+    notification: &crate::model::Notification,
+    needs: NotificationNeed,
+) -> Problem {
+    Problem::new(ProblemKind::NotificationUnsupported {
+        repository: repository.to_string(),
+        notification: notification.describe(),
+        needs,
+    })
 }
 
 /// The user names Quay shows for an organization: team members (and invitees) and holders of

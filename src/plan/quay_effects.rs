@@ -65,7 +65,7 @@ pub fn repository_as_created(
         visibility,
         permissions,
         mirror: None,
-        notifications: Vec::new(),
+        notifications: Some(Vec::new()),
         state: RepoState::Normal,
         declared_state: None,
     }

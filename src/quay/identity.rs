@@ -170,6 +170,11 @@ pub struct Features {
     pub immutable_tags: Option<bool>,
     /// `FEATURE_SPARSE_INDEX`: a mirror may be limited to some architectures (Quay 3.17+).
     pub sparse_index: bool,
+    /// `FEATURE_MAILING`: e-mail notifications (and their address confirmations).
+    pub mailing: bool,
+    /// `FEATURE_IMAGE_EXPIRY_TRIGGER`: Quay looks for expiring tags (`repo_image_expiry`).
+    /// `None` when the server does not know the flag (Quay 3.12 always looks).
+    pub image_expiry_trigger: Option<bool>,
 }
 
 /// `(3, 17)` of `Quay v3.17.0` (or `Quay 3.17.0-nightly`).
@@ -238,6 +243,10 @@ impl FrontendConfig {
                 .contains_key("IMMUTABLE_TAGS")
                 .then(|| on("IMMUTABLE_TAGS")),
             sparse_index: on("SPARSE_INDEX"),
+            mailing: on_by_default("MAILING"),
+            image_expiry_trigger: flags
+                .contains_key("IMAGE_EXPIRY_TRIGGER")
+                .then(|| on("IMAGE_EXPIRY_TRIGGER")),
         })
     }
 }
@@ -268,6 +277,8 @@ pub(crate) async fn fetch_features(client: &QuayClient) -> Result<Features, Quay
         immutable_tags: capabilities.immutability_policies.then_some(true),
         // Quay without `/config` is older than 3.12, long before architecture filters.
         sparse_index: false,
+        mailing: true,
+        image_expiry_trigger: None,
     })
 }
 
@@ -310,6 +321,8 @@ mod tests {
                 auto_prune: false,
                 immutable_tags: None,
                 sparse_index: false,
+                mailing: true,
+                image_expiry_trigger: None,
             })
         );
         let off = frontend(r#"{"features": {"REPO_MIRROR": "false", "TEAM_SYNCING": 1}}"#).unwrap();

@@ -40,7 +40,7 @@ impl RepoView {
             },
             permissions: Permissions::default(),
             mirror: None,
-            notifications: Vec::new(),
+            notifications: None,
             state: self.state.clone().unwrap_or(RepoState::Normal),
             declared_state: None,
         }

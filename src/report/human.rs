@@ -48,6 +48,11 @@ pub fn describe_notice(org: &str, notice: &Notice) -> String {
                 ObjectRef::Organization => format!("? unmanaged organization {org}"),
             }
         }
+        Notice::EmailConfirmationPending { repository, email } => format!(
+            "! e-mail notification of {org}/{repository} is waiting for {email} to confirm \
+             (Quay mailed a confirmation link; mqc does not ask again and creates the \
+             notification on a run after it is confirmed)"
+        ),
         Notice::InvitationPending { team, user } => {
             format!("? user {user} is invited to team {team} and has not accepted yet")
         }
@@ -168,6 +173,16 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             };
             format!("{missing}: {cannot}; {enable} (the rest of organization {org} is applied)")
         }
+        ProblemKind::NotificationUnsupported {
+            repository,
+            notification,
+            needs,
+        } => format!(
+            "the {notification} of repository `{org}/{repository}` needs {}, which {endpoint} \
+             lacks: it is not applied; {} (the rest of organization {org} is applied)",
+            needs.describe(),
+            needs.remedy()
+        ),
         ProblemKind::ValueNotOffered {
             object: _,
             field,

@@ -496,26 +496,39 @@ pub fn assert_converged_with(
                     assert_eq!(proxy["no_proxy"].as_str(), mirror.proxy.no_proxy.as_deref());
                 }
             }
-            let mut hooks: Vec<(String, String)> = r["notifications"]
-                .as_array()
-                .expect("notifications")
-                .iter()
-                .filter(|n| n["event"] == "repo_mirror_sync_failed" && n["method"] == "webhook")
-                .map(|n| {
-                    (
-                        n["config"]["url"].as_str().unwrap_or("").to_string(),
-                        n["title"].as_str().unwrap_or("").to_string(),
-                    )
-                })
-                .collect();
-            hooks.sort();
-            let mut expected: Vec<(String, String)> = repo
-                .notifications
-                .iter()
-                .map(|n| (n.url.clone(), n.title.clone().unwrap_or_default()))
-                .collect();
-            expected.sort();
-            assert_eq!(hooks, expected, "{}/{name} notifications", org.name);
+            if let Some(declared) = &repo.notifications {
+                let mut hooks: Vec<String> = r["notifications"]
+                    .as_array()
+                    .expect("notifications")
+                    .iter()
+                    .map(|n| {
+                        serde_json::json!([
+                            n["event"],
+                            n["method"],
+                            n["config"],
+                            n["event_config"],
+                            n["title"].as_str().unwrap_or("")
+                        ])
+                        .to_string()
+                    })
+                    .collect();
+                hooks.sort();
+                let mut expected: Vec<String> = declared
+                    .iter()
+                    .map(|n| {
+                        serde_json::json!([
+                            n.event.as_str(),
+                            n.method.as_str(),
+                            n.config,
+                            n.event_config,
+                            n.title()
+                        ])
+                        .to_string()
+                    })
+                    .collect();
+                expected.sort();
+                assert_eq!(hooks, expected, "{}/{name} notifications", org.name);
+            }
         }
     }
 }
@@ -598,19 +611,25 @@ pub fn assert_no_duplicate_notifications(state: &Value, desired: &[&DesiredOrgan
             let Some(actual) = actual.as_array() else {
                 continue;
             };
-            for hook in &repo.notifications {
+            let declared = repo.notifications.as_deref().unwrap_or_default();
+            for hook in declared {
                 let n = actual
                     .iter()
-                    .filter(|a| a["config"]["url"] == hook.url.as_str())
+                    .filter(|a| a["config"] == serde_json::json!(hook.config))
                     .count();
-                assert!(n <= 1, "{}/{name}: {n} webhooks for {}", org.name, hook.url);
+                assert!(
+                    n <= 1,
+                    "{}/{name}: {n} notifications {}",
+                    org.name,
+                    hook.describe()
+                );
             }
             assert!(
-                actual.len() <= repo.notifications.len(),
+                actual.len() <= declared.len() || repo.notifications.is_none(),
                 "{}/{name}: {} notifications, {} declared",
                 org.name,
                 actual.len(),
-                repo.notifications.len()
+                declared.len()
             );
         }
     }

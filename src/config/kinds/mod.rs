@@ -6,6 +6,7 @@
 pub mod auto_prune;
 pub mod default_permissions;
 pub mod immutability;
+pub mod notifications;
 pub mod quota;
 pub mod repository_state;
 pub mod tag_expiration;

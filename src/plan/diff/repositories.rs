@@ -1,15 +1,15 @@
-//! Repositories: the repository itself, its permissions, its mirror and its mirror-failure
-//! notifications.
+//! Repositories: the repository itself, its permissions and its mirror (its notifications
+//! are planned in `notifications`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::Planner;
-use crate::model::{Notification, Organization, Permissions, RepoState, Repository, Role};
+use crate::model::{Organization, Permissions, RepoState, Repository, Role};
 use crate::plan::problems::{self, Feature};
 use crate::plan::quay_effects;
 use crate::plan::{Grantee, Notice, ObjectRef, Op, PlanOptions};
-use crate::plan::{MirrorOp, NotificationOp, PermissionOp, RepositoryOp};
+use crate::plan::{MirrorOp, PermissionOp, RepositoryOp};
 
 /// Plans the repositories.
 ///
@@ -51,7 +51,13 @@ pub(super) fn plan(
             count_unchanged: !creating,
         };
         permissions(planner, &context, want, &have.permissions);
-        notifications(planner, name, &want.notifications, &have.notifications);
+        super::notifications::plan(
+            planner,
+            name,
+            want.notifications.as_deref(),
+            have.notifications.as_deref(),
+            &options.limits,
+        );
     }
     for name in actual.repositories.keys() {
         if !desired.repositories.contains_key(name) {
@@ -463,57 +469,5 @@ fn mirror_grant(
         MirrorGrant::Unknown
     } else {
         MirrorGrant::Granted
-    }
-}
-
-/// Mirror-failure notifications (the only ones in the model).
-///
-/// Rules: a declared notification Quay does not have (compared with `Notification::same_as`)
-/// → `CreateNotification`; one Quay has that the file does not declare →
-/// `DeleteNotification`. Quay has no update, so a changed notification is a delete plus a
-/// create. Identical ones are left alone. Quay does not deduplicate: of several identical
-/// copies one is kept (the lowest uuid, for a deterministic plan) and the others are deleted;
-/// a notification declared twice is created once.
-fn notifications(
-    planner: &mut Planner,
-    repository: &str,
-    want: &[Notification],
-    have: &[Notification],
-) {
-    let mut wanted: Vec<&Notification> = Vec::new();
-    for notification in want {
-        if !wanted.iter().any(|w| w.same_as(notification)) {
-            wanted.push(notification);
-        }
-    }
-    let mut matched = vec![false; wanted.len()];
-    let mut have: Vec<&Notification> = have.iter().collect();
-    have.sort();
-    for notification in have {
-        let found = wanted
-            .iter()
-            .enumerate()
-            .position(|(i, w)| !matched[i] && w.same_as(notification));
-        match found {
-            Some(i) => {
-                matched[i] = true;
-                planner.unchanged(1);
-            }
-            None => planner.push(Op::Notification(NotificationOp::DeleteNotification {
-                repository: repository.to_string(),
-                notification: Box::new(notification.clone()),
-            })),
-        }
-    }
-    for (notification, matched) in wanted.into_iter().zip(matched) {
-        if !matched {
-            planner.push(Op::Notification(NotificationOp::CreateNotification {
-                repository: repository.to_string(),
-                notification: Box::new(Notification {
-                    uuid: None,
-                    ..notification.clone()
-                }),
-            }));
-        }
     }
 }

@@ -104,6 +104,12 @@ pub trait KindOp {
         false
     }
 
+    /// The plan's symbol when it is not the one of its [`ChangeKind`] (`+ ~ -`): a
+    /// notification replacement is `-/+` (counted as an update), a re-enable `!`.
+    fn symbol(&self) -> Option<&'static str> {
+        None
+    }
+
     /// One line for the plan, without its symbol.
     fn describe(&self, organization: &str) -> String;
 }
@@ -234,11 +240,11 @@ impl Op {
 
     /// One line for the plan, with its `+ ~ -` symbol (and `!` when it is one-way).
     pub fn describe(&self, organization: &str) -> String {
-        let symbol = match self.kind() {
-            ChangeKind::Create => '+',
-            ChangeKind::Update => '~',
-            ChangeKind::Remove => '-',
-        };
+        let symbol = self.as_kind().symbol().unwrap_or(match self.kind() {
+            ChangeKind::Create => "+",
+            ChangeKind::Update => "~",
+            ChangeKind::Remove => "-",
+        });
         let one_way = if self.as_kind().one_way() { "!" } else { "" };
         format!(
             "{symbol}{one_way} {}",

@@ -1,9 +1,9 @@
-//! Repository notifications (mirror-failure webhooks).
+//! Repository notifications: every event and method (quay-api-breadth.md §2).
 
 use serde::Serialize;
 
 use super::{Detail, KindOp};
-use crate::model::{url_for_display, Notification};
+use crate::model::Notification;
 use crate::plan::{ChangeKind, ObjectRef, Phase};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,19 +18,33 @@ pub enum NotificationOp {
         repository: String,
         notification: Box<Notification>,
     },
+    /// Quay has no update: `old` (as Quay holds it, with its uuid) is deleted, then `new` is
+    /// created. One change (`-/+`, counted as an update), never an unrelated delete and create.
+    ReplaceNotification {
+        repository: String,
+        old: Box<Notification>,
+        new: Box<Notification>,
+    },
+    /// Quay stopped delivering it after too many failed deliveries: reset its failure count
+    /// (`POST …/notification/{uuid}`), not re-create it.
+    ReenableNotification {
+        repository: String,
+        notification: Box<Notification>,
+    },
+    /// Ask Quay to mail `email` the confirmation link an `email` notification needs (once:
+    /// Quay mails on every request). The notification is created on a run after the
+    /// recipient confirmed.
+    AuthorizeNotificationEmail { repository: String, email: String },
 }
 
 impl NotificationOp {
-    fn parts(&self) -> (&str, &Notification) {
+    fn repository(&self) -> &str {
         match self {
-            NotificationOp::CreateNotification {
-                repository,
-                notification,
-            }
-            | NotificationOp::DeleteNotification {
-                repository,
-                notification,
-            } => (repository, notification),
+            NotificationOp::CreateNotification { repository, .. }
+            | NotificationOp::DeleteNotification { repository, .. }
+            | NotificationOp::ReplaceNotification { repository, .. }
+            | NotificationOp::ReenableNotification { repository, .. }
+            | NotificationOp::AuthorizeNotificationEmail { repository, .. } => repository,
         }
     }
 }
@@ -42,38 +56,74 @@ impl KindOp for NotificationOp {
 
     fn kind(&self) -> ChangeKind {
         match self {
-            NotificationOp::CreateNotification { .. } => ChangeKind::Create,
+            NotificationOp::CreateNotification { .. }
+            | NotificationOp::AuthorizeNotificationEmail { .. } => ChangeKind::Create,
             NotificationOp::DeleteNotification { .. } => ChangeKind::Remove,
+            NotificationOp::ReplaceNotification { .. }
+            | NotificationOp::ReenableNotification { .. } => ChangeKind::Update,
+        }
+    }
+
+    fn symbol(&self) -> Option<&'static str> {
+        match self {
+            NotificationOp::ReplaceNotification { .. } => Some("-/+"),
+            NotificationOp::ReenableNotification { .. } => Some("!"),
+            _ => None,
         }
     }
 
     fn object(&self) -> ObjectRef {
-        ObjectRef::Repository(self.parts().0.to_string())
+        ObjectRef::Repository(self.repository().to_string())
     }
 
-    /// A changed notification is deleted before its replacement is created (Quay has no
-    /// update); the notifications of one repository run one after another.
+    /// Removals first, then replacements, re-enables, e-mail requests and creations; the
+    /// notifications of one repository run one after another.
     fn rank(&self) -> u8 {
         match self {
             NotificationOp::DeleteNotification { .. } => 0,
-            NotificationOp::CreateNotification { .. } => 1,
+            NotificationOp::ReplaceNotification { .. } => 1,
+            NotificationOp::ReenableNotification { .. } => 2,
+            NotificationOp::AuthorizeNotificationEmail { .. } => 3,
+            NotificationOp::CreateNotification { .. } => 4,
         }
     }
 
     fn detail(&self) -> Detail<'_> {
-        Detail::Notification(self.parts().1)
+        match self {
+            NotificationOp::CreateNotification { notification, .. }
+            | NotificationOp::DeleteNotification { notification, .. }
+            | NotificationOp::ReenableNotification { notification, .. } => {
+                Detail::Notification(notification)
+            }
+            NotificationOp::ReplaceNotification { new, .. } => Detail::Notification(new),
+            NotificationOp::AuthorizeNotificationEmail { .. } => Detail::None,
+        }
     }
 
     fn describe(&self, org: &str) -> String {
-        let (repository, notification) = self.parts();
-        let url = url_for_display(&notification.url);
+        let repository = self.repository();
         match self {
-            NotificationOp::CreateNotification { .. } => {
-                format!("add mirror-failure webhook {url} on {org}/{repository}")
+            NotificationOp::CreateNotification { notification, .. } => {
+                format!("add {} on {org}/{repository}", notification.describe())
             }
-            NotificationOp::DeleteNotification { .. } => {
-                format!("remove mirror-failure webhook {url} from {org}/{repository}")
+            NotificationOp::DeleteNotification { notification, .. } => {
+                format!("remove {} from {org}/{repository}", notification.describe())
             }
+            NotificationOp::ReplaceNotification { old, new, .. } => format!(
+                "replace {} on {org}/{repository} by {} (Quay has no update: delete, then create)",
+                old.describe(),
+                new.describe()
+            ),
+            NotificationOp::ReenableNotification { notification, .. } => format!(
+                "re-enable {} on {org}/{repository} (Quay disabled it after {} failed deliveries)",
+                notification.describe(),
+                notification.failures
+            ),
+            NotificationOp::AuthorizeNotificationEmail { email, .. } => format!(
+                "ask {email} to confirm e-mail notifications of {org}/{repository} (Quay mails a \
+                 confirmation link; the e-mail notification is created on a run after it is \
+                 confirmed)"
+            ),
         }
     }
 }

@@ -3,9 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    Endpoint, Mirror, Notification, NotificationEvent, NotificationMethod, Organization,
-    Permissions, Proxy, RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole,
-    Visibility,
+    Endpoint, Mirror, Notification, NotificationEvent, Organization, Permissions, Proxy, RepoState,
+    Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
 use crate::plan::PermissionOp;
 use crate::plan::{plan_target, Change, Grantee, Op, Phase, PlanOptions, Target, TargetPlan};
@@ -148,7 +147,7 @@ pub fn repo() -> Repository {
         visibility: Visibility::Public,
         permissions: Permissions::default(),
         mirror: None,
-        notifications: Vec::new(),
+        notifications: None,
         state: RepoState::Normal,
         declared_state: None,
     }
@@ -172,6 +171,8 @@ pub trait RepoBuilder: Sized {
     fn mirror(self, mirror: Mirror) -> Self;
     fn state(self, state: RepoState) -> Self;
     fn notification(self, notification: Notification) -> Self;
+    /// Declares exactly these notifications (`[]`: none).
+    fn notifications(self, list: Vec<Notification>) -> Self;
 }
 
 impl RepoBuilder for Repository {
@@ -203,8 +204,14 @@ impl RepoBuilder for Repository {
         self.state = state;
         self
     }
+    fn notifications(mut self, list: Vec<Notification>) -> Self {
+        self.notifications = Some(list);
+        self
+    }
     fn notification(mut self, notification: Notification) -> Self {
-        self.notifications.push(notification);
+        self.notifications
+            .get_or_insert_with(Vec::new)
+            .push(notification);
         self
     }
 }
@@ -227,13 +234,7 @@ pub fn mirror(robot: &str) -> Mirror {
 
 /// A mirror-failure webhook as declared (no uuid).
 pub fn webhook(url: &str) -> Notification {
-    Notification {
-        event: NotificationEvent::RepoMirrorSyncFailed,
-        method: NotificationMethod::Webhook,
-        url: url.to_string(),
-        title: None,
-        uuid: None,
-    }
+    Notification::webhook(NotificationEvent::RepoMirrorSyncFailed, url)
 }
 
 /// The same webhook as Quay returns it.

@@ -12,8 +12,8 @@ use proptest::sample::select;
 use super::builders::target;
 use super::sim::SimQuay;
 use crate::model::{
-    Mirror, Notification, NotificationEvent, NotificationMethod, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
+    Mirror, Notification, NotificationEvent, Organization, Permissions, Proxy, RepoState,
+    Repository, Robot, Role, Team, TeamMembers, TeamRole, Visibility,
 };
 use crate::plan::RobotOp;
 use crate::plan::{plan_target, ListEntry, Op, PlanOptions};
@@ -109,11 +109,8 @@ fn notification() -> impl Strategy<Value = Notification> {
         option::of(name(&["", "Mirror failed"])),
     )
         .prop_map(|(url, title)| Notification {
-            event: NotificationEvent::RepoMirrorSyncFailed,
-            method: NotificationMethod::Webhook,
-            url,
             title,
-            uuid: None,
+            ..Notification::webhook(NotificationEvent::RepoMirrorSyncFailed, &url)
         })
 }
 
@@ -127,7 +124,7 @@ fn repository() -> impl Strategy<Value = Repository> {
             option::of(roles(&TEAMS)),
         ),
         option::of(mirror()),
-        vec(notification(), 0..=3),
+        option::of(vec(notification(), 0..=3)),
         select(&[RepoState::Normal, RepoState::Mirror, RepoState::ReadOnly][..]),
     )
         .prop_map(
@@ -203,7 +200,7 @@ fn as_actual(mut org: Organization) -> Organization {
         {
             repository.mirror = None;
         }
-        for notification in &mut repository.notifications {
+        for notification in repository.notifications.iter_mut().flatten() {
             uuid += 1;
             notification.uuid = Some(format!("q-{uuid:02}"));
         }
@@ -335,7 +332,9 @@ proptest! {
         let mut reordered = actual.clone();
         if let Some(org) = &mut reordered {
             for repository in org.repositories.values_mut() {
-                repository.notifications.reverse();
+                if let Some(list) = &mut repository.notifications {
+                    list.reverse();
+                }
             }
         }
         let second = plan_target(target(), &desired, reordered.as_ref(), &options);

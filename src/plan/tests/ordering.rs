@@ -27,7 +27,13 @@ fn busy() -> (Organization, Organization) {
                 .notification(webhook("https://hooks.example.com/2"))
                 .notification(webhook("https://hooks.example.com/1")),
         )
-        .repo("aa", repo().description("changed").users(&[]));
+        .repo(
+            "aa",
+            repo()
+                .description("changed")
+                .users(&[])
+                .notifications(vec![]),
+        );
     let actual = quay_org()
         .robot("stray", "")
         .team("zeta", team(TeamRole::Member).members(&["u9"], &[]))
@@ -133,6 +139,8 @@ fn the_same_inputs_give_the_same_plan() {
         .get_mut("aa")
         .unwrap()
         .notifications
+        .as_mut()
+        .unwrap()
         .reverse();
     assert_eq!(diff(&desired, Some(&shuffled)), first);
     assert_eq!(diff(&desired, Some(&actual)), first);

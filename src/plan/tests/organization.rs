@@ -232,7 +232,7 @@ fn an_organization_in_sync_yields_no_changes() {
         .as_mut()
         .unwrap()
         .insert(ME.into(), Role::Admin);
-    alpine.notifications = vec![stored(webhook("https://hooks.example.com/a"), "u1")];
+    alpine.notifications = Some(vec![stored(webhook("https://hooks.example.com/a"), "u1")]);
     let plain = actual.repositories.get_mut("nested/plain").unwrap();
     *plain = quay_repo().visibility(Visibility::Private);
 

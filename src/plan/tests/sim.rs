@@ -468,20 +468,57 @@ impl SimQuay {
                     uuid: Some(format!("sim-{next_uuid:04}")),
                     ..(**notification).clone()
                 };
-                repo(org, repository)?.notifications.push(stored);
+                repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new)
+                    .push(stored);
             }
             Op::Notification(NotificationOp::DeleteNotification {
                 repository,
                 notification,
             }) => {
-                let r = repo(org, repository)?;
-                let at = r
+                let list = repo(org, repository)?
                     .notifications
+                    .get_or_insert_with(Vec::new);
+                let at = list
                     .iter()
                     .position(|n| n.uuid.is_some() && n.uuid == notification.uuid)
                     .ok_or("No repository notification found (400)")?;
-                r.notifications.remove(at);
+                list.remove(at);
             }
+            Op::Notification(NotificationOp::ReplaceNotification {
+                repository,
+                old,
+                new,
+            }) => {
+                let list = repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new);
+                let at = list
+                    .iter()
+                    .position(|n| n.uuid.is_some() && n.uuid == old.uuid)
+                    .ok_or("No repository notification found (400)")?;
+                list.remove(at);
+                *next_uuid += 1;
+                list.push(Notification {
+                    uuid: Some(format!("sim-{next_uuid:04}")),
+                    ..(**new).clone()
+                });
+            }
+            Op::Notification(NotificationOp::ReenableNotification {
+                repository,
+                notification,
+            }) => {
+                let list = repo(org, repository)?
+                    .notifications
+                    .get_or_insert_with(Vec::new);
+                let stored = list
+                    .iter_mut()
+                    .find(|n| n.uuid.is_some() && n.uuid == notification.uuid)
+                    .ok_or("No repository notification found (400)")?;
+                stored.failures = 0;
+            }
+            Op::Notification(NotificationOp::AuthorizeNotificationEmail { .. }) => {}
         }
         Ok(())
     }

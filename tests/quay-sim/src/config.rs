@@ -288,6 +288,8 @@ pub struct Config {
     pub mailing: bool,
     /// `FEATURE_SPARSE_INDEX`: a non-empty mirror `architecture_filter` is accepted (3.17+).
     pub sparse_index: bool,
+    /// `FEATURE_IMAGE_EXPIRY_TRIGGER` (Quay's default: off; the flag exists from 3.13).
+    pub image_expiry_trigger: bool,
     /// Features switched off (`--disable-feature`); their routes are not registered.
     pub disabled_features: BTreeSet<Feature>,
     pub version: QuayVersion,
@@ -309,6 +311,7 @@ impl Default for Config {
             ldap: false,
             mailing: false,
             sparse_index: false,
+            image_expiry_trigger: false,
             disabled_features: BTreeSet::new(),
             version: QuayVersion::default(),
         }

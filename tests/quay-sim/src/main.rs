@@ -62,6 +62,10 @@ struct Args {
     /// FEATURE_SPARSE_INDEX: mirror architecture filters accepted (3.17+).
     #[arg(long)]
     sparse_index: bool,
+    /// FEATURE_IMAGE_EXPIRY_TRIGGER: the GC worker looks for expiring tags (3.13+; 3.12
+    /// always does and has no flag).
+    #[arg(long)]
+    image_expiry_trigger: bool,
     /// Turn a Quay feature off (Quay's flag name without `FEATURE_`: REPO_MIRROR,
     /// TEAM_SYNCING). Repeatable.
     #[arg(long = "disable-feature", value_name = "NAME", value_parser = |s: &str| s.parse::<Feature>())]
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         ldap: args.ldap,
         mailing: args.mailing,
         sparse_index: args.sparse_index,
+        image_expiry_trigger: args.image_expiry_trigger,
         disabled_features: args.disabled_features.into_iter().collect(),
         version: args.quay_version,
     };

@@ -179,6 +179,12 @@ pub struct Repository {
     pub team_permissions: BTreeMap<String, RepoRole>,
     pub mirror: Option<Mirror>,
     pub notifications: Vec<Notification>,
+    /// E-mail addresses authorized for its e-mail notifications (`RepositoryAuthorizedEmail`),
+    /// with whether the recipient confirmed.
+    pub authorized_emails: BTreeMap<String, bool>,
+    /// Confirmation e-mails sent (Quay mails one on every `POST …/authorizedemail/{email}` of an
+    /// unconfirmed address).
+    pub confirmation_mails: u64,
     /// Every mirror rule row created for this repository. A mirror POST creates its rule before
     /// it checks the robot, so a failed POST leaves an orphan rule that a later PUT updates
     /// instead of the config's own rule (bug seen in quay-observed.md).
@@ -330,6 +336,8 @@ pub struct State {
     /// `FEATURE_IMMUTABLE_TAGS` (on unless disabled; the flag and its routes exist from 3.17).
     pub immutable_tags: bool,
     pub sparse_index: bool,
+    /// `FEATURE_IMAGE_EXPIRY_TRIGGER` (3.13+).
+    pub image_expiry_trigger: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`, `FEATURE_SUPERUSERS_FULL_ACCESS`,
     /// `FEATURE_CHANGE_TAG_EXPIRATION` (on unless disabled).
     pub quota_management: bool,
@@ -357,6 +365,7 @@ impl State {
             auto_prune: config.auto_prune(),
             immutable_tags: config.immutable_tags(),
             sparse_index: config.sparse_index,
+            image_expiry_trigger: config.image_expiry_trigger,
             quota_management: config.enabled(crate::config::Feature::QuotaManagement),
             superusers_full_access: config.enabled(crate::config::Feature::SuperusersFullAccess),
             change_tag_expiration: config.enabled(crate::config::Feature::ChangeTagExpiration),
@@ -642,6 +651,8 @@ impl State {
                     team_permissions: BTreeMap::new(),
                     mirror: None,
                     notifications: Vec::new(),
+                    authorized_emails: BTreeMap::new(),
+                    confirmation_mails: 0,
                     mirror_rules: Vec::new(),
                 },
             );

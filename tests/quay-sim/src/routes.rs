@@ -106,6 +106,11 @@ pub enum Route {
     MirrorSyncCancel(RepoPath),
     Notifications(RepoPath),
     Notification(RepoPath, String),
+    /// `POST …/notification/{uuid}/test`.
+    NotificationTest(RepoPath, String),
+    /// `…/authorizedemail/{email}` (`api/repoemail.py`, internal: not in discovery; answers
+    /// only with `FEATURE_MAILING`).
+    AuthorizedEmail(RepoPath, String),
     User,
     Users {
         name: String,
@@ -466,6 +471,19 @@ impl Route {
                     (POST, "resetRepositoryNotificationFailures", REPO_ADMIN)
                 ]
             ),
+            Route::NotificationTest(..) => route_info!(
+                "/api/v1/repository/{repository}/notification/{uuid}/test",
+                "/api/v1/repository/{repository}/notification/{uuid}/test",
+                [(POST, "testRepoNotification", REPO_ADMIN)]
+            ),
+            Route::AuthorizedEmail(..) => route_info!(
+                "/api/v1/repository/{repository}/authorizedemail/{email}",
+                "/api/v1/repository/{repository}/authorizedemail/{email}",
+                [
+                    (GET, "checkRepoEmailAuthorized", REPO_ADMIN),
+                    (POST, "sendAuthorizeRepoEmail", REPO_ADMIN)
+                ]
+            ),
             Route::User => route_info!(
                 "/api/v1/user/",
                 "/api/v1/user/",
@@ -552,6 +570,7 @@ impl Route {
             Route::RepoTeamPermission(repo(), "t".into()),
             Route::Notifications(repo()),
             Route::Notification(repo(), "u".into()),
+            Route::NotificationTest(repo(), "u".into()),
             Route::User,
             Route::Users { name: "u".into() },
             Route::SuperuserOrgs,
@@ -907,12 +926,24 @@ fn match_repository(rest: &str, full_path: &str, repo_mirror: bool) -> Matched {
         }
     }
     if let Some((head, last)) = rest.rsplit_once('/') {
+        if last == "test" {
+            if let Some((notification, uuid)) = head.rsplit_once('/') {
+                if let Some(repo) = notification
+                    .strip_suffix("/notification")
+                    .and_then(repo_path)
+                    .filter(|_| !uuid.is_empty())
+                {
+                    return Matched::Route(Route::NotificationTest(repo, uuid.to_string()));
+                }
+            }
+        }
         if !last.is_empty() {
             type BuildNamed = fn(RepoPath, String) -> Route;
-            const NAMED: [(&str, BuildNamed); 3] = [
+            const NAMED: [(&str, BuildNamed); 4] = [
                 ("/permissions/user", Route::RepoUserPermission),
                 ("/permissions/team", Route::RepoTeamPermission),
                 ("/notification", Route::Notification),
+                ("/authorizedemail", Route::AuthorizedEmail),
             ];
             for (suffix, build) in NAMED {
                 if let Some(repo) = head.strip_suffix(suffix).and_then(repo_path) {

@@ -422,6 +422,49 @@ impl QuaySim {
         })
     }
 
+    /// Sets the failure count of the notifications of `org/repo` whose `config` has `key`
+    /// = `value` (failed deliveries; from 3 on Quay no longer delivers them). Returns how
+    /// many it set.
+    pub fn set_notification_failures(
+        &self,
+        org: &str,
+        repo: &str,
+        key: &str,
+        value: &str,
+        failures: i64,
+    ) -> Result<(), SimError> {
+        self.with_repo(org, repo, |r| {
+            let mut count = 0;
+            for n in r
+                .notifications
+                .iter_mut()
+                .filter(|n| n.config.get(key).and_then(serde_json::Value::as_str) == Some(value))
+            {
+                n.number_of_failures = failures;
+                count += 1;
+            }
+            if count == 0 {
+                return Err(missing(format!(
+                    "notification with {key} {value} of {org}/{repo}"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// The recipient opened the confirmation link: `email` may receive the e-mail
+    /// notifications of `org/repo` (the address must have been requested first).
+    pub fn confirm_email(&self, org: &str, repo: &str, email: &str) -> Result<(), SimError> {
+        self.with_repo(org, repo, |r| {
+            let record = r
+                .authorized_emails
+                .get_mut(email)
+                .ok_or_else(|| missing(format!("authorization of {email} for {org}/{repo}")))?;
+            *record = true;
+            Ok(())
+        })
+    }
+
     /// Closes the listener and every open connection at once (a Quay that went away).
     /// Later requests fail to connect.
     pub fn kill(&mut self) {

@@ -60,6 +60,7 @@ pub fn state_json(state: &State) -> Value {
                                 "config": n.config,
                                 "event_config": n.event_config,
                                 "title": n.title,
+                                "number_of_failures": n.number_of_failures,
                             })
                         })
                         .collect();
@@ -87,6 +88,8 @@ pub fn state_json(state: &State) -> Value {
                             "team_permissions": team_permissions,
                             "mirror": mirror,
                             "notifications": notifications,
+                            "authorized_emails": r.authorized_emails,
+                            "confirmation_mails": r.confirmation_mails,
                         }),
                     )
                 })

@@ -120,11 +120,13 @@ const WHITELISTED_FEATURES: [&str; 10] = [
     "IMMUTABLE_TAGS_CAN_EXPIRE",
 ];
 
-/// The flags as this instance has them (Quay before 3.17 has no `IMMUTABLE_TAGS`).
+/// The flags as this instance has them (Quay before 3.17 has no `IMMUTABLE_TAGS`, 3.12 no
+/// `IMAGE_EXPIRY_TRIGGER`: its GC worker always looks for expiring tags).
 fn features(state: &State) -> Map<String, Value> {
     QUAY_DEFAULT_FEATURES
         .iter()
         .filter(|(name, _)| *name != "IMMUTABLE_TAGS" || state.version >= QuayVersion::V3_17)
+        .filter(|(name, _)| *name != "IMAGE_EXPIRY_TRIGGER" || state.version > QuayVersion::V3_12)
         .map(|&(name, default)| {
             let value = match name {
                 "REPO_MIRROR" => state.repo_mirror,
@@ -133,6 +135,7 @@ fn features(state: &State) -> Map<String, Value> {
                 "TEAM_SYNCING" => state.team_syncing,
                 "MAILING" => state.mailing,
                 "SPARSE_INDEX" => state.sparse_index,
+                "IMAGE_EXPIRY_TRIGGER" => state.image_expiry_trigger,
                 "QUOTA_MANAGEMENT" => state.quota_management,
                 "SUPERUSERS_FULL_ACCESS" => state.superusers_full_access,
                 "CHANGE_TAG_EXPIRATION" => state.change_tag_expiration,

@@ -289,6 +289,11 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
             Method::POST => notifications::reset(state, &cx, repo, uuid),
             _ => notifications::delete(state, &cx, repo, uuid),
         },
+        Route::NotificationTest(repo, uuid) => notifications::test(state, &cx, repo, uuid),
+        Route::AuthorizedEmail(repo, email) => match *method {
+            Method::GET => notifications::get_authorized_email(state, &cx, repo, email),
+            _ => notifications::authorize_email(state, &cx, repo, email),
+        },
         Route::User => identity::current_user(state, &cx),
         Route::Users { name } => identity::user(state, &cx, name),
         Route::SuperuserOrgs => organizations::superuser_list(state, &cx),

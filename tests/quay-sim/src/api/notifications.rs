@@ -1,10 +1,13 @@
 //! Repository notifications (`endpoints/api/repositorynotification.py`,
 //! `notifications/notificationmethod.py`, `notifications/notificationevent.py`). No dedupe,
-//! no update; webhooks to `localhost`/`127.0.0.1` refused; unknown event or method crash (500).
+//! no update; webhooks to `localhost`/`127.0.0.1` refused; unknown event or method crash (500);
+//! `quota_warning`/`quota_error` exist from 3.18 only. E-mail notifications need an address
+//! confirmed for the repository (`api/repoemail.py`, with `FEATURE_MAILING`).
 
 use serde_json::{json, Value};
 
 use super::Cx;
+use crate::config::QuayVersion;
 use crate::model::{Notification, State};
 use crate::names::http_url_host;
 use crate::reply::Reply;
@@ -65,8 +68,20 @@ pub fn list(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
     Reply::json(200, &json!({ "notifications": notifications }))
 }
 
-/// What each notification method's `validate` refuses, or `None` for an unknown method.
-fn method_problem(state: &State, method: &str, config: &Value) -> Option<Option<String>> {
+/// Events added by a later release: (event, first version).
+fn event_exists(state: &State, event: &str) -> bool {
+    let quota = matches!(event, "quota_warning" | "quota_error");
+    EVENTS.contains(&event) && (!quota || state.version >= QuayVersion::V3_18)
+}
+
+/// What each notification method's `validate` refuses, `Some(None)` when it accepts, `None`
+/// when Quay crashes (unknown method, a target it cannot look up).
+fn method_problem(
+    state: &State,
+    path: &RepoPath,
+    method: &str,
+    config: &Value,
+) -> Option<Option<String>> {
     let field = |key: &str| {
         config
             .get(key)
@@ -76,18 +91,31 @@ fn method_problem(state: &State, method: &str, config: &Value) -> Option<Option<
     let problem = match method {
         "webhook" => match field("url") {
             None => Some("Missing webhook URL".to_string()),
-            Some(url) => match http_url_host(url) {
-                Some(host) if host != "localhost" && host != "127.0.0.1" => None,
-                _ => Some("Invalid webhook URL".to_string()),
-            },
+            Some(url) => {
+                let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+                match http_url_host(url) {
+                    // `http://` alone: Quay's blacklist check crashes on the missing host.
+                    None if scheme_ok => return None,
+                    Some(host) if scheme_ok && host != "localhost" && host != "127.0.0.1" => None,
+                    _ => Some("Invalid webhook URL".to_string()),
+                }
+            }
         },
-        "email" => Some(match field("email") {
-            None => "Missing e-mail address".to_string(),
-            // The sim has no e-mail authorization flow, so no address is ever confirmed.
-            Some(_) => "The specified e-mail address is not authorized to receive \
-                        notifications for this repository"
-                .to_string(),
-        }),
+        "email" => match field("email") {
+            None => Some("Missing e-mail address".to_string()),
+            Some(email) => {
+                let confirmed = state
+                    .repository(&path.namespace, &path.name)
+                    .and_then(|r| r.authorized_emails.get(email))
+                    .copied()
+                    .unwrap_or(false);
+                (!confirmed).then(|| {
+                    "The specified e-mail address is not authorized to receive \
+                     notifications for this repository"
+                        .to_string()
+                })
+            }
+        },
         "slack" => field("url")
             .is_none()
             .then(|| "Missing Slack Callback URL".to_string()),
@@ -103,31 +131,44 @@ fn method_problem(state: &State, method: &str, config: &Value) -> Option<Option<
                 None
             }
         }
-        "quay_notification" => quay_target_problem(state, config.get("target")),
+        "quay_notification" => quay_target_problem(state, path, config.get("target"))?,
         _ => return None,
     };
     Some(problem)
 }
 
-fn quay_target_problem(state: &State, target: Option<&Value>) -> Option<String> {
-    let Some(target) = target.filter(|t| t.is_object()) else {
-        return Some("Missing target".to_string());
+/// `quay_notification`'s target check (`notificationmethod.py:88-131`); `None` where Quay
+/// crashes (a kind it does not know, no name, another organization).
+fn quay_target_problem(
+    state: &State,
+    path: &RepoPath,
+    target: Option<&Value>,
+) -> Option<Option<String>> {
+    let Some(target) = target.filter(|t| t.get("kind").is_some()) else {
+        return Some(Some("Missing target".to_string()));
     };
-    let name = target["name"].as_str().unwrap_or_default();
-    match target["kind"].as_str() {
-        Some("user") if !state.users.contains_key(name) => Some(format!("Unknown user {name}")),
-        Some("org") if !state.organizations.contains_key(name) => {
+    let name = target.get("name").and_then(Value::as_str)?;
+    let problem = match target["kind"].as_str()? {
+        // Robots are users in Quay's table, but its lookup skips them.
+        "user" if name.contains('+') || !state.users.contains_key(name) => {
+            Some(format!("Unknown user {name}"))
+        }
+        "user" => None,
+        "org" if !state.organizations.contains_key(name) => {
             Some(format!("Unknown organization {name}"))
         }
-        Some("team") => {
+        "org" if name != path.namespace => return None,
+        "org" => None,
+        "team" => {
             let found = state
                 .organizations
-                .values()
-                .any(|o| o.teams.contains_key(name));
+                .get(&path.namespace)
+                .is_some_and(|o| o.teams.contains_key(name));
             (!found).then(|| format!("Unknown team {name}"))
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(problem)
 }
 
 /// `POST …/notification/`: 201 with the new notification; identical bodies create duplicates.
@@ -140,13 +181,13 @@ pub fn create(state: &mut State, cx: &Cx, path: &RepoPath) -> Reply {
         Err(reply) => return reply,
     };
     let method = body["method"].as_str().unwrap_or_default();
-    match method_problem(state, method, &body["config"]) {
+    match method_problem(state, path, method, &body["config"]) {
         None => return Reply::internal_error(),
         Some(Some(problem)) => return cx.invalid(&problem),
         Some(None) => {}
     }
     let event = body["event"].as_str().unwrap_or_default();
-    if state.repository(&path.namespace, &path.name).is_none() || !EVENTS.contains(&event) {
+    if state.repository(&path.namespace, &path.name).is_none() || !event_exists(state, event) {
         return Reply::internal_error();
     }
     let notification = Notification {
@@ -216,4 +257,67 @@ pub fn reset(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
         }
         None => Reply::message(400, "No repository notification found for this repository"),
     }
+}
+
+/// `POST …/notification/{uuid}/test`: queues the event's sample (looked up across every
+/// repository, as Quay does); 200 `{}`.
+pub fn test(state: &mut State, cx: &Cx, path: &RepoPath, uuid: &str) -> Reply {
+    if !cx.is_repo_admin(state, path) {
+        return cx.deny();
+    }
+    match state.find_notification(uuid) {
+        Some(_) => Reply::json(200, &json!({})),
+        None => cx.invalid(&format!(
+            "No repository notification found for: {}, {}, {uuid}",
+            path.namespace, path.name
+        )),
+    }
+}
+
+fn email_view(path: &RepoPath, email: &str, confirmed: bool) -> Value {
+    json!({
+        "email": email,
+        "repository": path.name,
+        "namespace": path.namespace,
+        "confirmed": confirmed,
+    })
+}
+
+/// `GET …/authorizedemail/{email}` (only with `FEATURE_MAILING`): 404 without a record.
+pub fn get_authorized_email(state: &mut State, cx: &Cx, path: &RepoPath, email: &str) -> Reply {
+    if !state.mailing {
+        return cx.not_found();
+    }
+    if !cx.is_repo_admin(state, path) {
+        return cx.deny();
+    }
+    let record = state
+        .repository(&path.namespace, &path.name)
+        .and_then(|r| r.authorized_emails.get(email).copied());
+    match record {
+        Some(confirmed) => Reply::json(200, &email_view(path, email, confirmed)),
+        None => Reply::message(404, "Not Found"),
+    }
+}
+
+/// `POST …/authorizedemail/{email}`: records the address unconfirmed and mails a confirmation
+/// link, on every call, unless it is confirmed already.
+pub fn authorize_email(state: &mut State, cx: &Cx, path: &RepoPath, email: &str) -> Reply {
+    if !state.mailing {
+        return cx.not_found();
+    }
+    if !cx.is_repo_admin(state, path) {
+        return cx.deny();
+    }
+    let Some(repo) = state.repository_mut(&path.namespace, &path.name) else {
+        return cx.not_found();
+    };
+    let confirmed = *repo
+        .authorized_emails
+        .entry(email.to_string())
+        .or_insert(false);
+    if !confirmed {
+        repo.confirmation_mails += 1;
+    }
+    Reply::json(200, &email_view(path, email, confirmed))
 }
