@@ -30,7 +30,7 @@ mod stats;
 mod tls;
 
 pub use config::{
-    Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN,
+    Authentication, Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN,
     SUPERUSER,
 };
 pub use model::{Delegate, RepoRole, TeamRole};

@@ -24,6 +24,11 @@ pub enum Route {
         org: String,
         robot: String,
     },
+    /// `…/robots/{robot}/federation` (Quay 3.13+).
+    RobotFederation {
+        org: String,
+        robot: String,
+    },
     RobotPermissions {
         org: String,
         robot: String,
@@ -135,6 +140,8 @@ pub struct Registered {
     pub immutable_tags: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`: `…/quota[/{id}[/limit[/{lid}]]]`.
     pub quota: bool,
+    /// Quay 3.13+ (no flag): `…/robots/{robot}/federation`.
+    pub robot_federation: bool,
 }
 
 impl Default for Registered {
@@ -146,6 +153,7 @@ impl Default for Registered {
             team_syncing: false,
             repo_mirror: true,
             quota: true,
+            robot_federation: true,
         }
     }
 }
@@ -214,6 +222,15 @@ impl Route {
                     (GET, "getOrgRobot", ORG_ADMIN),
                     (PUT, "createOrgRobot", ORG_ADMIN),
                     (DELETE, "deleteOrgRobot", ORG_ADMIN)
+                ]
+            ),
+            Route::RobotFederation { .. } => route_info!(
+                "/api/v1/organization/{org}/robots/{robot}/federation",
+                "/api/v1/organization/{orgname}/robots/{robot_shortname}/federation",
+                [
+                    (GET, "getOrgRobotFederation", ORG_ADMIN),
+                    (POST, "createOrgRobotFederation", ORG_ADMIN),
+                    (DELETE, "deleteOrgRobotFederation", ORG_ADMIN)
                 ]
             ),
             Route::RobotPermissions { .. } => route_info!(
@@ -606,6 +623,12 @@ impl Route {
                 Route::RepoImmutabilityPolicy(repo(), "u".into()),
             ]);
         }
+        if registered.robot_federation {
+            routes.push(Route::RobotFederation {
+                org: org(),
+                robot: "r".into(),
+            });
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -730,6 +753,14 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
             org: s(org),
             robot: s(robot),
         }),
+        ["organization", org, "robots", robot, "federation"]
+            if registered.robot_federation && named(org) && named(robot) =>
+        {
+            ok(Route::RobotFederation {
+                org: s(org),
+                robot: s(robot),
+            })
+        }
         ["organization", org, "robots", robot, "permissions"] if named(org) && named(robot) => {
             ok(Route::RobotPermissions {
                 org: s(org),
@@ -1052,6 +1083,7 @@ mod tests {
             auto_prune: false,
             immutable_tags: false,
             quota: false,
+            robot_federation: false,
         };
         assert_eq!(
             match_path("/api/v1/organization/o/quota", off),
