@@ -10,7 +10,7 @@
 //!    read in an organization without robots (docs/performance.md, "Reads per kind").
 //!
 //! **Reads not made leave the actual side empty**: a team whose members were not read has
-//! `members: None` and `group_dn: None`; a repository whose permissions were not read has
+//! `members: None` and `sync: None`; a repository whose permissions were not read has
 //! `None` permission lists; an unread mirror is `None` and unread notifications are an empty
 //! list. The planner only looks at those where the desired side declares something, and the
 //! scope reads exactly those.
@@ -96,6 +96,17 @@ pub struct ReadScope {
     auto_prune: PolicyReads,
     /// The immutability lists read.
     immutability: PolicyReads,
+    /// The robots whose federation is read (one `GET …/robots/{r}/federation` each, only on
+    /// a Quay that has the route).
+    federation: FederationReads,
+}
+
+/// Which robots' federation is read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct FederationReads {
+    robots: BTreeSet<String>,
+    /// `export`: every robot's.
+    all: bool,
 }
 
 /// Which lists of a per-scope policy kind (auto-prune, immutability) are read.
@@ -139,15 +150,16 @@ enum DefaultPermissionsRead {
 }
 
 impl ReadScope {
-    /// What `create` needs to plan `desired`: members of teams that declare `members` or
-    /// `group_dn`, and for each declared repository only the reads its declaration needs.
+    /// What `create` needs to plan `desired`: members of teams that declare `members` or a
+    /// sync, for each declared repository only the reads its declaration needs, and the
+    /// federation of robots that declare one.
     pub fn for_desired(desired: &Organization) -> ReadScope {
         ReadScope {
             all_teams: false,
             member_teams: desired
                 .teams
                 .iter()
-                .filter(|(_, team)| team.members.is_some() || team.group_dn.is_some())
+                .filter(|(_, team)| team.members.is_some() || team.sync.is_some())
                 .map(|(name, _)| name.clone())
                 .collect(),
             all_repositories: None,
@@ -165,6 +177,10 @@ impl ReadScope {
             quota: needed(desired.quota.is_some()),
             auto_prune: PolicyReads::for_desired(&desired.auto_prune),
             immutability: PolicyReads::for_desired(&desired.immutability),
+            federation: FederationReads {
+                robots: desired.robot_federation.keys().cloned().collect(),
+                all: false,
+            },
         }
     }
 
@@ -188,6 +204,10 @@ impl ReadScope {
             quota: DefaultPermissionsRead::IfAllowed,
             auto_prune: PolicyReads::everything(),
             immutability: PolicyReads::everything(),
+            federation: FederationReads {
+                robots: BTreeSet::new(),
+                all: true,
+            },
         }
     }
 
@@ -271,6 +291,8 @@ pub async fn read_organization_with_progress(
         read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
     organization.immutability =
         read_immutability(client, org, &scope.immutability, &organization).await?;
+    organization.robot_federation =
+        read_federation(client, org, &scope.federation, &organization, progress).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -366,7 +388,7 @@ pub async fn read_organization_with_progress(
     for (name, members) in team_members {
         if let (Some(team), Some(membership)) = (organization.teams.get_mut(&name), members) {
             team.members = Some(membership.members);
-            team.group_dn = membership.group_dn;
+            team.sync = membership.sync;
         }
     }
     for (name, details) in repo_details {
@@ -548,6 +570,7 @@ fn organization_from_summary(
         tag_expiration_s: None,
         auto_prune: Default::default(),
         immutability: Default::default(),
+        robot_federation: BTreeMap::new(),
     })
 }
 
@@ -638,6 +661,35 @@ where
     Ok(read)
 }
 
+/// The federation of the existing robots `reads` names, concurrently; none on a Quay without
+/// the route (before 3.13: the discovery document, once per run, tells).
+async fn read_federation(
+    client: &QuayClient,
+    org: &str,
+    reads: &FederationReads,
+    organization: &Organization,
+    progress: &dyn ReadProgress,
+) -> Result<BTreeMap<String, Vec<crate::model::Federation>>, QuayError> {
+    let robots: Vec<&String> = organization
+        .robots
+        .keys()
+        .filter(|name| reads.all || reads.robots.contains(*name))
+        .collect();
+    if robots.is_empty() || !client.capabilities().await?.robot_federation {
+        return Ok(BTreeMap::new());
+    }
+    progress.more(org, robots.len());
+    stream::iter(robots)
+        .map(|robot| async move {
+            let list = client.robot_federation(org).get(robot).await?;
+            progress.done(org, 1);
+            Ok::<_, QuayError>((robot.clone(), list))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect()
+        .await
+}
+
 fn needed(managed: bool) -> DefaultPermissionsRead {
     if managed {
         DefaultPermissionsRead::Needed
@@ -679,12 +731,15 @@ mod tests {
             role: TeamRole::Member,
             description: String::new(),
             members,
-            group_dn: group_dn.map(str::to_string),
+            sync: group_dn.map(|g| crate::model::TeamSync::Ldap {
+                group_dn: g.to_string(),
+            }),
         };
         org.teams.insert("plain".into(), team(None, None));
         org.teams
             .insert("listed".into(), team(Some(TeamMembers::default()), None));
         org.teams.insert("ldap".into(), team(None, Some("cn=x")));
+        org.robot_federation.insert("keyless".into(), Vec::new());
         let repo = |permissions: Permissions, mirror: bool| Repository {
             description: String::new(),
             visibility: Visibility::Public,
@@ -737,6 +792,13 @@ mod tests {
         assert!(scope.reads_members("listed", false));
         assert!(scope.reads_members("ldap", false));
         assert!(!scope.reads_members("undeclared", false));
+        assert_eq!(
+            scope.federation.robots,
+            BTreeSet::from(["keyless".to_string()]),
+            "only robots that declare a federation"
+        );
+        assert!(!scope.federation.all);
+        assert!(ReadScope::everything().federation.all);
 
         assert_eq!(
             scope.repo_reads("bare", &RepoState::Normal),
@@ -777,7 +839,7 @@ mod tests {
                         role: crate::model::TeamRole::Member,
                         description: String::new(),
                         members: None,
-                        group_dn: None,
+                        sync: None,
                     },
                     synced: false,
                     repo_count: *repo_count,

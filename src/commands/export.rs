@@ -510,7 +510,7 @@ mod tests {
             role: TeamRole::Admin,
             description: String::new(),
             members: Some(TeamMembers::default()),
-            group_dn: None,
+            sync: None,
         };
         org.teams.insert("owners".into(), team.clone());
         org.teams.insert("admins".into(), team);
@@ -592,7 +592,7 @@ mod tests {
                             robots: ["writer".to_string()].into(),
                             ..TeamMembers::default()
                         }),
-                        group_dn: None,
+                        sync: None,
                     },
                 );
                 let mut mirrored = repo(Some(mirror(true)), RepoState::Mirror, &[]);

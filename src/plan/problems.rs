@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Actual, ObjectRef};
-use crate::model::{Mention, Mentions, Organization, RepoState};
+use crate::model::{Mention, Mentions, Organization, RepoState, TeamSync};
 
 /// A Quay feature a declaration needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -40,6 +40,9 @@ pub enum Feature {
     /// `FEATURE_IMMUTABLE_TAGS` (Quay 3.17+): immutability policies (`immutability`).
     #[serde(rename = "IMMUTABLE_TAGS")]
     ImmutableTags,
+    /// Robot federation (keyless robot auth, Quay 3.13+, no flag): a robot's `federation`.
+    #[serde(rename = "ROBOT_FEDERATION")]
+    RobotFederation,
 }
 
 impl Feature {
@@ -52,6 +55,8 @@ impl Feature {
             Feature::ChangeTagExpiration => "FEATURE_CHANGE_TAG_EXPIRATION",
             Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
             Feature::ImmutableTags => "FEATURE_IMMUTABLE_TAGS",
+            // Quay has no flag for it: only its version decides.
+            Feature::RobotFederation => "robot federation (Quay 3.13+)",
         }
     }
 }
@@ -63,7 +68,8 @@ pub enum Lack {
     /// The feature flag is off.
     Disabled,
     /// The flag is on, but the server authenticates with this (`AUTHENTICATION_TYPE`), so a
-    /// team cannot sync from an LDAP group.
+    /// team cannot sync from the group the file names (`group_dn` needs LDAP, `group_name`
+    /// OIDC).
     Authentication(String),
     /// The feature is on, but only a superuser may write it and the token is not one (or
     /// lacks `super:user`).
@@ -86,6 +92,10 @@ pub struct ServerLimits {
     /// The server's `TAG_EXPIRATION_OPTIONS` (`GET /config`); `None` when unknown (then the
     /// value is not checked before it is sent).
     pub tag_expiration_options: Option<Vec<String>>,
+    /// The server's `AUTHENTICATION_TYPE` (`GET /config`), when a file syncs a team and the
+    /// server shows it: `group_dn` needs `LDAP`, `group_name` needs `OIDC`. `None`: unknown
+    /// (not checked before it is sent).
+    pub authentication: Option<String>,
 }
 
 /// One plan-time error.
@@ -141,9 +151,14 @@ impl Problem {
             ProblemKind::UnknownUser { user, .. } => mentions.users.get(user),
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Team(team),
-                field: "group_dn",
+                field: "group_dn" | "group_name",
                 ..
             } => mentions.group_dns.get(team),
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Robot(robot),
+                field: "federation",
+                ..
+            } => mentions.federations.get(robot),
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Repository(repository),
                 field: "mirror",
@@ -194,7 +209,7 @@ pub fn users_to_check(
     let team_users = desired
         .teams
         .values()
-        .filter(|team| team.group_dn.is_none())
+        .filter(|team| team.sync.is_none())
         .filter_map(|team| team.members.as_ref())
         .flat_map(|members| members.users.iter());
     let permission_users = desired
@@ -287,14 +302,30 @@ pub(super) fn feature_missing(
     })
 }
 
-/// A `group_dn` that cannot be applied: the problem, when the endpoint cannot sync teams.
-pub(super) fn team_sync(limits: &ServerLimits, team: &str) -> Option<Problem> {
-    let lack = limits.lacks.get(&Feature::TeamSyncing)?;
+/// A team sync that cannot be applied: the problem, when the endpoint cannot sync teams, or
+/// not from this kind of group (`group_dn` needs LDAP authentication, `group_name` OIDC).
+pub(super) fn team_sync(limits: &ServerLimits, team: &str, sync: &TeamSync) -> Option<Problem> {
+    let field = sync.key().unwrap_or("group_dn");
+    let lack = match limits.lacks.get(&Feature::TeamSyncing) {
+        Some(lack) => lack.clone(),
+        None => {
+            let kind = limits.authentication.as_deref()?;
+            let needed = match sync {
+                TeamSync::Ldap { .. } => "LDAP",
+                TeamSync::Oidc { .. } => "OIDC",
+                TeamSync::Other { .. } => return None,
+            };
+            if kind.eq_ignore_ascii_case(needed) {
+                return None;
+            }
+            Lack::Authentication(kind.to_string())
+        }
+    };
     Some(Problem::new(ProblemKind::FeatureMissing {
         feature: Feature::TeamSyncing,
-        lack: lack.clone(),
+        lack,
         object: ObjectRef::Team(team.to_string()),
-        field: "group_dn",
+        field,
     }))
 }
 

@@ -68,7 +68,7 @@ fn team() -> impl Strategy<Value = Team> {
                 users,
                 robots,
             }),
-            group_dn,
+            sync: group_dn.map(|group_dn| crate::model::TeamSync::Ldap { group_dn }),
         })
 }
 
@@ -166,6 +166,7 @@ fn organization() -> impl Strategy<Value = Organization> {
             tag_expiration_s: None,
             auto_prune: Default::default(),
             immutability: Default::default(),
+            robot_federation: Default::default(),
         })
 }
 
@@ -177,7 +178,7 @@ fn as_actual(mut org: Organization) -> Organization {
         role: TeamRole::Admin,
         description: String::new(),
         members: None,
-        group_dn: None,
+        sync: None,
     });
     let robots: BTreeSet<String> = org.robots.keys().cloned().collect();
     let teams: BTreeSet<String> = org.teams.keys().cloned().collect();

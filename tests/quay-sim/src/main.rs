@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use quay_sim::{Authentication, Capacity, Config, Feature, QuayVersion, RateLimitSpec, Server, TokenSpec};
+use quay_sim::{
+    Authentication, Capacity, Config, Feature, QuayVersion, RateLimitSpec, Server, TokenSpec,
+};
 
 /// A stateful emulator of the Quay REST API v1 subset mqc uses.
 #[derive(Debug, Parser)]

@@ -180,7 +180,11 @@ pub fn members(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply 
         members.extend(team.invites.iter().map(|m| member_entry(m, true)));
     }
     let mut body = json!({"name": team_name, "members": members, "can_edit": is_admin});
-    if let Some(service) = state.authentication.service().filter(|_| state.team_syncing) {
+    if let Some(service) = state
+        .authentication
+        .service()
+        .filter(|_| state.team_syncing)
+    {
         let superuser = caller.is_super();
         if superuser && is_admin {
             body["can_sync"] = match state.authentication {

@@ -276,12 +276,16 @@ async fn federation_replaces_the_whole_list() {
     api.post(FEDERATION, json!([{"issuer": "https://a", "subject": ""}]))
         .await
         .assert_invalid("Missing one or more required fields (issuer, subject)");
-    let schema = api
-        .post(FEDERATION, json!([{"issuer": "https://a"}]))
-        .await;
+    let schema = api.post(FEDERATION, json!([{"issuer": "https://a"}])).await;
     assert_eq!(schema.status, 400);
-    assert!(schema.schema_error().contains("'subject' is a required property"));
-    assert_eq!(api.get(FEDERATION).await.json(), two, "refusals change nothing");
+    assert!(schema
+        .schema_error()
+        .contains("'subject' is a required property"));
+    assert_eq!(
+        api.get(FEDERATION).await.json(),
+        two,
+        "refusals change nothing"
+    );
     let missing = "/api/v1/organization/exampleorg/robots/nosuch/federation";
     api.get(missing)
         .await
@@ -289,7 +293,10 @@ async fn federation_replaces_the_whole_list() {
     api.post(missing, json!([]))
         .await
         .assert_message(400, "Could not find robot with specified username");
-    Api::new(&sim, ALICE).get(FEDERATION).await.assert_forbidden();
+    Api::new(&sim, ALICE)
+        .get(FEDERATION)
+        .await
+        .assert_forbidden();
     assert_eq!(api.post(FEDERATION, json!([])).await.json(), json!([]));
     api.post(FEDERATION, two).await;
     assert_eq!(api.delete(FEDERATION).await.status, 204);

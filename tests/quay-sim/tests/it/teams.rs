@@ -426,7 +426,10 @@ async fn syncing_with_oidc_stores_the_body_and_removes_humans() {
     assert_eq!(config["features"]["TEAM_SYNCING"], true);
     // Any body is accepted, even without `group_name` (Quay does not validate it).
     let synced = api
-        .post(&format!("{DEVS}/syncing"), json!({"group_name": "acme-devs"}))
+        .post(
+            &format!("{DEVS}/syncing"),
+            json!({"group_name": "acme-devs"}),
+        )
         .await;
     assert_eq!(synced.status, 200);
     let team = &sim.state()["organizations"]["exampleorg"]["teams"]["devs"];
@@ -435,7 +438,10 @@ async fn syncing_with_oidc_stores_the_body_and_removes_humans() {
     assert_eq!(team["members"], json!(["exampleorg+writer"]), "robots stay");
     let members = api.get(&format!("{DEVS}/members")).await.json();
     assert_eq!(members["synced"]["service"], "oidc");
-    assert_eq!(members["synced"]["config"], json!({"group_name": "acme-devs"}));
+    assert_eq!(
+        members["synced"]["config"],
+        json!({"group_name": "acme-devs"})
+    );
     assert_eq!(members["can_sync"]["service"], "oidc");
     assert_eq!(members["can_sync"]["issuer_domain"], "oidc.example.org");
     api.post(&format!("{DEVS}/syncing"), json!({"group_name": "other"}))
