@@ -1,6 +1,6 @@
 use super::builders::*;
 use crate::model::TeamRole;
-use crate::plan::{Member, Notice, Op, Phase};
+use crate::plan::{Member, Notice, Op, Phase, PlanOptions};
 use crate::plan::{MemberOp, TeamOp, TeamSyncOp};
 
 fn add(team: &str, member: Member) -> Op {
@@ -285,5 +285,100 @@ fn the_token_user_stays_in_a_declared_admin_team_unless_named() {
 fn ldap(group_dn: &str) -> crate::model::TeamSync {
     crate::model::TeamSync::Ldap {
         group_dn: group_dn.to_string(),
+    }
+}
+
+#[test]
+fn an_oidc_sync_counts_the_users_it_removes_and_owns_the_users() {
+    let desired = org().team(
+        "devs",
+        team(TeamRole::Member)
+            .oidc_group("acme-devs")
+            .members(&[], &["ci"]),
+    );
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member).members(&["alice", "bob"], &["ci"]),
+    );
+    let plan = diff(&desired, Some(&actual));
+    let enable = Op::TeamSync(TeamSyncOp::EnableTeamSync {
+        team: "devs".into(),
+        sync: crate::model::TeamSync::Oidc {
+            group_name: "acme-devs".into(),
+        },
+        removes_users: Some(2),
+    });
+    assert_eq!(
+        ops(&plan),
+        vec![enable.clone()],
+        "no user removals: the sync owns them"
+    );
+    assert!(enable.as_kind().one_way());
+
+    // Synced already (Quay removed the users): nothing to do.
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member)
+            .oidc_group("acme-devs")
+            .members(&[], &["ci"]),
+    );
+    assert!(diff(&desired, Some(&actual)).is_empty());
+
+    // Synced from LDAP before: disable, then the OIDC sync.
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member)
+            .group("cn=devs")
+            .members(&[], &["ci"]),
+    );
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(
+        ops(&plan),
+        vec![
+            Op::TeamSync(TeamSyncOp::DisableTeamSync {
+                team: "devs".into(),
+                from: ldap("cn=devs"),
+            }),
+            Op::TeamSync(TeamSyncOp::EnableTeamSync {
+                team: "devs".into(),
+                sync: crate::model::TeamSync::Oidc {
+                    group_name: "acme-devs".into(),
+                },
+                removes_users: Some(0),
+            }),
+        ]
+    );
+}
+
+#[test]
+fn a_sync_key_the_authentication_does_not_take_is_a_problem() {
+    use crate::plan::{Feature, Lack, ProblemKind, ServerLimits};
+    let desired = org()
+        .team("oidc", team(TeamRole::Member).oidc_group("g"))
+        .team("ldap", team(TeamRole::Member).group("cn=g"));
+    for (auth, refused, field) in [("LDAP", "oidc", "group_name"), ("OIDC", "ldap", "group_dn")] {
+        let options = PlanOptions {
+            limits: ServerLimits {
+                authentication: Some(auth.into()),
+                ..ServerLimits::default()
+            },
+            ..options()
+        };
+        let plan = diff_with(&desired, Some(&quay_org()), &options);
+        assert_eq!(plan.problems.len(), 1, "{auth}: {:?}", plan.problems);
+        assert_eq!(
+            plan.problems[0].kind,
+            ProblemKind::FeatureMissing {
+                feature: Feature::TeamSyncing,
+                lack: Lack::Authentication(auth.into()),
+                object: crate::plan::ObjectRef::Team(refused.into()),
+                field,
+            }
+        );
+        let syncs = ops(&plan)
+            .into_iter()
+            .filter(|op| matches!(op, Op::TeamSync(_)))
+            .count();
+        assert_eq!(syncs, 1, "{auth}: the other team is synced");
     }
 }
