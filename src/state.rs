@@ -291,8 +291,7 @@ pub async fn read_organization_with_progress(
         read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
     organization.immutability =
         read_immutability(client, org, &scope.immutability, &organization).await?;
-    organization.robot_federation =
-        read_federation(client, org, &scope.federation, &organization, progress).await?;
+    let federation_robots = federation_to_read(client, &scope.federation, &organization).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -340,6 +339,7 @@ pub async fn read_organization_with_progress(
     progress.more(
         org,
         teams_to_read.len()
+            + federation_robots.len()
             + bulk_teams.len()
             + repos_to_read
                 .iter()
@@ -364,8 +364,17 @@ pub async fn read_organization_with_progress(
         .buffer_unordered(CONCURRENT_READS)
         .try_collect::<Vec<_>>();
     let team_grants = read_team_grants(client, org, bulk_teams, progress);
-    let (team_members, repo_details, team_grants) =
-        futures::try_join!(team_reads, repo_reads, team_grants)?;
+    let federation_reads = stream::iter(federation_robots)
+        .map(|robot| async move {
+            let list = client.robot_federation(org).get(&robot).await?;
+            progress.done(org, 1);
+            Ok::<_, QuayError>((robot, list))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect::<BTreeMap<_, _>>();
+    let (team_members, repo_details, team_grants, federation) =
+        futures::try_join!(team_reads, repo_reads, team_grants, federation_reads)?;
+    organization.robot_federation = federation;
     let team_grants = match team_grants {
         Some(grants) => Some(grants),
         None if by_team => {
@@ -661,33 +670,23 @@ where
     Ok(read)
 }
 
-/// The federation of the existing robots `reads` names, concurrently; none on a Quay without
-/// the route (before 3.13: the discovery document, once per run, tells).
-async fn read_federation(
+/// The existing robots whose federation `reads` asks for; none on a Quay without the route
+/// (before 3.13: the discovery document, once per run, tells).
+async fn federation_to_read(
     client: &QuayClient,
-    org: &str,
     reads: &FederationReads,
     organization: &Organization,
-    progress: &dyn ReadProgress,
-) -> Result<BTreeMap<String, Vec<crate::model::Federation>>, QuayError> {
-    let robots: Vec<&String> = organization
+) -> Result<Vec<String>, QuayError> {
+    let robots: Vec<String> = organization
         .robots
         .keys()
         .filter(|name| reads.all || reads.robots.contains(*name))
+        .cloned()
         .collect();
     if robots.is_empty() || !client.capabilities().await?.robot_federation {
-        return Ok(BTreeMap::new());
+        return Ok(Vec::new());
     }
-    progress.more(org, robots.len());
-    stream::iter(robots)
-        .map(|robot| async move {
-            let list = client.robot_federation(org).get(robot).await?;
-            progress.done(org, 1);
-            Ok::<_, QuayError>((robot.clone(), list))
-        })
-        .buffer_unordered(CONCURRENT_READS)
-        .try_collect()
-        .await
+    Ok(robots)
 }
 
 fn needed(managed: bool) -> DefaultPermissionsRead {
