@@ -108,7 +108,7 @@ impl FromStr for Authentication {
 
 /// A Quay feature flag that `--disable-feature` can turn off (Quay's `FEATURE_*` name without
 /// the prefix). Every feature mqc uses is on unless disabled, except team syncing, which also
-/// needs `--ldap` (Quay registers it only with LDAP authentication configured).
+/// needs LDAP or OIDC authentication (`--ldap`, `--authentication-type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Feature {
     /// `FEATURE_REPO_MIRROR`: the mirror routes and the `MIRROR` repository state.
@@ -438,6 +438,34 @@ mod tests {
         );
         assert!(TokenSpec::parse_cli("abc:org:owner").is_err());
         assert!(!format!("{few:?}").contains("abc"));
+    }
+
+    #[test]
+    fn authentication_types_and_what_they_switch_on() {
+        assert_eq!("OIDC".parse::<Authentication>(), Ok(Authentication::Oidc));
+        assert_eq!("ldap".parse::<Authentication>(), Ok(Authentication::Ldap));
+        assert!("JWT".parse::<Authentication>().is_err());
+        let oidc = Config {
+            authentication: Authentication::Oidc,
+            ..Config::default()
+        };
+        assert!(oidc.team_syncing());
+        assert_eq!(oidc.authentication_type().service(), Some("oidc"));
+        let ldap = Config {
+            ldap: true,
+            authentication: Authentication::Oidc,
+            ..Config::default()
+        };
+        assert_eq!(
+            ldap.authentication_type(),
+            Authentication::Ldap,
+            "--ldap wins"
+        );
+        let old = Config {
+            version: QuayVersion::V3_12,
+            ..Config::default()
+        };
+        assert!(!old.robot_federation() && Config::default().robot_federation());
     }
 
     #[test]
