@@ -129,8 +129,10 @@ pub struct Mention {
 pub struct Mentions {
     /// First mention of each user name (team `members.users`, repository `permissions.users`).
     pub users: BTreeMap<String, Mention>,
-    /// `group_dn` of each team, by team name.
+    /// The sync key of each team (`group_dn` or `group_name`), by team name.
     pub group_dns: BTreeMap<String, Mention>,
+    /// `federation` of each robot, by robot short name.
+    pub federations: BTreeMap<String, Mention>,
     /// `mirror` of each repository, by repository name.
     pub mirrors: BTreeMap<String, Mention>,
     /// Declarations that need a feature, by repository (`None`: the top level) and key:
@@ -169,6 +171,21 @@ pub struct Organization {
     /// Immutability policies of the organization and of its repositories (Quay 3.17+).
     #[serde(default, skip_serializing_if = "ScopedPolicies::is_empty")]
     pub immutability: ScopedPolicies<ImmutabilityPolicy>,
+    /// Keyless-auth federation of robots (Quay 3.13+), by robot short name. Desired: only the
+    /// robots whose entry declares `federation` (absent = not managed, `[]` = none). Actual:
+    /// the robots whose federation was read.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub robot_federation: BTreeMap<String, Vec<Federation>>,
+}
+
+/// One trusted identity of a robot's keyless auth: tokens that `issuer` signs for `subject`
+/// may be exchanged for a short-lived robot token.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Federation {
+    /// The OIDC issuer URL (`https://token.actions.githubusercontent.com`).
+    pub issuer: String,
+    /// The token's `sub` claim (`repo:acme/api:ref:refs/heads/main`).
+    pub subject: String,
 }
 
 /// An immutability policy: Quay makes the tags it selects immutable, the existing ones when
@@ -440,8 +457,49 @@ pub struct Team {
     /// Desired: `None` when the file does not declare `members` (membership is not managed).
     /// Actual: always `Some` when the members were read.
     pub members: Option<TeamMembers>,
-    /// LDAP group the team is synchronised from (`group_dn`); `None` = not synced.
-    pub group_dn: Option<String>,
+    /// Where the team's users are synchronised from; `None` = not synced.
+    pub sync: Option<TeamSync>,
+}
+
+/// A team's sync config, as Quay stores it (the sync POST body, verbatim).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TeamSync {
+    /// LDAP: the group's DN relative to Quay's base DN (`{"group_dn": …}`).
+    Ldap { group_dn: String },
+    /// OIDC: a group as the provider's groups claim names it (`{"group_name": …}`).
+    Oidc { group_name: String },
+    /// Actual only: a config that is neither (another authentication's, or a key Quay stored
+    /// as it came): the service Quay names and the config's JSON text. Never planned to.
+    Other {
+        service: Option<String>,
+        config: String,
+    },
+}
+
+impl TeamSync {
+    /// The file's key for it (`group_dn`, `group_name`), `None` for another config.
+    pub fn key(&self) -> Option<&'static str> {
+        match self {
+            TeamSync::Ldap { .. } => Some("group_dn"),
+            TeamSync::Oidc { .. } => Some("group_name"),
+            TeamSync::Other { .. } => None,
+        }
+    }
+}
+
+impl fmt::Display for TeamSync {
+    /// `LDAP group cn=devs`, `OIDC group acme-devs`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TeamSync::Ldap { group_dn } => write!(f, "LDAP group {group_dn}"),
+            TeamSync::Oidc { group_name } => write!(f, "OIDC group {group_name}"),
+            TeamSync::Other { service, config } => match service {
+                Some(service) => write!(f, "{service} config {config}"),
+                None => write!(f, "config {config}"),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -10,8 +10,9 @@
 //!    read in an organization without robots (docs/performance.md, "Reads per kind").
 //!
 //! **Reads not made leave the actual side empty**: a team whose members were not read has
-//! `members: None` and `group_dn: None`; a repository whose permissions were not read has
-//! `None` permission lists; an unread mirror is `None` and unread notifications are `None`. The planner only looks at those where the desired side declares something, and the
+//! `members: None` and `sync: None`; a repository whose permissions were not read has
+//! `None` permission lists; an unread mirror is `None` and unread notifications are `None`. The
+//! planner only looks at those where the desired side declares something, and the
 //! scope reads exactly those.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -95,6 +96,17 @@ pub struct ReadScope {
     auto_prune: PolicyReads,
     /// The immutability lists read.
     immutability: PolicyReads,
+    /// The robots whose federation is read (one `GET …/robots/{r}/federation` each, only on
+    /// a Quay that has the route).
+    federation: FederationReads,
+}
+
+/// Which robots' federation is read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct FederationReads {
+    robots: BTreeSet<String>,
+    /// `export`: every robot's.
+    all: bool,
 }
 
 /// Which lists of a per-scope policy kind (auto-prune, immutability) are read.
@@ -138,15 +150,16 @@ enum DefaultPermissionsRead {
 }
 
 impl ReadScope {
-    /// What `create` needs to plan `desired`: members of teams that declare `members` or
-    /// `group_dn`, and for each declared repository only the reads its declaration needs.
+    /// What `create` needs to plan `desired`: members of teams that declare `members` or a
+    /// sync, for each declared repository only the reads its declaration needs, and the
+    /// federation of robots that declare one.
     pub fn for_desired(desired: &Organization) -> ReadScope {
         ReadScope {
             all_teams: false,
             member_teams: desired
                 .teams
                 .iter()
-                .filter(|(_, team)| team.members.is_some() || team.group_dn.is_some())
+                .filter(|(_, team)| team.members.is_some() || team.sync.is_some())
                 .map(|(name, _)| name.clone())
                 .collect(),
             all_repositories: None,
@@ -164,6 +177,10 @@ impl ReadScope {
             quota: needed(desired.quota.is_some()),
             auto_prune: PolicyReads::for_desired(&desired.auto_prune),
             immutability: PolicyReads::for_desired(&desired.immutability),
+            federation: FederationReads {
+                robots: desired.robot_federation.keys().cloned().collect(),
+                all: false,
+            },
         }
     }
 
@@ -187,6 +204,10 @@ impl ReadScope {
             quota: DefaultPermissionsRead::IfAllowed,
             auto_prune: PolicyReads::everything(),
             immutability: PolicyReads::everything(),
+            federation: FederationReads {
+                robots: BTreeSet::new(),
+                all: true,
+            },
         }
     }
 
@@ -269,6 +290,7 @@ pub async fn read_organization_with_progress(
         read_auto_prune(client, org, &scope.auto_prune, &organization).await?;
     organization.immutability =
         read_immutability(client, org, &scope.immutability, &organization).await?;
+    let federation_robots = federation_to_read(client, &scope.federation, &organization).await?;
 
     let teams_to_read: Vec<String> = organization
         .teams
@@ -316,6 +338,7 @@ pub async fn read_organization_with_progress(
     progress.more(
         org,
         teams_to_read.len()
+            + federation_robots.len()
             + bulk_teams.len()
             + repos_to_read
                 .iter()
@@ -340,8 +363,17 @@ pub async fn read_organization_with_progress(
         .buffer_unordered(CONCURRENT_READS)
         .try_collect::<Vec<_>>();
     let team_grants = read_team_grants(client, org, bulk_teams, progress);
-    let (team_members, repo_details, team_grants) =
-        futures::try_join!(team_reads, repo_reads, team_grants)?;
+    let federation_reads = stream::iter(federation_robots)
+        .map(|robot| async move {
+            let list = client.robot_federation(org).get(&robot).await?;
+            progress.done(org, 1);
+            Ok::<_, QuayError>((robot, list))
+        })
+        .buffer_unordered(CONCURRENT_READS)
+        .try_collect::<BTreeMap<_, _>>();
+    let (team_members, repo_details, team_grants, federation) =
+        futures::try_join!(team_reads, repo_reads, team_grants, federation_reads)?;
+    organization.robot_federation = federation;
     let team_grants = match team_grants {
         Some(grants) => Some(grants),
         None if by_team => {
@@ -364,7 +396,7 @@ pub async fn read_organization_with_progress(
     for (name, members) in team_members {
         if let (Some(team), Some(membership)) = (organization.teams.get_mut(&name), members) {
             team.members = Some(membership.members);
-            team.group_dn = membership.group_dn;
+            team.sync = membership.sync;
         }
     }
     for (name, details) in repo_details {
@@ -546,6 +578,7 @@ fn organization_from_summary(
         tag_expiration_s: None,
         auto_prune: Default::default(),
         immutability: Default::default(),
+        robot_federation: BTreeMap::new(),
     })
 }
 
@@ -636,6 +669,25 @@ where
     Ok(read)
 }
 
+/// The existing robots whose federation `reads` asks for; none on a Quay without the route
+/// (before 3.13: the discovery document, once per run, tells).
+async fn federation_to_read(
+    client: &QuayClient,
+    reads: &FederationReads,
+    organization: &Organization,
+) -> Result<Vec<String>, QuayError> {
+    let robots: Vec<String> = organization
+        .robots
+        .keys()
+        .filter(|name| reads.all || reads.robots.contains(*name))
+        .cloned()
+        .collect();
+    if robots.is_empty() || !client.capabilities().await?.robot_federation {
+        return Ok(Vec::new());
+    }
+    Ok(robots)
+}
+
 fn needed(managed: bool) -> DefaultPermissionsRead {
     if managed {
         DefaultPermissionsRead::Needed
@@ -677,12 +729,15 @@ mod tests {
             role: TeamRole::Member,
             description: String::new(),
             members,
-            group_dn: group_dn.map(str::to_string),
+            sync: group_dn.map(|g| crate::model::TeamSync::Ldap {
+                group_dn: g.to_string(),
+            }),
         };
         org.teams.insert("plain".into(), team(None, None));
         org.teams
             .insert("listed".into(), team(Some(TeamMembers::default()), None));
         org.teams.insert("ldap".into(), team(None, Some("cn=x")));
+        org.robot_federation.insert("keyless".into(), Vec::new());
         let repo = |permissions: Permissions, mirror: bool| Repository {
             description: String::new(),
             visibility: Visibility::Public,
@@ -736,6 +791,13 @@ mod tests {
         assert!(scope.reads_members("listed", false));
         assert!(scope.reads_members("ldap", false));
         assert!(!scope.reads_members("undeclared", false));
+        assert_eq!(
+            scope.federation.robots,
+            BTreeSet::from(["keyless".to_string()]),
+            "only robots that declare a federation"
+        );
+        assert!(!scope.federation.all);
+        assert!(ReadScope::everything().federation.all);
 
         assert_eq!(
             scope.repo_reads("bare", &RepoState::Normal),
@@ -775,7 +837,7 @@ mod tests {
                         role: crate::model::TeamRole::Member,
                         description: String::new(),
                         members: None,
-                        group_dn: None,
+                        sync: None,
                     },
                     synced: false,
                     repo_count: *repo_count,

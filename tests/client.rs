@@ -833,7 +833,7 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
             role: TeamRole::Member,
             description: "Developers".into(),
             members: Some(TeamMembers::default()),
-            group_dn: None,
+            sync: None,
         },
     );
     desired.repositories.insert(
@@ -865,7 +865,12 @@ async fn state_reader_reads_each_thing_once_and_only_what_is_declared() {
     assert_eq!(members.users, BTreeSet::from(["alice".to_string()]));
     assert_eq!(members.robots, BTreeSet::from(["ci".to_string()]));
     assert_eq!(members.invited_users, BTreeSet::from(["bob".to_string()]));
-    assert_eq!(org.teams["ldap"].group_dn.as_deref(), Some("cn=ldap"));
+    assert_eq!(
+        org.teams["ldap"].sync,
+        Some(mqc::model::TeamSync::Ldap {
+            group_dn: "cn=ldap".into()
+        })
+    );
     assert_eq!(org.teams["ldap"].description, "");
     assert_eq!(
         org.teams["owners"].members, None,

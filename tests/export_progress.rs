@@ -38,7 +38,8 @@ fn export_prints_progress_lines_on_stderr_and_json_on_stdout() {
     quay.create_org("wide", "admin").unwrap();
     quay.create_robot("wide", "builder", "").unwrap();
     // 40 repositories × (user permissions, mirror, webhooks; no team holds a grant, so no
-    // team permission read) = 120 reads, and the members of `owners`: 121 after the first three.
+    // team permission read) = 120 reads, the members of `owners` and the robot's federation:
+    // 122 after the first three.
     for r in 0..40 {
         quay.create_repo("wide", &format!("r{r:02}"), Visibility::Private)
             .unwrap();
@@ -50,18 +51,18 @@ fn export_prints_progress_lines_on_stderr_and_json_on_stdout() {
     let report = run.json();
     assert_eq!(report["organizations"].as_array().unwrap().len(), 2);
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert!(lines.contains(&"wide: 121 reads to go…"), "{}", run.stderr);
+    assert!(lines.contains(&"wide: 122 reads to go…"), "{}", run.stderr);
     // A line at every tenth of the reads, in order.
     let steps: Vec<&str> = lines
         .iter()
         .copied()
-        .filter(|l| l.starts_with("wide: ") && l.ends_with("/121 reads"))
+        .filter(|l| l.starts_with("wide: ") && l.ends_with("/122 reads"))
         .collect();
     assert_eq!(steps.len(), 9, "{}", run.stderr);
     assert!(
         lines
             .iter()
-            .any(|l| l.starts_with("✓ wide: read (124 requests) [")),
+            .any(|l| l.starts_with("✓ wide: read (125 requests) [")),
         "{}",
         run.stderr
     );

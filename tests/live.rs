@@ -155,7 +155,7 @@ fn without_team_syncing(live: &Live, name: &str, yaml: &str, org: &str) {
     let mut desired_all = fixture.desired();
     for d in &mut desired_all {
         for team in d.organization.teams.values_mut() {
-            team.group_dn = None;
+            team.sync = None;
         }
     }
     let desired: Vec<&DesiredOrganization> = desired_all.iter().collect();
@@ -203,7 +203,8 @@ fn rewrite_example(text: &str, org: &str) -> String {
 /// and a mirror-failure webhook (127.0.0.2: Quay refuses 127.0.0.1 and localhost), and on
 /// `app` a build webhook with a template and a `ref-regex`, a `quay_notification` to a team
 /// with a vulnerability level and a Slack notification (the live Quay has mailing off, so no
-/// e-mail one).
+/// e-mail one), and a
+/// robot with keyless-auth federation (Quay 3.13+).
 fn rich_yaml(org: &str) -> String {
     format!(
         r#"---
@@ -214,6 +215,8 @@ quay_organization_email: ""
 robots:
   - name: ci
     desc: "CI pushes with this robot"
+    federation:
+      - {{issuer: "https://token.actions.githubusercontent.com", subject: "repo:acme/api:ref:refs/heads/main"}}
   - name: reader
     desc: "Read-only robot"
   - name: mirrorbot
@@ -693,10 +696,15 @@ fn read_state(api: &Api, desired: &[&DesiredOrganization]) -> Value {
         for robot in r["robots"].as_array().into_iter().flatten() {
             let full = robot["name"].as_str().unwrap_or_default();
             let short = full.strip_prefix(&format!("{org}+")).unwrap_or(full);
-            robots.insert(
-                short.to_string(),
-                json!({"description": robot["description"].as_str().unwrap_or("")}),
-            );
+            let mut entry = json!({"description": robot["description"].as_str().unwrap_or("")});
+            if d.organization.robot_federation.contains_key(short) {
+                let (status, f) = api.get(&format!(
+                    "/api/v1/organization/{org}/robots/{short}/federation"
+                ));
+                assert_eq!(status, 200, "GET federation of {org}+{short}: {f}");
+                entry["federation"] = f;
+            }
+            robots.insert(short.to_string(), entry);
         }
 
         let mut teams = Map::new();
@@ -729,6 +737,7 @@ fn read_state(api: &Api, desired: &[&DesiredOrganization]) -> Value {
                 entry["members"] = json!(members);
                 entry["invites"] = json!(invites);
                 entry["group_dn"] = m["synced"]["config"]["group_dn"].clone();
+                entry["sync"] = m["synced"]["config"].clone();
             }
             teams.insert(name.clone(), entry);
         }
@@ -828,7 +837,7 @@ fn make_drift(api: &Api, desired: &[&DesiredOrganization]) -> Vec<String> {
         }
         let member = d.organization.teams.iter().find_map(|(team, t)| {
             let user = t.members.as_ref()?.users.iter().next()?;
-            t.group_dn.is_none().then(|| (team.clone(), user.clone()))
+            t.sync.is_none().then(|| (team.clone(), user.clone()))
         });
         if let Some((team, user)) = member {
             let (status, body) = api.send(

@@ -242,10 +242,7 @@ fn the_generated_files_pass_mqc_check() {
     );
     assert_eq!(org.robots.len(), 4);
     assert_eq!(org.teams.len(), 3);
-    assert_eq!(
-        org.teams.values().filter(|t| t.group_dn.is_some()).count(),
-        1
-    );
+    assert_eq!(org.teams.values().filter(|t| t.sync.is_some()).count(), 1);
     assert_eq!(
         loaded.organizations[0].endpoints.len(),
         2,

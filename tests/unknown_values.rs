@@ -72,6 +72,19 @@ async fn later_quay() -> MockServer {
         json!({"robots": [{"name": "acme+ci", "description": "CI"}]}),
     )
     .await;
+    // Robot federation (3.13+), with a key a later Quay may add to an entry.
+    answer(
+        &server,
+        "/api/v1/discovery",
+        json!({"paths": {"/api/v1/organization/{orgname}/robots/{robot_shortname}/federation": {}}}),
+    )
+    .await;
+    answer(
+        &server,
+        "/api/v1/organization/acme/robots/ci/federation",
+        json!([{"issuer": "https://token.example.com", "subject": "repo:a", "audiences": ["quay"]}]),
+    )
+    .await;
     answer(
         &server,
         "/api/v1/repository",
@@ -145,6 +158,14 @@ async fn an_organization_with_values_this_mqc_does_not_know_stays_readable() {
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(
+        org.robot_federation["ci"],
+        vec![mqc::model::Federation {
+            issuer: "https://token.example.com".into(),
+            subject: "repo:a".into()
+        }],
+        "an entry's keys this mqc does not know are ignored"
+    );
 
     // A repository state Quay adds later is kept, with its name, for the planner and report.
     assert_eq!(

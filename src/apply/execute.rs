@@ -7,6 +7,7 @@
 
 mod auto_prune;
 mod default_permissions;
+mod federation;
 mod immutability;
 mod members;
 mod mirrors;
@@ -57,6 +58,7 @@ pub async fn execute(
         Op::TagExpiration(op) => tag_expiration::execute(&cx, op).await,
         Op::AutoPrune(op) => auto_prune::execute(&cx, op).await,
         Op::Immutability(op) => immutability::execute(&cx, op).await,
+        Op::Federation(op) => federation::execute(&cx, op).await,
         Op::Repository(op) => repositories::execute(&cx, op).await,
         Op::Permission(op) => permissions::execute(&cx, op).await,
         Op::Mirror(op) => mirrors::execute(&cx, op).await,

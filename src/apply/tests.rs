@@ -270,7 +270,10 @@ fn failure_policy_is_explicit_per_kind() {
     );
     assert_eq!(
         after_failure(&Op::TeamSync(TeamSyncOp::DisableTeamSync {
-            team: "t".into()
+            team: "t".into(),
+            from: crate::model::TeamSync::Ldap {
+                group_dn: "cn=x".into()
+            }
         })),
         Consequence::StopSequence
     );
@@ -308,7 +311,12 @@ fn member_changes_moved_into_team_sync_follow_the_sync_removal() {
     let mut plan = plan(
         "a",
         vec![
-            Op::TeamSync(TeamSyncOp::DisableTeamSync { team: "t".into() }),
+            Op::TeamSync(TeamSyncOp::DisableTeamSync {
+                team: "t".into(),
+                from: crate::model::TeamSync::Ldap {
+                    group_dn: "cn=x".into(),
+                },
+            }),
             Op::Member(MemberOp::AddTeamMember {
                 team: "t".into(),
                 member: Member::User("alice".into()),
@@ -584,6 +592,9 @@ fn in_a_sequenced_phase_a_failed_add_cancels_the_removal_that_follows() {
         vec![
             Op::TeamSync(TeamSyncOp::DisableTeamSync {
                 team: "devs".into(),
+                from: crate::model::TeamSync::Ldap {
+                    group_dn: "cn=x".into(),
+                },
             }),
             Op::Member(MemberOp::AddTeamMember {
                 team: "devs".into(),

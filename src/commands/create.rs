@@ -246,6 +246,7 @@ async fn read_target(
     let limits = ServerLimits {
         lacks,
         tag_expiration_options: limits::tag_expiration_options(client, desired).await?,
+        authentication: limits::authentication(client, desired).await?,
         ..ServerLimits::default()
     };
     let readable = plan::without_unavailable_mirrors(desired, &limits);

@@ -287,7 +287,8 @@ async fn export_one(
 ///   file can bring it to another Quay;
 /// - a mirror configuration that is disabled on a repository not in state `MIRROR` (a mirror
 ///   switched off: `create` leaves it alone when no mirror is declared);
-/// - copies of an identical mirror-failure webhook (listed once).
+/// - copies of an identical mirror-failure webhook (listed once);
+/// - a team sync config that is neither LDAP's nor OIDC's (left out, with a warning).
 ///
 /// Returns the warnings for what no file can describe so that `create` changes nothing.
 pub(crate) fn without_implicit(
@@ -344,6 +345,14 @@ pub(crate) fn without_implicit(
                 ));
             }
             repo.notifications = Some(notifications);
+        }
+    }
+    for (name, team) in &org.teams {
+        if let Some(sync @ crate::model::TeamSync::Other { .. }) = &team.sync {
+            warnings.push(format!(
+                "team {name} is synced with a {sync} that no file can describe (only `group_dn` \
+                 and `group_name`): the file leaves it out and `create` will stop that sync"
+            ));
         }
     }
     // Last: the robot's membership of `owners` counts above.
@@ -524,7 +533,7 @@ mod tests {
             role: TeamRole::Admin,
             description: String::new(),
             members: Some(TeamMembers::default()),
-            group_dn: None,
+            sync: None,
         };
         org.teams.insert("owners".into(), team.clone());
         org.teams.insert("admins".into(), team);
@@ -606,7 +615,7 @@ mod tests {
                             robots: ["writer".to_string()].into(),
                             ..TeamMembers::default()
                         }),
-                        group_dn: None,
+                        sync: None,
                     },
                 );
                 let mut mirrored = repo(Some(mirror(true)), RepoState::Mirror, &[]);
@@ -636,6 +645,30 @@ mod tests {
             [
                 "repository a has an enabled mirror but is in state NORMAL: `create` will set it to MIRROR",
                 "repository b is in state MIRROR without a mirror configuration: `create` will set it to NORMAL",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sync_config_no_file_describes_is_warned_about() {
+        let mut org = Organization::default();
+        org.teams.insert(
+            "devs".into(),
+            Team {
+                role: TeamRole::Member,
+                description: String::new(),
+                members: None,
+                sync: Some(crate::model::TeamSync::Other {
+                    service: Some("keystone".into()),
+                    config: r#"{"group_id":"42"}"#.into(),
+                }),
+            },
+        );
+        let (_, warnings) = without_implicit(org, "admin");
+        assert_eq!(
+            warnings,
+            [
+                r#"team devs is synced with a keystone config {"group_id":"42"} that no file can describe (only `group_dn` and `group_name`): the file leaves it out and `create` will stop that sync"#
             ]
         );
     }

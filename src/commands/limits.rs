@@ -1,7 +1,8 @@
 //! What a target's Quay lacks, asked before planning: the features its declarations need
-//! (`GET /config`, once per endpoint and run, only where a file declares a `group_dn`, a
+//! (`GET /config`, once per endpoint and run, only where a file declares a team sync, a
 //! mirror, a repository `state`, a `quota` or a `tag_expiration`; a quota also needs
-//! `GET /api/v1/user/`, asked once per client anyway) and the users its file names that Quay does not show already
+//! `GET /api/v1/user/`, asked once per client anyway; a robot `federation` needs
+//! `GET /api/v1/discovery`, once per run) and the users its file names that Quay does not show already
 //! (`GET /api/v1/users/{name}`, once per name, endpoint and run). The planner turns both into
 //! plan-time errors (`plan::Problem`).
 
@@ -14,7 +15,7 @@ use crate::quay::QuayClient;
 
 /// Whether planning `desired` depends on the endpoint's features at all.
 fn needs_features(desired: &Organization) -> bool {
-    desired.teams.values().any(|t| t.group_dn.is_some())
+    desired.teams.values().any(|t| t.sync.is_some())
         || desired
             .repositories
             .values()
@@ -31,6 +32,22 @@ pub async fn lacking_features(
     desired: &Organization,
 ) -> Result<BTreeMap<Feature, Lack>, Failure> {
     let mut lacks = BTreeMap::new();
+    if desired
+        .robot_federation
+        .values()
+        .any(|list| !list.is_empty())
+    {
+        // No flag: the route exists from Quay 3.13 on, and the discovery document lists it.
+        let capabilities = client.capabilities().await.map_err(|err| {
+            Failure::from_quay(&err).context(format!(
+                "cannot read whether {} has robot federation",
+                client.endpoint()
+            ))
+        })?;
+        if !capabilities.robot_federation {
+            lacks.insert(Feature::RobotFederation, Lack::OlderThan("3.13".into()));
+        }
+    }
     if !needs_features(desired) {
         return Ok(lacks);
     }
@@ -58,13 +75,14 @@ pub async fn lacking_features(
             }
         }
     }
-    // `group_dn` is LDAP's sync key; other authentications sync by other keys, or not at all
-    // ("Could not sync to group: Not supported" with Database), so it cannot be applied there.
+    // Teams sync by LDAP's `group_dn` or OIDC's `group_name`; other authentications sync by
+    // other keys, or not at all ("Could not sync to group: Not supported" with Database).
+    // Which of the two a team may use is decided per team (`ServerLimits::authentication`).
     match &features.authentication {
         _ if !features.team_syncing => {
             lacks.insert(Feature::TeamSyncing, Lack::Disabled);
         }
-        Some(kind) if !kind.eq_ignore_ascii_case("LDAP") => {
+        Some(kind) if !kind.eq_ignore_ascii_case("LDAP") && !kind.eq_ignore_ascii_case("OIDC") => {
             lacks.insert(Feature::TeamSyncing, Lack::Authentication(kind.clone()));
         }
         _ => {}
@@ -114,6 +132,24 @@ async fn architecture_filter_lack(
     } else {
         None
     })
+}
+
+/// The server's `AUTHENTICATION_TYPE`, when `desired` syncs a team (the features are read
+/// once per endpoint and run, so this costs no request of its own).
+pub async fn authentication(
+    client: &QuayClient,
+    desired: &Organization,
+) -> Result<Option<String>, Failure> {
+    if !desired.teams.values().any(|t| t.sync.is_some()) {
+        return Ok(None);
+    }
+    let features = client.features().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read which features {} has",
+            client.endpoint()
+        ))
+    })?;
+    Ok(features.authentication)
 }
 
 /// Why quotas cannot be written with this token: the feature is off, the token is not a

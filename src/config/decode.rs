@@ -760,6 +760,7 @@ impl Decoder<'_> {
                 .text(&f, "name", Some("<robot short name>"))
                 .unwrap_or_default();
             robot.desc = self.text(&f, "desc", None);
+            robot.federation = self.federation(&f);
         }
         robot
     }
@@ -797,6 +798,7 @@ impl Decoder<'_> {
             }
         }
         team.group_dn = self.text(&f, "group_dn", None);
+        team.group_name = self.text(&f, "group_name", None);
         team
     }
 }

@@ -215,6 +215,10 @@ pub struct RobotEntry {
     /// The robot's description (default `""`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
+    /// Keyless auth (Quay 3.13+): the external identities that may use the robot without its
+    /// token. Absent = not managed; `[]` = none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub federation: Option<Vec<super::kinds::federation::FederationEntry>>,
 }
 
 /// A team of the organization.
@@ -232,9 +236,15 @@ pub struct TeamEntry {
     /// The team's organization role (default `member`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<TeamRole>,
-    /// Sync the team's users from this LDAP group (DN relative to Quay's base DN).
+    /// Sync the team's users from this LDAP group (DN relative to Quay's base DN). Needs
+    /// Quay with LDAP authentication; not with `group_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_dn: Option<String>,
+    /// Sync the team's users from this OIDC group (as the provider's groups claim names it).
+    /// Needs Quay with OIDC authentication; not with `group_dn` nor `members.users`. Setting
+    /// it up removes every user from the team until they log in again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
 }
 
 /// The team's members, exactly; a missing list is an empty one.
@@ -296,7 +306,14 @@ pub(crate) mod keys {
     ];
     pub const PERMISSIONS: &[&str] = &["robots", "users", "teams"];
     pub const PERMISSION: &[&str] = &["name", "role"];
-    pub const ROBOT: &[&str] = &["name", "desc"];
-    pub const TEAM: &[&str] = &["name", "description", "members", "role", "group_dn"];
+    pub const ROBOT: &[&str] = &["name", "desc", "federation"];
+    pub const TEAM: &[&str] = &[
+        "name",
+        "description",
+        "members",
+        "role",
+        "group_dn",
+        "group_name",
+    ];
     pub const MEMBERS: &[&str] = &["users", "robots"];
 }

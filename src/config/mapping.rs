@@ -15,7 +15,8 @@ use super::kinds::default_permissions;
 use super::validate::{referenced_robot, Identity};
 use crate::model::{
     DesiredOrganization, Endpoint, Mirror, MirrorOptions, Organization, Permissions, Proxy,
-    RepoState, Repository, Robot, Role, SyncStart, Team, TeamMembers, TeamRole, Visibility,
+    RepoState, Repository, Robot, Role, SyncStart, Team, TeamMembers, TeamRole, TeamSync,
+    Visibility,
 };
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -58,7 +59,7 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 role: t.role.unwrap_or(TeamRole::Member),
                 description: t.description.clone().unwrap_or_default(),
                 members,
-                group_dn: non_empty(&t.group_dn),
+                sync: sync(t),
             };
             (t.name.clone(), team)
         })
@@ -88,9 +89,17 @@ pub fn to_model(file: &OrganizationFile, identity: &Identity) -> DesiredOrganiza
                 .and_then(super::kinds::tag_expiration::to_model),
             auto_prune: super::kinds::auto_prune::to_model(file),
             immutability: super::kinds::immutability::to_model(file),
+            robot_federation: super::kinds::federation::to_model(file),
         },
         mentions: Default::default(),
     }
+}
+
+/// The team's declared sync (a checked file declares at most one of the two keys).
+fn sync(t: &TeamEntry) -> Option<TeamSync> {
+    non_empty(&t.group_name)
+        .map(|group_name| TeamSync::Oidc { group_name })
+        .or_else(|| non_empty(&t.group_dn).map(|group_dn| TeamSync::Ldap { group_dn }))
 }
 
 fn repository(r: &RepositoryEntry, org: &str) -> Repository {
@@ -274,6 +283,7 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
             .map(|(name, r)| RobotEntry {
                 name: name.clone(),
                 desc: some_text(&r.description),
+                federation: super::kinds::federation::entries(org.robot_federation.get(name)),
             })
             .collect(),
         teams: org
@@ -283,16 +293,23 @@ pub fn from_model(org: &Organization, endpoints: &[Endpoint]) -> OrganizationFil
                 name: name.clone(),
                 description: some_text(&t.description),
                 // Pending invitations count as members (the planner treats them so), and the
-                // users of an LDAP-synced team belong to the sync: only its robots are written.
+                // users of a synced team belong to the sync: only its robots are written.
                 members: t.members.as_ref().map(|m| MembersEntry {
                     users: t
-                        .group_dn
+                        .sync
                         .is_none()
                         .then(|| m.users.union(&m.invited_users).cloned().collect()),
                     robots: Some(m.robots.iter().cloned().collect()),
                 }),
                 role: Some(t.role),
-                group_dn: t.group_dn.clone(),
+                group_dn: match &t.sync {
+                    Some(TeamSync::Ldap { group_dn }) => Some(group_dn.clone()),
+                    _ => None,
+                },
+                group_name: match &t.sync {
+                    Some(TeamSync::Oidc { group_name }) => Some(group_name.clone()),
+                    _ => None,
+                },
             })
             .collect(),
         // Like robots and teams: written when there are some.
@@ -505,7 +522,12 @@ teams:
         let synced = &teams["synced"];
         assert_eq!(synced.members, None);
         assert_eq!(synced.role, TeamRole::Creator);
-        assert_eq!(synced.group_dn.as_deref(), Some("cn=maintainers,ou=groups"));
+        assert_eq!(
+            synced.sync,
+            Some(TeamSync::Ldap {
+                group_dn: "cn=maintainers,ou=groups".into()
+            })
+        );
         assert_eq!(d.organization.robots["reader"].description, "");
     }
 

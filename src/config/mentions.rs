@@ -54,8 +54,27 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
         .teams
         .iter()
         .enumerate()
-        .filter(|(_, team)| team.group_dn.is_some())
-        .filter_map(|(t, team)| Some((team.name.clone(), at(format!("teams[{t}].group_dn"))?)))
+        .filter_map(|(t, team)| {
+            let key = if team.group_name.is_some() {
+                "group_name"
+            } else {
+                team.group_dn.as_ref().map(|_| "group_dn")?
+            };
+            Some((team.name.clone(), at(format!("teams[{t}].{key}"))?))
+        })
+        .collect();
+    let org = file.quay_organization.as_str();
+    let federations = file
+        .robots
+        .iter()
+        .enumerate()
+        .filter(|(_, robot)| robot.federation.is_some())
+        .filter_map(|(r, robot)| {
+            Some((
+                super::validate::referenced_robot(org, &robot.name),
+                at(format!("robots[{r}].federation"))?,
+            ))
+        })
         .collect();
     let mirrors = file
         .repositories
@@ -123,6 +142,7 @@ pub fn mentions(file: &OrganizationFile, index: &PosIndex) -> Mentions {
     Mentions {
         users,
         group_dns,
+        federations,
         mirrors,
         sections,
     }

@@ -320,6 +320,10 @@ mod tests {
                 "ImmutabilityEntry",
                 crate::config::kinds::immutability::keys::POLICY,
             ),
+            (
+                "FederationEntry",
+                crate::config::kinds::federation::keys::ENTRY,
+            ),
         ];
         let definitions = schema["definitions"].as_object().unwrap();
         for (name, def) in definitions {

@@ -329,7 +329,18 @@ pub fn check_file(
                     "team member robot",
                 );
             }
-            if team.group_dn.is_some() && members.users.as_ref().is_some_and(|u| !u.is_empty()) {
+            if team.group_name.is_some() && members.users.is_some() {
+                c.error(
+                    &format!("{tp}.members.users"),
+                    format!(
+                        "team `{}` is synced from `group_name`: its users come from the OIDC group when they log in, and Quay refuses to add users by hand",
+                        team.name
+                    ),
+                    Some("remove `members.users` (robots may stay)".into()),
+                );
+            } else if team.group_dn.is_some()
+                && members.users.as_ref().is_some_and(|u| !u.is_empty())
+            {
                 c.warning(
                     &format!("{tp}.members.users"),
                     format!(
@@ -351,6 +362,24 @@ pub fn check_file(
                 Some("give the group's DN relative to the LDAP base DN, or remove the key".into()),
             );
         }
+        if let Some(group_name) = &team.group_name {
+            if team.group_dn.is_some() {
+                c.error(
+                    &format!("{tp}.group_name"),
+                    format!(
+                        "team `{}` declares both `group_dn` and `group_name`: a team syncs from one group",
+                        team.name
+                    ),
+                    Some("keep `group_dn` for a Quay with LDAP authentication or `group_name` for one with OIDC".into()),
+                );
+            } else if group_name.trim().is_empty() {
+                c.error(
+                    &format!("{tp}.group_name"),
+                    "`group_name` is empty".into(),
+                    Some("give the group as the OIDC provider's groups claim names it, or remove the key".into()),
+                );
+            }
+        }
     }
 
     // Repositories.
@@ -369,6 +398,7 @@ pub fn check_file(
     }
     super::kinds::auto_prune::check_file(&mut c, file);
     super::kinds::immutability::check_file(&mut c, file);
+    super::kinds::federation::check_file(&mut c, file);
 
     let identity = (!org.is_empty() && namespace_problem(org).is_none() && !endpoints.is_empty())
         .then(|| Identity {

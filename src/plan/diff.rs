@@ -6,6 +6,7 @@
 
 mod auto_prune;
 mod default_permissions;
+mod federation;
 mod immutability;
 mod notifications;
 mod order;
@@ -61,6 +62,7 @@ pub fn plan_target(
         }
     };
     let robots = robots::plan(&mut planner, desired, &actual, options);
+    federation::plan(&mut planner, desired, &actual, &options.limits);
     let teams = teams::plan(&mut planner, desired, &actual, options, &robots);
     // Rule: what follows is planned against the organization as Quay holds it after these
     // deletions, which take memberships, permissions and default permissions with them.

@@ -24,7 +24,7 @@ pub use kinds::{
     AutoPruneOp, DefaultPermissionOp, Detail, ImmutabilityOp, KindOp, MemberOp, MirrorOp,
     NotificationOp, Op, OrganizationOp, PermissionOp, RepositoryOp, RobotOp, TeamOp, TeamSyncOp,
 };
-pub use kinds::{QuotaOp, TagExpirationOp};
+pub use kinds::{FederationOp, QuotaOp, TagExpirationOp};
 pub use lists::{ListEntry, ListKind, ListRef};
 pub use problems::{
     users_to_check, Feature, Lack, NotificationNeed, Problem, ProblemKind, ServerLimits,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::{Actual, ObjectRef};
-use crate::model::{Mention, Mentions, Organization, RepoState};
+use crate::model::{Mention, Mentions, Organization, RepoState, TeamSync};
 
 /// A Quay feature a declaration needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -43,6 +43,9 @@ pub enum Feature {
     /// `FEATURE_SPARSE_INDEX` (Quay 3.17+): a mirror's non-empty `architecture_filter`.
     #[serde(rename = "SPARSE_INDEX")]
     SparseIndex,
+    /// Robot federation (keyless robot auth, Quay 3.13+, no flag): a robot's `federation`.
+    #[serde(rename = "ROBOT_FEDERATION")]
+    RobotFederation,
 }
 
 impl Feature {
@@ -56,6 +59,8 @@ impl Feature {
             Feature::AutoPrune => "FEATURE_AUTO_PRUNE",
             Feature::ImmutableTags => "FEATURE_IMMUTABLE_TAGS",
             Feature::SparseIndex => "FEATURE_SPARSE_INDEX",
+            // Quay has no flag for it: only its version decides.
+            Feature::RobotFederation => "robot federation (Quay 3.13+)",
         }
     }
 }
@@ -67,7 +72,8 @@ pub enum Lack {
     /// The feature flag is off.
     Disabled,
     /// The flag is on, but the server authenticates with this (`AUTHENTICATION_TYPE`), so a
-    /// team cannot sync from an LDAP group.
+    /// team cannot sync from the group the file names (`group_dn` needs LDAP, `group_name`
+    /// OIDC).
     Authentication(String),
     /// The feature is on, but only a superuser may write it and the token is not one (or
     /// lacks `super:user`).
@@ -95,6 +101,10 @@ pub struct ServerLimits {
     /// Whether each address of a declared `email` notification that Quay does not have yet is
     /// authorized, by (repository, address). An address not here counts as confirmed.
     pub email_authorizations: BTreeMap<(String, String), crate::model::EmailAuthorization>,
+    /// The server's `AUTHENTICATION_TYPE` (`GET /config`), when a file syncs a team and the
+    /// server shows it: `group_dn` needs `LDAP`, `group_name` needs `OIDC`. `None`: unknown
+    /// (not checked before it is sent).
+    pub authentication: Option<String>,
 }
 
 /// What a notification needs that an endpoint may lack.
@@ -196,9 +206,14 @@ impl Problem {
             ProblemKind::UnknownUser { user, .. } => mentions.users.get(user),
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Team(team),
-                field: "group_dn",
+                field: "group_dn" | "group_name",
                 ..
             } => mentions.group_dns.get(team),
+            ProblemKind::FeatureMissing {
+                object: ObjectRef::Robot(robot),
+                field: "federation",
+                ..
+            } => mentions.federations.get(robot),
             ProblemKind::FeatureMissing {
                 object: ObjectRef::Repository(repository),
                 field: "mirror",
@@ -252,7 +267,7 @@ pub fn users_to_check(
     let team_users = desired
         .teams
         .values()
-        .filter(|team| team.group_dn.is_none())
+        .filter(|team| team.sync.is_none())
         .filter_map(|team| team.members.as_ref())
         .flat_map(|members| members.users.iter());
     let permission_users = desired
@@ -382,14 +397,30 @@ pub(super) fn feature_missing(
     })
 }
 
-/// A `group_dn` that cannot be applied: the problem, when the endpoint cannot sync teams.
-pub(super) fn team_sync(limits: &ServerLimits, team: &str) -> Option<Problem> {
-    let lack = limits.lacks.get(&Feature::TeamSyncing)?;
+/// A team sync that cannot be applied: the problem, when the endpoint cannot sync teams, or
+/// not from this kind of group (`group_dn` needs LDAP authentication, `group_name` OIDC).
+pub(super) fn team_sync(limits: &ServerLimits, team: &str, sync: &TeamSync) -> Option<Problem> {
+    let field = sync.key().unwrap_or("group_dn");
+    let lack = match limits.lacks.get(&Feature::TeamSyncing) {
+        Some(lack) => lack.clone(),
+        None => {
+            let kind = limits.authentication.as_deref()?;
+            let needed = match sync {
+                TeamSync::Ldap { .. } => "LDAP",
+                TeamSync::Oidc { .. } => "OIDC",
+                TeamSync::Other { .. } => return None,
+            };
+            if kind.eq_ignore_ascii_case(needed) {
+                return None;
+            }
+            Lack::Authentication(kind.to_string())
+        }
+    };
     Some(Problem::new(ProblemKind::FeatureMissing {
         feature: Feature::TeamSyncing,
-        lack: lack.clone(),
+        lack,
         object: ObjectRef::Team(team.to_string()),
-        field: "group_dn",
+        field,
     }))
 }
 

@@ -25,7 +25,7 @@ pub fn organization_as_created(
             users: creator.iter().map(|user| user.to_string()).collect(),
             ..TeamMembers::default()
         }),
-        group_dn: None,
+        sync: None,
     };
     Organization {
         name: name.to_string(),
@@ -40,6 +40,7 @@ pub fn organization_as_created(
         tag_expiration_s: None,
         auto_prune: Default::default(),
         immutability: Default::default(),
+        robot_federation: BTreeMap::new(),
     }
 }
 

@@ -78,6 +78,8 @@ pub struct Capabilities {
     /// also allows several policies per organization or repository). Quay 3.12 ignores a
     /// pattern and would prune every tag.
     pub auto_prune_tag_pattern: bool,
+    /// The robot `federation` route is listed (Quay 3.13+, no flag).
+    pub robot_federation: bool,
 }
 
 /// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
@@ -121,6 +123,7 @@ impl Capabilities {
                 .and_then(|s| s.get("properties"))
                 .and_then(|p| p.get("tagPattern"))
                 .is_some(),
+            robot_federation: has_path("/robots/{robot_shortname}/federation"),
         }
     }
 }
@@ -375,9 +378,24 @@ mod tests {
                 auto_prune: false,
                 immutability_policies: false,
                 auto_prune_tag_pattern: false,
+                robot_federation: false,
             }
         );
         assert!(caps.send_skopeo_timeout());
+    }
+
+    #[test]
+    fn quay_3_13_and_later_list_robot_federation() {
+        let caps = discovery(
+            r#"{"paths": {"/api/v1/organization/{orgname}/robots/{robot_shortname}/federation": {}}}"#,
+        );
+        assert!(caps.robot_federation);
+        assert!(
+            !discovery(
+                r#"{"paths": {"/api/v1/organization/{orgname}/robots/{robot_shortname}": {}}}"#
+            )
+            .robot_federation
+        );
     }
 
     #[test]

@@ -128,7 +128,7 @@ impl Orgs<'_> {
                                 role,
                                 description: team.description.unwrap_or_default(),
                                 members: None,
-                                group_dn: None,
+                                sync: None,
                             },
                             synced: team.is_synced,
                             repo_count: team.repo_count,

@@ -9,7 +9,7 @@ use super::client::{Call, QuayClient};
 use super::error::QuayError;
 use super::lenient::{warn_left_out, Lenient};
 use super::paths;
-use crate::model::{Role, TeamMembers, TeamRole};
+use crate::model::{Role, TeamMembers, TeamRole, TeamSync};
 
 /// `GET …/team/{team}/members?includePending=true`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -35,20 +35,37 @@ struct MemberEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 struct SyncedView {
-    /// Visible to superusers (or with non-superuser sync setup).
+    /// `ldap`, `oidc`, `keystone`, … (`synced.service`).
     #[serde(default)]
-    config: Option<SyncConfig>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-struct SyncConfig {
+    service: Option<String>,
+    /// The sync POST body as Quay stored it. Visible to superusers (or with non-superuser
+    /// sync setup).
     #[serde(default)]
-    group_dn: Option<String>,
+    config: Option<serde_json::Value>,
 }
 
 impl SyncedView {
-    fn group_dn(&self) -> Option<&str> {
-        self.config.as_ref()?.group_dn.as_deref()
+    /// The config in the model: LDAP's `group_dn`, OIDC's `group_name` (the key decides, as
+    /// the body is stored verbatim), else the config as it is. `None` when Quay hides it.
+    fn sync(&self) -> Option<TeamSync> {
+        let config = self.config.as_ref().filter(|c| !c.is_null())?;
+        let text = |key: &str| config.get(key)?.as_str().map(str::to_string);
+        let is_only =
+            |key: &str| config.as_object().is_some_and(|o| o.len() == 1) && text(key).is_some();
+        Some(if is_only("group_dn") {
+            TeamSync::Ldap {
+                group_dn: text("group_dn")?,
+            }
+        } else if is_only("group_name") {
+            TeamSync::Oidc {
+                group_name: text("group_name")?,
+            }
+        } else {
+            TeamSync::Other {
+                service: self.service.clone(),
+                config: config.to_string(),
+            }
+        })
     }
 }
 
@@ -56,8 +73,8 @@ impl SyncedView {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamMembership {
     pub members: TeamMembers,
-    /// The LDAP group the team is synchronised from, when Quay shows it.
-    pub group_dn: Option<String>,
+    /// What the team is synchronised from, when Quay shows it.
+    pub sync: Option<TeamSync>,
 }
 
 /// Members, robots and pending invites of a team, and the LDAP group it is synced from.
@@ -79,12 +96,8 @@ fn membership_from_view(org: &str, view: &TeamMembersView) -> TeamMembership {
             members.users.insert(name.clone());
         }
     }
-    let group_dn = view
-        .synced
-        .as_ref()
-        .and_then(|synced| synced.group_dn())
-        .map(str::to_string);
-    TeamMembership { members, group_dn }
+    let sync = view.synced.as_ref().and_then(SyncedView::sync);
+    TeamMembership { members, sync }
 }
 
 /// One entry of `GET …/team/{team}/permissions`: a repository of the organization (its name
@@ -110,11 +123,6 @@ struct TeamPermissionList {
 struct PutTeam<'a> {
     role: TeamRole,
     description: &'a str,
-}
-
-#[derive(Serialize)]
-struct EnableSync<'a> {
-    group_dn: &'a str,
 }
 
 pub struct Teams<'c> {
@@ -242,10 +250,20 @@ impl Teams<'_> {
         QuayError::gone_is_done(result, "does not belong to team")
     }
 
-    /// Starts synchronising the team from an LDAP group.
-    pub async fn enable_sync(&self, team: &str, group_dn: &str) -> Result<(), QuayError> {
-        let call =
-            Call::post(format!("{}/syncing", self.path(team))).json(&EnableSync { group_dn });
+    /// Starts synchronising the team: from an LDAP group (`{"group_dn": …}`) or an OIDC group
+    /// (`{"group_name": …}`; Quay then removes every user of the team at once).
+    pub async fn enable_sync(&self, team: &str, sync: &TeamSync) -> Result<(), QuayError> {
+        let body = match sync {
+            TeamSync::Ldap { group_dn } => serde_json::json!({ "group_dn": group_dn }),
+            TeamSync::Oidc { group_name } => serde_json::json!({ "group_name": group_name }),
+            TeamSync::Other { config, .. } => {
+                return Err(self.client.error(format!(
+                    "team {}/{team}: mqc does not set up a team sync config like {config}",
+                    self.org
+                )))
+            }
+        };
+        let call = Call::post(format!("{}/syncing", self.path(team))).json(&body);
         self.client.send(call).await.map(drop)
     }
 
@@ -273,7 +291,39 @@ mod tests {
         assert!(view.members[1].is_robot);
         assert!(view.members[2].invited);
         assert_eq!(view.members[3].name, None);
-        assert_eq!(view.synced.unwrap().group_dn(), Some("cn=devs"));
+        assert_eq!(
+            view.synced.unwrap().sync(),
+            Some(TeamSync::Ldap {
+                group_dn: "cn=devs".into()
+            })
+        );
+    }
+
+    #[test]
+    fn sync_configs_by_their_key() {
+        let synced = |json: &str| serde_json::from_str::<SyncedView>(json).unwrap().sync();
+        assert_eq!(
+            synced(r#"{"service": "oidc", "config": {"group_name": "acme-devs"}}"#),
+            Some(TeamSync::Oidc {
+                group_name: "acme-devs".into()
+            })
+        );
+        assert_eq!(
+            synced(r#"{"service": "keystone", "config": {"group_id": "42"}}"#),
+            Some(TeamSync::Other {
+                service: Some("keystone".into()),
+                config: r#"{"group_id":"42"}"#.into()
+            })
+        );
+        assert_eq!(
+            synced(r#"{"service": "oidc", "config": {"group_name": "a", "x": 1}}"#),
+            Some(TeamSync::Other {
+                service: Some("oidc".into()),
+                config: r#"{"group_name":"a","x":1}"#.into()
+            }),
+            "a body with more than the key is not what mqc sends"
+        );
+        assert_eq!(synced(r#"{"service": "oidc"}"#), None, "hidden config");
     }
 
     #[test]
@@ -300,13 +350,18 @@ mod tests {
               "synced": {"service": "ldap", "config": {"group_dn": "cn=devs,ou=groups"}}}"#,
         )
         .unwrap();
-        let TeamMembership { members, group_dn } = membership_from_view("o", &view);
+        let TeamMembership { members, sync } = membership_from_view("o", &view);
         assert_eq!(
             members.users,
             BTreeSet::from(["alice".to_string(), "other+bot".to_string()])
         );
         assert_eq!(members.robots, BTreeSet::from(["ci".to_string()]));
         assert_eq!(members.invited_users, BTreeSet::from(["bob".to_string()]));
-        assert_eq!(group_dn.as_deref(), Some("cn=devs,ou=groups"));
+        assert_eq!(
+            sync,
+            Some(TeamSync::Ldap {
+                group_dn: "cn=devs,ou=groups".into()
+            })
+        );
     }
 }

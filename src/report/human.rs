@@ -114,7 +114,14 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
                     "repository mirroring (Quay changes a repository's state only with it)",
                     "remove `state` from the file",
                 ),
+                Feature::TeamSyncing if *field == "group_name" => {
+                    ("team syncing", "remove `group_name` from the file")
+                }
                 Feature::TeamSyncing => ("team syncing", "remove `group_dn` from the file"),
+                Feature::RobotFederation => (
+                    "robot federation (keyless robot auth)",
+                    "remove `federation` from the file",
+                ),
                 Feature::RepoMirror => ("repository mirroring", "set `mirror: false` in the file"),
                 Feature::QuotaManagement => ("quota management", "remove `quota` from the file"),
                 Feature::ChangeTagExpiration => (
@@ -139,10 +146,17 @@ pub fn describe_problem(target: &Target, source: &Path, problem: &Problem) -> St
             };
             let missing = match lack {
                 Lack::Disabled => format!("{name} is not enabled on {endpoint}"),
-                Lack::Authentication(kind) => format!(
-                    "{name} from an LDAP group needs LDAP authentication, and {endpoint} uses \
-                     {kind}"
-                ),
+                Lack::Authentication(kind) => {
+                    let auth = if *field == "group_name" {
+                        "OIDC"
+                    } else {
+                        "LDAP"
+                    };
+                    format!(
+                        "{name} from an {auth} group needs {auth} authentication, and {endpoint} \
+                         uses {kind}"
+                    )
+                }
                 Lack::Superuser => format!(
                     "{name} on {endpoint} takes a superuser token with the `super:user` scope, \
                      and this token is not one"

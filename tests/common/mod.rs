@@ -324,6 +324,23 @@ pub fn assert_converged_with(
                 org.name
             );
         }
+        for (name, declared) in &org.robot_federation {
+            let held: std::collections::BTreeSet<(String, String)> = actual["robots"][name]
+                ["federation"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+                    (text("issuer"), text("subject"))
+                })
+                .collect();
+            let want: std::collections::BTreeSet<(String, String)> = declared
+                .iter()
+                .map(|f| (f.issuer.clone(), f.subject.clone()))
+                .collect();
+            assert_eq!(held, want, "{}+{name} federation", org.name);
+        }
         for (name, team) in &org.teams {
             let t = &actual["teams"][name];
             assert_eq!(t["role"], team.role.as_str(), "team {name} role");
@@ -332,11 +349,19 @@ pub fn assert_converged_with(
                 team.description.as_str(),
                 "team {name} description"
             );
-            assert_eq!(
-                t["group_dn"].as_str(),
-                team.group_dn.as_deref(),
-                "team {name} group_dn"
-            );
+            match &team.sync {
+                Some(mqc::model::TeamSync::Oidc { group_name }) => assert_eq!(
+                    t["sync"]["group_name"].as_str(),
+                    Some(group_name.as_str()),
+                    "team {name} group_name"
+                ),
+                Some(mqc::model::TeamSync::Ldap { group_dn }) => assert_eq!(
+                    t["group_dn"].as_str(),
+                    Some(group_dn.as_str()),
+                    "team {name} group_dn"
+                ),
+                _ => assert_eq!(t["group_dn"].as_str(), None, "team {name} group_dn"),
+            }
             if let Some(members) = &team.members {
                 let mut actual_members: Vec<String> = t["members"]
                     .as_array()
@@ -352,7 +377,7 @@ pub fn assert_converged_with(
                     .iter()
                     .map(|r| format!("{}+{r}", org.name))
                     .collect();
-                if team.group_dn.is_none() {
+                if team.sync.is_none() {
                     expected.extend(members.users.iter().cloned());
                 } else {
                     actual_members.retain(|m| m.contains('+'));

@@ -5,6 +5,7 @@
 
 pub mod auto_prune;
 pub mod default_permissions;
+pub mod federation;
 pub mod immutability;
 pub mod notifications;
 pub mod quota;

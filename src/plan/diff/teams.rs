@@ -1,9 +1,9 @@
-//! Teams: existence, role and description, members, and LDAP group sync.
+//! Teams: existence, role and description, members, and group sync (LDAP, OIDC).
 
 use std::collections::BTreeSet;
 
 use super::Planner;
-use crate::model::{Organization, Team, TeamMembers, TeamRole, OWNERS_TEAM};
+use crate::model::{Organization, Team, TeamMembers, TeamRole, TeamSync, OWNERS_TEAM};
 use crate::plan::problems;
 use crate::plan::{Member, Notice, ObjectRef, Op, Phase, PlanOptions};
 use crate::plan::{MemberOp, TeamOp, TeamSyncOp};
@@ -44,22 +44,21 @@ pub(super) fn plan(
                         from_description: have.description.clone(),
                     }));
                 }
-                if !updated && want.group_dn == have.group_dn {
+                if !updated && want.sync == have.sync {
                     planner.unchanged(1);
                 }
             }
         }
-        let have_group = have.and_then(|have| have.group_dn.as_deref());
         members(planner, name, want, have, options, deleted_robots);
         // Rule: a group the endpoint cannot sync from is a problem, not a change; the team
         // and its robots are still managed, its users still belong to the declared group.
         let unsyncable = want
-            .group_dn
+            .sync
             .as_ref()
-            .and_then(|_| problems::team_sync(&options.limits, name));
+            .and_then(|sync| problems::team_sync(&options.limits, name, sync));
         match unsyncable {
             Some(problem) => planner.problem(problem),
-            None => sync(planner, name, want.group_dn.as_deref(), have_group),
+            None => sync(planner, name, want.sync.as_ref(), have),
         }
     }
 
@@ -94,8 +93,8 @@ pub(super) fn plan(
 /// - a user with a pending invitation to the team counts as present (Quay with mailing on
 ///   invites instead of adding, and does not deduplicate invites: never invite twice) and is
 ///   reported with `Notice::InvitationPending`; removing an undeclared one cancels the invite;
-/// - when the team is (or will be) synced from an LDAP group (declared `group_dn`), its user
-///   membership belongs to the sync: only robots are managed;
+/// - when the team is (or will be) synced from a group (declared `group_dn` or `group_name`),
+///   its user membership belongs to the sync: only robots are managed;
 /// - when the team is synced now and the file ends the sync, Quay refuses user changes until
 ///   the sync is disabled, and the team-sync phase runs after the team-members phase: the user
 ///   changes go into the team-sync phase, after `DisableTeamSync`;
@@ -121,7 +120,7 @@ fn members(
     };
     let empty = TeamMembers::default();
     let have = have_team.and_then(|t| t.members.as_ref()).unwrap_or(&empty);
-    let have_synced = have_team.is_some_and(|t| t.group_dn.is_some());
+    let have_synced = have_team.is_some_and(|t| t.sync.is_some());
     // Judged on the declared role, which does not change from run to run.
     let admin_team = want.role == TeamRole::Admin || team == OWNERS_TEAM;
     let add = |member| {
@@ -151,7 +150,7 @@ fn members(
         planner.push(remove(Member::Robot(robot.clone())));
     }
 
-    if want.group_dn.is_some() {
+    if want.sync.is_some() {
         return;
     }
     let phase = if have_synced {
@@ -183,28 +182,38 @@ fn members(
 }
 
 /// Team sync. Rules: a declared group on an unsynced team → `EnableTeamSync`; on a team synced
-/// to another group → `DisableTeamSync` then `EnableTeamSync` (Quay refuses to sync a synced
-/// team again: 500); no declared group on a synced team → `DisableTeamSync`.
-fn sync(planner: &mut Planner, team: &str, want: Option<&str>, have: Option<&str>) {
-    let enable = |group_dn: &str| {
+/// to another group (or with another config) → `DisableTeamSync` then `EnableTeamSync` (Quay
+/// refuses to sync a synced team again: 500); no declared group on a synced team →
+/// `DisableTeamSync`. An OIDC sync removes the team's users at once: its op carries how many
+/// the team has now (none for a team this plan creates), and is one-way when there are some.
+fn sync(planner: &mut Planner, team: &str, want: Option<&TeamSync>, have_team: Option<&Team>) {
+    let have = have_team.and_then(|t| t.sync.as_ref());
+    let enable = |sync: &TeamSync| {
+        let removes_users = matches!(sync, TeamSync::Oidc { .. }).then(|| {
+            have_team
+                .and_then(|t| t.members.as_ref())
+                .map_or(0, |m| m.users.len())
+        });
         Op::TeamSync(TeamSyncOp::EnableTeamSync {
             team: team.to_string(),
-            group_dn: group_dn.to_string(),
+            sync: sync.clone(),
+            removes_users,
         })
     };
-    let disable = || {
+    let disable = |from: &TeamSync| {
         Op::TeamSync(TeamSyncOp::DisableTeamSync {
             team: team.to_string(),
+            from: from.clone(),
         })
     };
     match (want, have) {
         (Some(want), Some(have)) if want == have => {}
-        (Some(want), Some(_)) => {
-            planner.push(disable());
+        (Some(want), Some(have)) => {
+            planner.push(disable(have));
             planner.push(enable(want));
         }
         (Some(want), None) => planner.push(enable(want)),
-        (None, Some(_)) => planner.push(disable()),
+        (None, Some(have)) => planner.push(disable(have)),
         (None, None) => {}
     }
 }

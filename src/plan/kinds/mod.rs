@@ -8,6 +8,7 @@
 
 mod auto_prune;
 mod default_permissions;
+mod federation;
 mod immutability;
 mod members;
 mod mirrors;
@@ -31,6 +32,7 @@ use crate::plan::GuardedKind;
 
 pub use auto_prune::AutoPruneOp;
 pub use default_permissions::DefaultPermissionOp;
+pub use federation::FederationOp;
 pub use immutability::ImmutabilityOp;
 pub use members::MemberOp;
 pub use mirrors::MirrorOp;
@@ -166,6 +168,7 @@ macro_rules! kinds {
 kinds! {
     Organization(OrganizationOp),
     Robot(RobotOp),
+    Federation(FederationOp),
     Team(TeamOp),
     Member(MemberOp),
     TeamSync(TeamSyncOp),

@@ -103,7 +103,7 @@ pub fn team(role: TeamRole) -> Team {
         role,
         description: String::new(),
         members: None,
-        group_dn: None,
+        sync: None,
     }
 }
 
@@ -116,6 +116,7 @@ pub trait TeamBuilder: Sized {
     fn members(self, users: &[&str], robots: &[&str]) -> Self;
     fn invited(self, users: &[&str]) -> Self;
     fn group(self, group_dn: &str) -> Self;
+    fn oidc_group(self, group_name: &str) -> Self;
 }
 
 impl TeamBuilder for Team {
@@ -135,7 +136,15 @@ impl TeamBuilder for Team {
         self
     }
     fn group(mut self, group_dn: &str) -> Self {
-        self.group_dn = Some(group_dn.to_string());
+        self.sync = Some(crate::model::TeamSync::Ldap {
+            group_dn: group_dn.to_string(),
+        });
+        self
+    }
+    fn oidc_group(mut self, group_name: &str) -> Self {
+        self.sync = Some(crate::model::TeamSync::Oidc {
+            group_name: group_name.to_string(),
+        });
         self
     }
 }

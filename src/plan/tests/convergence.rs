@@ -58,9 +58,9 @@ fn team() -> impl Strategy<Value = Team> {
         team_role(),
         name(&TEXTS),
         option::of((names(&USERS), names(&ROBOTS), names(&USERS))),
-        option::of(name(&["cn=g1", "cn=g2"])),
+        option::of((any::<bool>(), name(&["g1", "g2"]))),
     )
-        .prop_map(|(role, description, members, group_dn)| Team {
+        .prop_map(|(role, description, members, group)| Team {
             role,
             description,
             members: members.map(|(users, robots, invited)| TeamMembers {
@@ -68,7 +68,15 @@ fn team() -> impl Strategy<Value = Team> {
                 users,
                 robots,
             }),
-            group_dn,
+            sync: group.map(|(ldap, group)| {
+                if ldap {
+                    crate::model::TeamSync::Ldap {
+                        group_dn: format!("cn={group}"),
+                    }
+                } else {
+                    crate::model::TeamSync::Oidc { group_name: group }
+                }
+            }),
         })
 }
 
@@ -152,19 +160,34 @@ fn organization() -> impl Strategy<Value = Organization> {
         robots(),
         btree_map(name(&TEAMS), team(), 0..=3),
         btree_map(name(&REPOS), repository(), 0..=3),
+        btree_map(name(&ROBOTS), btree_set(federation(), 0..=2), 0..=2),
     )
-        .prop_map(|(email, robots, teams, repositories)| Organization {
-            name: "exampleorg".into(),
-            email,
-            robots,
-            teams,
-            repositories,
-            default_permissions: None,
-            quota: None,
-            tag_expiration_s: None,
-            auto_prune: Default::default(),
-            immutability: Default::default(),
-        })
+        .prop_map(
+            |(email, robots, teams, repositories, federation)| Organization {
+                name: "exampleorg".into(),
+                email,
+                robots,
+                teams,
+                repositories,
+                default_permissions: None,
+                quota: None,
+                tag_expiration_s: None,
+                auto_prune: Default::default(),
+                immutability: Default::default(),
+                robot_federation: federation
+                    .into_iter()
+                    .map(|(robot, set)| (robot, set.into_iter().collect()))
+                    .collect(),
+            },
+        )
+}
+
+fn federation() -> impl Strategy<Value = crate::model::Federation> {
+    (
+        name(&["https://a.example.com", "https://b.example.com"]),
+        name(&["s1", "s2"]),
+    )
+        .prop_map(|(issuer, subject)| crate::model::Federation { issuer, subject })
 }
 
 /// Makes a drawn organization one the state reader could return: every team and every
@@ -175,10 +198,11 @@ fn as_actual(mut org: Organization) -> Organization {
         role: TeamRole::Admin,
         description: String::new(),
         members: None,
-        group_dn: None,
+        sync: None,
     });
     let robots: BTreeSet<String> = org.robots.keys().cloned().collect();
     let teams: BTreeSet<String> = org.teams.keys().cloned().collect();
+    org.robot_federation.retain(|r, _| robots.contains(r));
     for team in org.teams.values_mut() {
         let members = team.members.get_or_insert_with(TeamMembers::default);
         members.robots.retain(|r| robots.contains(r));
@@ -219,6 +243,9 @@ fn as_desired(mut org: Organization, actual: Option<&Organization>) -> Organizat
         robots.extend(actual.robots.keys().cloned());
         teams.extend(actual.teams.keys().cloned());
     }
+    // Only declared robots declare a federation.
+    let declared: BTreeSet<String> = org.robots.keys().cloned().collect();
+    org.robot_federation.retain(|r, _| declared.contains(r));
     for team in org.teams.values_mut() {
         if let Some(members) = &mut team.members {
             members.robots.retain(|r| robots.contains(r));

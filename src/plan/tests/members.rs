@@ -1,6 +1,6 @@
 use super::builders::*;
 use crate::model::TeamRole;
-use crate::plan::{Member, Notice, Op, Phase};
+use crate::plan::{Member, Notice, Op, Phase, PlanOptions};
 use crate::plan::{MemberOp, TeamOp, TeamSyncOp};
 
 fn add(team: &str, member: Member) -> Op {
@@ -120,7 +120,8 @@ fn a_team_about_to_be_synced_has_only_its_robots_managed() {
                 Phase::TeamSync,
                 Op::TeamSync(TeamSyncOp::EnableTeamSync {
                     team: "ldap".into(),
-                    group_dn: "cn=devs".into()
+                    sync: ldap("cn=devs"),
+                    removes_users: None,
                 })
             ),
         ]
@@ -149,7 +150,8 @@ fn a_new_team_gets_all_its_members_as_adds() {
             add("devs", robot("ci")),
             Op::TeamSync(TeamSyncOp::EnableTeamSync {
                 team: "devs".into(),
-                group_dn: "cn=devs".into()
+                sync: ldap("cn=devs"),
+                removes_users: None,
             })
         ]
     );
@@ -174,7 +176,8 @@ fn ending_a_sync_moves_user_changes_after_the_disable() {
             (
                 Phase::TeamSync,
                 Op::TeamSync(TeamSyncOp::DisableTeamSync {
-                    team: "devs".into()
+                    team: "devs".into(),
+                    from: ldap("cn=devs"),
                 })
             ),
             (Phase::TeamSync, add("devs", user("alice"))),
@@ -220,10 +223,12 @@ fn unread_actual_members_count_as_none() {
 fn team_sync_is_enabled_changed_and_disabled() {
     let enable = Op::TeamSync(TeamSyncOp::EnableTeamSync {
         team: "devs".into(),
-        group_dn: "cn=new".into(),
+        sync: ldap("cn=new"),
+        removes_users: None,
     });
     let disable = Op::TeamSync(TeamSyncOp::DisableTeamSync {
         team: "devs".into(),
+        from: ldap("cn=old"),
     });
     let cases = [
         (None, Some("cn=new"), vec![enable.clone()]),
@@ -238,9 +243,9 @@ fn team_sync_is_enabled_changed_and_disabled() {
     ];
     for (have, want, expected) in cases {
         let mut have_team = team(TeamRole::Member);
-        have_team.group_dn = have.map(String::from);
+        have_team.sync = have.map(ldap);
         let mut want_team = team(TeamRole::Member);
-        want_team.group_dn = want.map(String::from);
+        want_team.sync = want.map(ldap);
         let plan = diff(
             &org().team("devs", want_team),
             Some(&quay_org().team("devs", have_team)),
@@ -275,4 +280,105 @@ fn the_token_user_stays_in_a_declared_admin_team_unless_named() {
     let desired = org().team("admins", team(TeamRole::Creator).members(&["bob"], &[]));
     let plan = diff(&desired, Some(&actual));
     assert_eq!(ops(&plan)[1..], [remove("admins", user(ME))]);
+}
+
+fn ldap(group_dn: &str) -> crate::model::TeamSync {
+    crate::model::TeamSync::Ldap {
+        group_dn: group_dn.to_string(),
+    }
+}
+
+#[test]
+fn an_oidc_sync_counts_the_users_it_removes_and_owns_the_users() {
+    let desired = org().team(
+        "devs",
+        team(TeamRole::Member)
+            .oidc_group("acme-devs")
+            .members(&[], &["ci"]),
+    );
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member).members(&["alice", "bob"], &["ci"]),
+    );
+    let plan = diff(&desired, Some(&actual));
+    let enable = Op::TeamSync(TeamSyncOp::EnableTeamSync {
+        team: "devs".into(),
+        sync: crate::model::TeamSync::Oidc {
+            group_name: "acme-devs".into(),
+        },
+        removes_users: Some(2),
+    });
+    assert_eq!(
+        ops(&plan),
+        vec![enable.clone()],
+        "no user removals: the sync owns them"
+    );
+    assert!(enable.as_kind().one_way());
+
+    // Synced already (Quay removed the users): nothing to do.
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member)
+            .oidc_group("acme-devs")
+            .members(&[], &["ci"]),
+    );
+    assert!(diff(&desired, Some(&actual)).is_empty());
+
+    // Synced from LDAP before: disable, then the OIDC sync.
+    let actual = quay_org().team(
+        "devs",
+        team(TeamRole::Member)
+            .group("cn=devs")
+            .members(&[], &["ci"]),
+    );
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(
+        ops(&plan),
+        vec![
+            Op::TeamSync(TeamSyncOp::DisableTeamSync {
+                team: "devs".into(),
+                from: ldap("cn=devs"),
+            }),
+            Op::TeamSync(TeamSyncOp::EnableTeamSync {
+                team: "devs".into(),
+                sync: crate::model::TeamSync::Oidc {
+                    group_name: "acme-devs".into(),
+                },
+                removes_users: Some(0),
+            }),
+        ]
+    );
+}
+
+#[test]
+fn a_sync_key_the_authentication_does_not_take_is_a_problem() {
+    use crate::plan::{Feature, Lack, ProblemKind, ServerLimits};
+    let desired = org()
+        .team("oidc", team(TeamRole::Member).oidc_group("g"))
+        .team("ldap", team(TeamRole::Member).group("cn=g"));
+    for (auth, refused, field) in [("LDAP", "oidc", "group_name"), ("OIDC", "ldap", "group_dn")] {
+        let options = PlanOptions {
+            limits: ServerLimits {
+                authentication: Some(auth.into()),
+                ..ServerLimits::default()
+            },
+            ..options()
+        };
+        let plan = diff_with(&desired, Some(&quay_org()), &options);
+        assert_eq!(plan.problems.len(), 1, "{auth}: {:?}", plan.problems);
+        assert_eq!(
+            plan.problems[0].kind,
+            ProblemKind::FeatureMissing {
+                feature: Feature::TeamSyncing,
+                lack: Lack::Authentication(auth.into()),
+                object: crate::plan::ObjectRef::Team(refused.into()),
+                field,
+            }
+        );
+        let syncs = ops(&plan)
+            .into_iter()
+            .filter(|op| matches!(op, Op::TeamSync(_)))
+            .count();
+        assert_eq!(syncs, 1, "{auth}: the other team is synced");
+    }
 }

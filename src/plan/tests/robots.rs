@@ -234,3 +234,106 @@ fn the_robots_the_file_keeps_are_declared_or_used_by_it() {
         .collect();
     assert_eq!(kept, ["declared", "granted", "member", "puller"]);
 }
+
+fn fed(pairs: &[(&str, &str)]) -> Vec<crate::model::Federation> {
+    pairs
+        .iter()
+        .map(|(issuer, subject)| crate::model::Federation {
+            issuer: issuer.to_string(),
+            subject: subject.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn federation_is_one_write_of_the_whole_list_on_any_difference() {
+    use crate::plan::{FederationOp, Phase};
+    let a = ("https://a.example.com", "s1");
+    let b = ("https://b.example.com", "s2");
+    let mut desired = org().robot("ci", "");
+    desired.robot_federation.insert("ci".into(), fed(&[a, b]));
+
+    // A robot created in the same run: its list comes after it, in the robots phase.
+    let plan = diff(&desired, Some(&quay_org()));
+    assert_eq!(
+        ops(&plan),
+        vec![
+            Op::Robot(RobotOp::CreateRobot {
+                robot: "ci".into(),
+                description: String::new()
+            }),
+            Op::Federation(FederationOp::SetRobotFederation {
+                robot: "ci".into(),
+                to: fed(&[a, b]),
+                from: vec![],
+            }),
+        ]
+    );
+    assert!(plan.changes.iter().all(|c| c.phase == Phase::Robots));
+
+    // The same pairs in another order: nothing to do.
+    let mut actual = quay_org().robot("ci", "");
+    actual.robot_federation.insert("ci".into(), fed(&[b, a]));
+    let plan = diff(&desired, Some(&actual));
+    assert!(plan.is_empty(), "{:?}", plan.changes);
+    assert_eq!(plan.unchanged, 3, "organization, robot, its federation");
+
+    // One subject changed: one replacement of the whole list.
+    actual
+        .robot_federation
+        .insert("ci".into(), fed(&[a, ("https://b.example.com", "other")]));
+    let plan = diff(&desired, Some(&actual));
+    assert_eq!(
+        ops(&plan),
+        vec![Op::Federation(FederationOp::SetRobotFederation {
+            robot: "ci".into(),
+            to: fed(&[a, b]),
+            from: fed(&[a, ("https://b.example.com", "other")]),
+        })]
+    );
+    assert_eq!(plan.changes[0].op.kind(), crate::plan::ChangeKind::Update);
+
+    // `[]` clears; an undeclared list is left alone.
+    desired.robot_federation.insert("ci".into(), vec![]);
+    let plan = diff(&desired, Some(&actual));
+    assert!(matches!(
+        ops(&plan)[..],
+        [Op::Federation(FederationOp::ClearRobotFederation { .. })]
+    ));
+    desired.robot_federation.clear();
+    assert!(diff(&desired, Some(&actual)).is_empty());
+}
+
+#[test]
+fn federation_below_3_13_is_a_problem_for_that_robot_only() {
+    use crate::plan::{Feature, Lack, ServerLimits};
+    let mut desired = org().robot("ci", "").robot("plain", "");
+    desired
+        .robot_federation
+        .insert("ci".into(), fed(&[("https://a.example.com", "s")]));
+    desired.robot_federation.insert("plain".into(), vec![]);
+    let options = PlanOptions {
+        limits: ServerLimits {
+            lacks: [(Feature::RobotFederation, Lack::OlderThan("3.13".into()))].into(),
+            ..ServerLimits::default()
+        },
+        ..options()
+    };
+    let plan = diff_with(&desired, Some(&quay_org()), &options);
+    assert_eq!(
+        ops(&plan).len(),
+        2,
+        "both robots are created: {:?}",
+        ops(&plan)
+    );
+    assert_eq!(plan.problems.len(), 1, "{:?}", plan.problems);
+    assert_eq!(
+        plan.problems[0].kind,
+        crate::plan::ProblemKind::FeatureMissing {
+            feature: Feature::RobotFederation,
+            lack: Lack::OlderThan("3.13".into()),
+            object: ObjectRef::Robot("ci".into()),
+            field: "federation",
+        }
+    );
+}

@@ -190,7 +190,12 @@ fn a_new_organization_has_nothing_to_lose() {
 fn changes_that_remove_nothing_guarded_pass() {
     let actual = with_robots(1);
     let ops = vec![
-        Op::TeamSync(TeamSyncOp::DisableTeamSync { team: "t".into() }),
+        Op::TeamSync(TeamSyncOp::DisableTeamSync {
+            team: "t".into(),
+            from: crate::model::TeamSync::Ldap {
+                group_dn: "cn=x".into(),
+            },
+        }),
         Op::Notification(NotificationOp::DeleteNotification {
             repository: "a".into(),
             notification: Box::new(webhook("https://hooks.example.com/a")),

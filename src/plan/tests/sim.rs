@@ -122,7 +122,7 @@ impl SimQuay {
                         role: *role,
                         description: description.clone(),
                         members: Some(TeamMembers::default()),
-                        group_dn: None,
+                        sync: None,
                     },
                 );
             }
@@ -164,7 +164,7 @@ impl SimQuay {
                     return Err("Unknown user (no such robot)".into());
                 }
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
-                let synced = t.group_dn.is_some();
+                let synced = t.sync.is_some();
                 let members = t.members.get_or_insert_with(TeamMembers::default);
                 match member {
                     Member::Robot(robot) => {
@@ -206,7 +206,7 @@ impl SimQuay {
                     }
                 }
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
-                let synced = t.group_dn.is_some();
+                let synced = t.sync.is_some();
                 let members = t.members.get_or_insert_with(TeamMembers::default);
                 let removed = match member {
                     Member::Robot(robot) => members.robots.remove(robot),
@@ -221,17 +221,40 @@ impl SimQuay {
                     return Err("does not belong to team (400)".into());
                 }
             }
-            Op::TeamSync(TeamSyncOp::EnableTeamSync { team, group_dn }) => {
+            Op::TeamSync(TeamSyncOp::EnableTeamSync { team, sync, .. }) => {
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
-                if t.group_dn.is_some() {
+                if t.sync.is_some() {
                     return Err("already synced (500)".into());
                 }
-                t.group_dn = Some(group_dn.clone());
+                if matches!(sync, crate::model::TeamSync::Oidc { .. }) {
+                    // Quay removes every user of the team at once (robots stay).
+                    if let Some(members) = t.members.as_mut() {
+                        members.users.clear();
+                    }
+                }
+                t.sync = Some(sync.clone());
             }
-            Op::TeamSync(TeamSyncOp::DisableTeamSync { team }) => {
+            Op::TeamSync(TeamSyncOp::DisableTeamSync { team, .. }) => {
                 let t = org.teams.get_mut(team).ok_or("no such team (404)")?;
-                if t.group_dn.take().is_none() {
+                if t.sync.take().is_none() {
                     return Err("not synced: a correct plan does not disable it".into());
+                }
+            }
+            Op::Federation(op) => {
+                use crate::plan::FederationOp as F;
+                match op {
+                    F::SetRobotFederation { robot, to, .. } => {
+                        if !org.robots.contains_key(robot) {
+                            return Err("Could not find robot with specified username".into());
+                        }
+                        org.robot_federation.insert(robot.clone(), to.clone());
+                    }
+                    F::ClearRobotFederation { robot, .. } => {
+                        if !org.robots.contains_key(robot) {
+                            return Err("Could not find robot with specified username".into());
+                        }
+                        org.robot_federation.insert(robot.clone(), Vec::new());
+                    }
                 }
             }
             Op::DefaultPermission(op) => {

@@ -60,9 +60,55 @@ impl FromStr for QuayVersion {
     }
 }
 
+/// Quay's `AUTHENTICATION_TYPE`: what team syncing syncs from (quay-api-breadth.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Authentication {
+    /// Quay's own user database: no team syncing.
+    #[default]
+    Database,
+    /// LDAP: teams sync from a group by `group_dn`.
+    Ldap,
+    /// OIDC (3.11+): teams sync from a groups-claim entry by `group_name`, at user login.
+    Oidc,
+}
+
+impl Authentication {
+    /// Quay's name (`GET /config` `config.AUTHENTICATION_TYPE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Authentication::Database => "Database",
+            Authentication::Ldap => "LDAP",
+            Authentication::Oidc => "OIDC",
+        }
+    }
+
+    /// The sync service name (`synced.service`, `can_sync.service`).
+    pub fn service(self) -> Option<&'static str> {
+        match self {
+            Authentication::Database => None,
+            Authentication::Ldap => Some("ldap"),
+            Authentication::Oidc => Some("oidc"),
+        }
+    }
+}
+
+impl FromStr for Authentication {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "database" => Ok(Authentication::Database),
+            "ldap" => Ok(Authentication::Ldap),
+            "oidc" => Ok(Authentication::Oidc),
+            _ => Err(format!(
+                "unknown authentication type '{s}': use Database, LDAP or OIDC"
+            )),
+        }
+    }
+}
+
 /// A Quay feature flag that `--disable-feature` can turn off (Quay's `FEATURE_*` name without
 /// the prefix). Every feature mqc uses is on unless disabled, except team syncing, which also
-/// needs `--ldap` (Quay registers it only with LDAP authentication configured).
+/// needs LDAP or OIDC authentication (`--ldap`, `--authentication-type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Feature {
     /// `FEATURE_REPO_MIRROR`: the mirror routes and the `MIRROR` repository state.
@@ -282,8 +328,11 @@ pub struct Config {
     /// Seed of the random numbers (faults, tokens, uuids): same seed, same answers.
     pub seed: u64,
     pub tls: bool,
-    /// Quay with LDAP authentication and `FEATURE_TEAM_SYNCING`.
+    /// Quay with LDAP authentication and `FEATURE_TEAM_SYNCING` (the same as
+    /// `authentication: Authentication::Ldap`).
     pub ldap: bool,
+    /// `AUTHENTICATION_TYPE` (`--authentication-type`); LDAP or OIDC turn team syncing on.
+    pub authentication: Authentication,
     /// `FEATURE_MAILING` + `FEATURE_REQUIRE_TEAM_INVITE`: users in no team get invites.
     pub mailing: bool,
     /// `FEATURE_SPARSE_INDEX`: a non-empty mirror `architecture_filter` is accepted (3.17+).
@@ -309,6 +358,7 @@ impl Default for Config {
             seed: 0,
             tls: false,
             ldap: false,
+            authentication: Authentication::Database,
             mailing: false,
             sparse_index: false,
             image_expiry_trigger: false,
@@ -336,9 +386,24 @@ impl Config {
             && !self.disabled_features.contains(&Feature::ImmutableTags)
     }
 
-    /// `FEATURE_TEAM_SYNCING`: with `--ldap`, unless disabled.
+    /// `FEATURE_TEAM_SYNCING`: with LDAP or OIDC authentication, unless disabled.
     pub fn team_syncing(&self) -> bool {
-        self.ldap && !self.disabled_features.contains(&Feature::TeamSyncing)
+        self.authentication_type() != Authentication::Database
+            && !self.disabled_features.contains(&Feature::TeamSyncing)
+    }
+
+    /// The authentication emulated: LDAP with `ldap`, else `authentication`.
+    pub fn authentication_type(&self) -> Authentication {
+        if self.ldap {
+            Authentication::Ldap
+        } else {
+            self.authentication
+        }
+    }
+
+    /// Robot federation (`…/robots/{robot}/federation`): Quay 3.13+, no flag.
+    pub fn robot_federation(&self) -> bool {
+        self.version >= QuayVersion::V3_15
     }
 
     /// Whether `feature` is on: every switchable feature but team syncing is on unless
@@ -376,6 +441,34 @@ mod tests {
         );
         assert!(TokenSpec::parse_cli("abc:org:owner").is_err());
         assert!(!format!("{few:?}").contains("abc"));
+    }
+
+    #[test]
+    fn authentication_types_and_what_they_switch_on() {
+        assert_eq!("OIDC".parse::<Authentication>(), Ok(Authentication::Oidc));
+        assert_eq!("ldap".parse::<Authentication>(), Ok(Authentication::Ldap));
+        assert!("JWT".parse::<Authentication>().is_err());
+        let oidc = Config {
+            authentication: Authentication::Oidc,
+            ..Config::default()
+        };
+        assert!(oidc.team_syncing());
+        assert_eq!(oidc.authentication_type().service(), Some("oidc"));
+        let ldap = Config {
+            ldap: true,
+            authentication: Authentication::Oidc,
+            ..Config::default()
+        };
+        assert_eq!(
+            ldap.authentication_type(),
+            Authentication::Ldap,
+            "--ldap wins"
+        );
+        let old = Config {
+            version: QuayVersion::V3_12,
+            ..Config::default()
+        };
+        assert!(!old.robot_federation() && Config::default().robot_federation());
     }
 
     #[test]

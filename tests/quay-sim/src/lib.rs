@@ -30,8 +30,8 @@ mod stats;
 mod tls;
 
 pub use config::{
-    Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec, DEFAULT_TOKEN,
-    SUPERUSER,
+    Authentication, Capacity, Config, Feature, QuayVersion, RateLimitSpec, Scope, TokenSpec,
+    DEFAULT_TOKEN, SUPERUSER,
 };
 pub use model::{Delegate, RepoRole, TeamRole};
 pub use server::Server;

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use quay_sim::{Capacity, Config, Feature, QuayVersion, RateLimitSpec, Server, TokenSpec};
+use quay_sim::{
+    Authentication, Capacity, Config, Feature, QuayVersion, RateLimitSpec, Server, TokenSpec,
+};
 
 /// A stateful emulator of the Quay REST API v1 subset mqc uses.
 #[derive(Debug, Parser)]
@@ -56,6 +58,10 @@ struct Args {
     /// Quay with LDAP authentication: team syncing available.
     #[arg(long)]
     ldap: bool,
+    /// Quay's AUTHENTICATION_TYPE: Database (default), LDAP (as --ldap) or OIDC; LDAP and
+    /// OIDC make team syncing available.
+    #[arg(long, value_name = "TYPE", default_value = "Database", value_parser = |s: &str| s.parse::<Authentication>())]
+    authentication_type: Authentication,
     /// FEATURE_MAILING with required team invites.
     #[arg(long)]
     mailing: bool,
@@ -115,6 +121,7 @@ fn main() -> ExitCode {
         seed,
         tls: args.tls,
         ldap: args.ldap,
+        authentication: args.authentication_type,
         mailing: args.mailing,
         sparse_index: args.sparse_index,
         image_expiry_trigger: args.image_expiry_trigger,

@@ -123,6 +123,9 @@ pub struct Robot {
     pub unstructured_metadata: Option<Value>,
     /// Creation order, the list order when nobody has used a robot yet.
     pub seq: u64,
+    /// Keyless-auth federation entries (`issuer`, `subject`), in the order last POSTed
+    /// (Quay 3.13+; `[]` = none).
+    pub federation: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -133,8 +136,17 @@ pub struct Team {
     pub members: BTreeSet<String>,
     /// Invited user names, duplicates kept (Quay does not dedupe invites).
     pub invites: Vec<String>,
-    pub group_dn: Option<String>,
+    /// The team sync config, the POST body stored verbatim (`{"group_dn": …}` with LDAP,
+    /// `{"group_name": …}` with OIDC); `None` = not synced.
+    pub sync: Option<Value>,
     pub seq: u64,
+}
+
+impl Team {
+    /// The LDAP group of an LDAP-synced team.
+    pub fn group_dn(&self) -> Option<&str> {
+        self.sync.as_ref()?.get("group_dn")?.as_str()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -327,6 +339,10 @@ pub struct State {
     pub version: QuayVersion,
     pub mailing: bool,
     pub ldap: bool,
+    /// `AUTHENTICATION_TYPE` (LDAP with `--ldap`).
+    pub authentication: crate::config::Authentication,
+    /// Robot federation routes (Quay 3.13+).
+    pub robot_federation: bool,
     /// `FEATURE_TEAM_SYNCING` (`--ldap`, unless disabled).
     pub team_syncing: bool,
     /// `FEATURE_REPO_MIRROR` (on unless disabled).
@@ -360,6 +376,8 @@ impl State {
             version: config.version,
             mailing: config.mailing,
             ldap: config.ldap,
+            authentication: config.authentication_type(),
+            robot_federation: config.robot_federation(),
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
             auto_prune: config.auto_prune(),
@@ -462,7 +480,7 @@ impl State {
             description: String::new(),
             members: BTreeSet::from([owner.to_string()]),
             invites: Vec::new(),
-            group_dn: None,
+            sync: None,
             seq,
         };
         self.organizations.insert(
@@ -517,6 +535,7 @@ impl State {
             created: rfc2822_now(),
             unstructured_metadata,
             seq,
+            federation: Vec::new(),
         };
         let organization = self.organizations.get_mut(org)?;
         organization.robots.insert(short.to_string(), robot.clone());
@@ -617,7 +636,7 @@ impl State {
                     description: description.to_string(),
                     members: BTreeSet::new(),
                     invites: Vec::new(),
-                    group_dn: None,
+                    sync: None,
                     seq,
                 },
             );

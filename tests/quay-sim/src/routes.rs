@@ -24,6 +24,11 @@ pub enum Route {
         org: String,
         robot: String,
     },
+    /// `…/robots/{robot}/federation` (Quay 3.13+).
+    RobotFederation {
+        org: String,
+        robot: String,
+    },
     RobotPermissions {
         org: String,
         robot: String,
@@ -140,6 +145,8 @@ pub struct Registered {
     pub immutable_tags: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`: `…/quota[/{id}[/limit[/{lid}]]]`.
     pub quota: bool,
+    /// Quay 3.13+ (no flag): `…/robots/{robot}/federation`.
+    pub robot_federation: bool,
 }
 
 impl Default for Registered {
@@ -151,6 +158,7 @@ impl Default for Registered {
             team_syncing: false,
             repo_mirror: true,
             quota: true,
+            robot_federation: true,
         }
     }
 }
@@ -219,6 +227,15 @@ impl Route {
                     (GET, "getOrgRobot", ORG_ADMIN),
                     (PUT, "createOrgRobot", ORG_ADMIN),
                     (DELETE, "deleteOrgRobot", ORG_ADMIN)
+                ]
+            ),
+            Route::RobotFederation { .. } => route_info!(
+                "/api/v1/organization/{org}/robots/{robot}/federation",
+                "/api/v1/organization/{orgname}/robots/{robot_shortname}/federation",
+                [
+                    (GET, "getOrgRobotFederation", ORG_ADMIN),
+                    (POST, "createOrgRobotFederation", ORG_ADMIN),
+                    (DELETE, "deleteOrgRobotFederation", ORG_ADMIN)
                 ]
             ),
             Route::RobotPermissions { .. } => route_info!(
@@ -625,6 +642,12 @@ impl Route {
                 Route::RepoImmutabilityPolicy(repo(), "u".into()),
             ]);
         }
+        if registered.robot_federation {
+            routes.push(Route::RobotFederation {
+                org: org(),
+                robot: "r".into(),
+            });
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -749,6 +772,14 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
             org: s(org),
             robot: s(robot),
         }),
+        ["organization", org, "robots", robot, "federation"]
+            if registered.robot_federation && named(org) && named(robot) =>
+        {
+            ok(Route::RobotFederation {
+                org: s(org),
+                robot: s(robot),
+            })
+        }
         ["organization", org, "robots", robot, "permissions"] if named(org) && named(robot) => {
             ok(Route::RobotPermissions {
                 org: s(org),
@@ -1083,6 +1114,7 @@ mod tests {
             auto_prune: false,
             immutable_tags: false,
             quota: false,
+            robot_federation: false,
         };
         assert_eq!(
             match_path("/api/v1/organization/o/quota", off),

@@ -286,6 +286,7 @@ impl Connection {
                 .enabled(crate::config::Feature::QuotaManagement),
             auto_prune: shared.config.auto_prune(),
             immutable_tags: shared.config.immutable_tags(),
+            robot_federation: shared.config.robot_federation(),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

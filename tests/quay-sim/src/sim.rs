@@ -217,7 +217,43 @@ impl QuaySim {
         team: &str,
         group_dn: Option<&str>,
     ) -> Result<(), SimError> {
-        self.with_team(org, team, |t| t.group_dn = group_dn.map(str::to_string))
+        self.with_team(org, team, |t| {
+            t.sync = group_dn.map(|g| serde_json::json!({ "group_dn": g }))
+        })
+    }
+
+    /// Sets or clears a team's sync config as Quay stores it (the POST body, e.g.
+    /// `{"group_name": "devs"}` for OIDC), bypassing the authentication switch and removing
+    /// no member.
+    pub fn set_team_sync(
+        &self,
+        org: &str,
+        team: &str,
+        config: Option<serde_json::Value>,
+    ) -> Result<(), SimError> {
+        self.with_team(org, team, |t| t.sync = config)
+    }
+
+    /// Replaces a robot's federation entries (`issuer`, `subject`), as a POST would, without
+    /// the version gate or validation.
+    pub fn set_robot_federation(
+        &self,
+        org: &str,
+        robot: &str,
+        entries: &[(&str, &str)],
+    ) -> Result<(), SimError> {
+        self.with_state(|state| {
+            let r = state
+                .organizations
+                .get_mut(org)
+                .and_then(|o| o.robots.get_mut(robot))
+                .ok_or_else(|| missing(format!("robot {org}+{robot}")))?;
+            r.federation = entries
+                .iter()
+                .map(|(i, s)| (i.to_string(), s.to_string()))
+                .collect();
+            Ok(())
+        })
     }
 
     fn with_team(

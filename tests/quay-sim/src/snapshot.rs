@@ -18,7 +18,11 @@ pub fn state_json(state: &State) -> Value {
                 .map(|(short, r)| {
                     (
                         short.clone(),
-                        json!({"description": r.description, "token": r.token}),
+                        json!({
+                            "description": r.description,
+                            "token": r.token,
+                            "federation": crate::api::federation_view(&r.federation),
+                        }),
                     )
                 })
                 .collect();
@@ -33,7 +37,8 @@ pub fn state_json(state: &State) -> Value {
                             "description": t.description,
                             "members": t.members,
                             "invites": t.invites,
-                            "group_dn": t.group_dn,
+                            "group_dn": t.group_dn(),
+                            "sync": t.sync,
                         }),
                     )
                 })

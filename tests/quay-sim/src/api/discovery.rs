@@ -22,6 +22,7 @@ fn body_definition(state: &State, operation_id: &str) -> Option<(&'static str, S
         "createOrganization" => ("NewOrg", organizations::new_org_schema(version)),
         "changeOrganizationDetails" => ("UpdateOrg", organizations::update_org_schema(version)),
         "createOrgRobot" => ("CreateRobot", robots::create_robot_schema()),
+        "createOrgRobotFederation" => ("CreateRobotFederation", robots::federation_schema()),
         "updateOrganizationTeam" => ("TeamDescription", teams::team_schema()),
         "createRepo" => ("NewRepo", repositories::new_repo_schema()),
         "updateRepo" => ("RepoUpdate", repositories::update_repo_schema()),
@@ -76,6 +77,7 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
         quota: state.quota_management,
         auto_prune: state.auto_prune,
         immutable_tags: state.immutable_tags,
+        robot_federation: state.robot_federation,
     };
     for route in Route::all(registered) {
         let info = route.info();

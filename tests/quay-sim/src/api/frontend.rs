@@ -152,7 +152,7 @@ pub fn config(state: &mut State, cx: &Cx) -> Reply {
     let mut config = json!({
         "SERVER_HOSTNAME": host,
         "PREFERRED_URL_SCHEME": scheme,
-        "AUTHENTICATION_TYPE": if state.ldap { "LDAP" } else { "Database" },
+        "AUTHENTICATION_TYPE": state.authentication.as_str(),
         "REGISTRY_TITLE": "Project Quay",
         "REGISTRY_TITLE_SHORT": "Project Quay",
         "AVATAR_KIND": "local",

@@ -15,6 +15,7 @@ mod prototypes;
 mod quota;
 pub(crate) use auto_prune::policy_view;
 pub(crate) use immutability::policy_view as immutability_view;
+pub(crate) use robots::federation_view;
 mod repositories;
 mod robots;
 mod teams;
@@ -200,6 +201,11 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
             _ => robots::delete(state, &cx, org, robot),
         },
         Route::RobotPermissions { org, robot } => robots::permissions(state, &cx, org, robot),
+        Route::RobotFederation { org, robot } => match *method {
+            Method::GET => robots::federation(state, &cx, org, robot),
+            Method::POST => robots::set_federation(state, &cx, org, robot),
+            _ => robots::delete_federation(state, &cx, org, robot),
+        },
         Route::Team { org, team } => match *method {
             Method::PUT => teams::upsert(state, &cx, org, team),
             _ => teams::delete(state, &cx, org, team),

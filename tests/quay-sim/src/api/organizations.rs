@@ -159,7 +159,7 @@ fn org_view(state: &State, cx: &Cx, name: &str, org: &Organization) -> Value {
                         "can_view": is_admin || team.members.contains(user),
                         "repo_count": repo_count,
                         "member_count": team.members.len(),
-                        "is_synced": team.group_dn.is_some(),
+                        "is_synced": team.sync.is_some(),
                     }),
                 )
             })

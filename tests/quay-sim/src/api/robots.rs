@@ -204,3 +204,94 @@ pub fn permissions(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply 
         .collect();
     Reply::json(200, &json!({ "permissions": permissions }))
 }
+
+/// `POST …/robots/{robot}/federation`'s body (`api/robot.py` `CREATE_ROBOT_FEDERATION_SCHEMA`).
+pub(super) fn federation_schema() -> Schema {
+    Schema::Array {
+        items: Box::new(Schema::object(
+            "One trusted issuer and subject",
+            vec![("issuer", Schema::string()), ("subject", Schema::string())],
+            vec!["issuer", "subject"],
+        )),
+        nullable: false,
+    }
+}
+
+/// The stored entries as Quay shows them: `[{"issuer", "subject"}]`.
+pub(crate) fn federation_view(entries: &[(String, String)]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|(issuer, subject)| json!({"issuer": issuer, "subject": subject}))
+            .collect(),
+    )
+}
+
+/// `GET …/robots/{robot}/federation` (3.13+): org admin; `[]` when unset; a missing robot is
+/// 400 [M].
+pub fn federation(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
+    if !cx.is_org_admin(state, org) {
+        return cx.deny();
+    }
+    match state
+        .organizations
+        .get(org)
+        .and_then(|o| o.robots.get(short))
+    {
+        Some(robot) => Reply::json(200, &federation_view(&robot.federation)),
+        None => Reply::message(400, ROBOT_NOT_FOUND),
+    }
+}
+
+/// `POST …/robots/{robot}/federation`: body first, then org admin; replaces the whole list
+/// with the posted one (only `issuer` and `subject` kept) and answers it (200).
+pub fn set_federation(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
+    let body = match cx.body(&federation_schema()) {
+        Ok(body) => body,
+        Err(reply) => return reply,
+    };
+    if !cx.is_org_admin(state, org) {
+        return cx.deny();
+    }
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for item in body.as_array().into_iter().flatten() {
+        let field = |name: &str| item.get(name).and_then(Value::as_str).unwrap_or_default();
+        let (issuer, subject) = (field("issuer"), field("subject"));
+        if issuer.is_empty() || subject.is_empty() {
+            return cx.invalid("Missing one or more required fields (issuer, subject)");
+        }
+        if !issuer.starts_with("http://") && !issuer.starts_with("https://") {
+            return cx.invalid("Issuer must be a URL (http:// or https://)");
+        }
+        let entry = (issuer.to_string(), subject.to_string());
+        if entries.contains(&entry) {
+            return cx.invalid("Duplicate federation config entry");
+        }
+        entries.push(entry);
+    }
+    let Some(robot) = state
+        .organizations
+        .get_mut(org)
+        .and_then(|o| o.robots.get_mut(short))
+    else {
+        return Reply::message(400, ROBOT_NOT_FOUND);
+    };
+    robot.federation = entries;
+    Reply::json(200, &federation_view(&robot.federation))
+}
+
+/// `DELETE …/robots/{robot}/federation`: org admin; 204, the list is empty afterwards.
+pub fn delete_federation(state: &mut State, cx: &Cx, org: &str, short: &str) -> Reply {
+    if !cx.is_org_admin(state, org) {
+        return cx.deny();
+    }
+    let Some(robot) = state
+        .organizations
+        .get_mut(org)
+        .and_then(|o| o.robots.get_mut(short))
+    else {
+        return Reply::message(400, ROBOT_NOT_FOUND);
+    };
+    robot.federation.clear();
+    Reply::no_content()
+}

@@ -1,9 +1,10 @@
-//! Teams, members, invites and LDAP team syncing (`endpoints/api/team.py`,
+//! Teams, members, invites and team syncing (LDAP, OIDC) (`endpoints/api/team.py`,
 //! `data/model/team.py`).
 
 use serde_json::{json, Value};
 
 use super::{avatar, Cx};
+use crate::config::Authentication;
 use crate::model::{State, Team, TeamRole};
 use crate::names::namespace_name_problem;
 use crate::reply::Reply;
@@ -11,6 +12,8 @@ use crate::schema::Schema;
 
 /// The LDAP base DN the sim pretends to be configured with.
 const LDAP_BASE_DN: &str = "dc=example,dc=org";
+/// The OIDC provider's issuer host the sim pretends to be configured with.
+const OIDC_ISSUER_DOMAIN: &str = "oidc.example.org";
 
 pub(super) fn team_schema() -> Schema {
     Schema::object(
@@ -177,16 +180,25 @@ pub fn members(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply 
         members.extend(team.invites.iter().map(|m| member_entry(m, true)));
     }
     let mut body = json!({"name": team_name, "members": members, "can_edit": is_admin});
-    if state.team_syncing {
+    if let Some(service) = state
+        .authentication
+        .service()
+        .filter(|_| state.team_syncing)
+    {
         let superuser = caller.is_super();
         if superuser && is_admin {
-            body["can_sync"] = json!({"service": "ldap", "base_dn": LDAP_BASE_DN});
+            body["can_sync"] = match state.authentication {
+                Authentication::Oidc => {
+                    json!({"service": service, "issuer_domain": OIDC_ISSUER_DOMAIN})
+                }
+                _ => json!({"service": service, "base_dn": LDAP_BASE_DN}),
+            };
         }
-        if let Some(group_dn) = &team.group_dn {
+        if let Some(config) = &team.sync {
             body["synced"] = if superuser {
-                json!({"service": "ldap", "last_updated": null, "config": {"group_dn": group_dn}})
+                json!({"service": service, "last_updated": null, "config": config})
             } else {
-                json!({"service": "ldap"})
+                json!({"service": service})
             };
         }
     }
@@ -205,7 +217,7 @@ pub fn add_member(state: &mut State, cx: &Cx, org: &str, team_name: &str, member
         return cx.not_found();
     };
     let is_robot = member.contains('+');
-    if team.group_dn.is_some() && !is_robot {
+    if team.sync.is_some() && !is_robot {
         return cx.invalid("Cannot call this method on an auth-synced team");
     }
     let known = if is_robot {
@@ -277,7 +289,7 @@ pub fn remove_member(
     if !known {
         return cx.not_found();
     }
-    if team.group_dn.is_some() && !is_robot {
+    if team.sync.is_some() && !is_robot {
         return cx.invalid("Cannot call this method on an auth-synced team");
     }
     let invited = team.invites.iter().any(|i| i == member);
@@ -319,7 +331,9 @@ fn may_sync(state: &State, cx: &Cx, org: &str) -> bool {
         .is_some_and(|c| c.is_super() && c.is_org_admin(state, org))
 }
 
-/// `POST …/team/{team}/syncing` (LDAP): any non-empty `group_dn` is taken as an existing group.
+/// `POST …/team/{team}/syncing`. LDAP: any non-empty `group_dn` is taken as an existing group.
+/// OIDC: any body is stored as it is, and every human member leaves the team at once (robots
+/// stay; `api/team.py` `delete_all_team_members`). Database: "Not supported".
 pub fn enable_sync(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Reply {
     if !may_sync(state, cx, org) {
         return cx.deny();
@@ -335,14 +349,23 @@ pub fn enable_sync(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Re
         Ok(body) => body,
         Err(reply) => return reply,
     };
-    let group_dn = body
-        .get("group_dn")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if group_dn.is_empty() {
-        return cx.invalid("Could not sync to group: Missing group_dn");
-    }
-    if team.group_dn.is_some() {
+    let oidc = match state.authentication {
+        Authentication::Database => {
+            return cx.invalid("Could not sync to group: Not supported");
+        }
+        Authentication::Ldap => {
+            let group_dn = body
+                .get("group_dn")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if group_dn.is_empty() {
+                return cx.invalid("Could not sync to group: Missing group_dn");
+            }
+            false
+        }
+        Authentication::Oidc => true,
+    };
+    if team.sync.is_some() {
         // A second TeamSync row violates a unique index: an unhandled error in Quay.
         return Reply::internal_error();
     }
@@ -353,7 +376,10 @@ pub fn enable_sync(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> Re
     else {
         return cx.not_found();
     };
-    team.group_dn = Some(group_dn.to_string());
+    team.sync = Some(body);
+    if oidc {
+        team.members.retain(|member| member.contains('+'));
+    }
     Reply::json(200, &team_view(team_name, team))
 }
 
@@ -369,7 +395,7 @@ pub fn disable_sync(state: &mut State, cx: &Cx, org: &str, team_name: &str) -> R
     else {
         return cx.not_found();
     };
-    team.group_dn = None;
+    team.sync = None;
     Reply::json(200, &team_view(team_name, team))
 }
 

@@ -22,7 +22,7 @@ async fn create_answers_created_and_makes_the_creator_owner() {
     assert_eq!(org["email"], "ops@example.com");
     assert_eq!(
         org["teams"]["owners"],
-        json!({"role": "admin", "description": "", "members": ["admin"], "invites": [], "group_dn": null})
+        json!({"role": "admin", "description": "", "members": ["admin"], "invites": [], "group_dn": null, "sync": null})
     );
     let view = api.get("/api/v1/organization/exampleorg").await.json();
     assert_eq!(view["is_admin"], true);

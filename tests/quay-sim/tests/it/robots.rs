@@ -237,3 +237,86 @@ async fn a_robot_used_by_a_mirror_cannot_be_deleted_on_any_version() {
         assert_eq!(mirror["robot_username"], json!("exampleorg+writer"));
     }
 }
+
+const FEDERATION: &str = "/api/v1/organization/exampleorg/robots/writer/federation";
+
+#[tokio::test]
+async fn federation_replaces_the_whole_list() {
+    let sim = sim();
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    assert_eq!(api.get(FEDERATION).await.json(), json!([]));
+    let one = json!([{"issuer": "https://token.example.com", "subject": "repo:a", "extra": 1}]);
+    let posted = api.post(FEDERATION, one).await;
+    assert_eq!(posted.status, 200);
+    let stored = json!([{"issuer": "https://token.example.com", "subject": "repo:a"}]);
+    assert_eq!(posted.json(), stored, "only issuer and subject are kept");
+    assert_eq!(api.get(FEDERATION).await.json(), stored);
+    assert_eq!(
+        sim.state()["organizations"]["exampleorg"]["robots"]["writer"]["federation"],
+        stored
+    );
+    let two = json!([
+        {"issuer": "http://b.example.com", "subject": "x"},
+        {"issuer": "https://token.example.com", "subject": "repo:b"}
+    ]);
+    assert_eq!(api.post(FEDERATION, two.clone()).await.json(), two);
+    api.post(
+        FEDERATION,
+        json!([{"issuer": "token.example.com", "subject": "x"}]),
+    )
+    .await
+    .assert_invalid("Issuer must be a URL (http:// or https://)");
+    api.post(
+        FEDERATION,
+        json!([{"issuer": "https://a", "subject": "x"}, {"issuer": "https://a", "subject": "x"}]),
+    )
+    .await
+    .assert_invalid("Duplicate federation config entry");
+    api.post(FEDERATION, json!([{"issuer": "https://a", "subject": ""}]))
+        .await
+        .assert_invalid("Missing one or more required fields (issuer, subject)");
+    let schema = api.post(FEDERATION, json!([{"issuer": "https://a"}])).await;
+    assert_eq!(schema.status, 400);
+    assert!(schema
+        .schema_error()
+        .contains("'subject' is a required property"));
+    assert_eq!(
+        api.get(FEDERATION).await.json(),
+        two,
+        "refusals change nothing"
+    );
+    let missing = "/api/v1/organization/exampleorg/robots/nosuch/federation";
+    api.get(missing)
+        .await
+        .assert_message(400, "Could not find robot with specified username");
+    api.post(missing, json!([]))
+        .await
+        .assert_message(400, "Could not find robot with specified username");
+    Api::new(&sim, ALICE)
+        .get(FEDERATION)
+        .await
+        .assert_forbidden();
+    assert_eq!(api.post(FEDERATION, json!([])).await.json(), json!([]));
+    api.post(FEDERATION, two).await;
+    assert_eq!(api.delete(FEDERATION).await.status, 204);
+    assert_eq!(api.get(FEDERATION).await.json(), json!([]));
+    let discovery = api.get("/api/v1/discovery").await.json();
+    assert!(discovery["paths"]
+        .get("/api/v1/organization/{orgname}/robots/{robot_shortname}/federation")
+        .is_some());
+}
+
+#[tokio::test]
+async fn federation_is_absent_before_3_13() {
+    let sim = QuaySim::start(config(QuayVersion::V3_12));
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    // No API rule: the web app's catch-all, as for any unknown path on a real 3.12.21.
+    assert_eq!(api.get(FEDERATION).await.status, 308);
+    assert_eq!(api.post(FEDERATION, json!([])).await.status, 500);
+    let discovery = api.get("/api/v1/discovery").await.json();
+    assert!(discovery["paths"]
+        .get("/api/v1/organization/{orgname}/robots/{robot_shortname}/federation")
+        .is_none());
+}

@@ -406,3 +406,62 @@ async fn team_permissions_list_every_repository_role_of_the_team() {
     let alice = Api::new(&sim, ALICE);
     assert_eq!(alice.get(&format!("{DEVS}/permissions")).await.status, 403);
 }
+
+#[tokio::test]
+async fn syncing_with_oidc_stores_the_body_and_removes_humans() {
+    let sim = sim_with(|c| c.authentication = quay_sim::Authentication::Oidc);
+    let api = Api::new(&sim, ADMIN);
+    seed_example(&api).await;
+    api.put(DEVS, json!({"role": "member"})).await;
+    for member in ["alice", "exampleorg+writer"] {
+        assert_eq!(
+            api.put(&format!("{DEVS}/members/{member}"), json!({}))
+                .await
+                .status,
+            200
+        );
+    }
+    let config = api.get("/config").await.json();
+    assert_eq!(config["config"]["AUTHENTICATION_TYPE"], "OIDC");
+    assert_eq!(config["features"]["TEAM_SYNCING"], true);
+    // Any body is accepted, even without `group_name` (Quay does not validate it).
+    let synced = api
+        .post(
+            &format!("{DEVS}/syncing"),
+            json!({"group_name": "acme-devs"}),
+        )
+        .await;
+    assert_eq!(synced.status, 200);
+    let team = &sim.state()["organizations"]["exampleorg"]["teams"]["devs"];
+    assert_eq!(team["sync"], json!({"group_name": "acme-devs"}));
+    assert_eq!(team["group_dn"], json!(null));
+    assert_eq!(team["members"], json!(["exampleorg+writer"]), "robots stay");
+    let members = api.get(&format!("{DEVS}/members")).await.json();
+    assert_eq!(members["synced"]["service"], "oidc");
+    assert_eq!(
+        members["synced"]["config"],
+        json!({"group_name": "acme-devs"})
+    );
+    assert_eq!(members["can_sync"]["service"], "oidc");
+    assert_eq!(members["can_sync"]["issuer_domain"], "oidc.example.org");
+    api.post(&format!("{DEVS}/syncing"), json!({"group_name": "other"}))
+        .await
+        .assert_html(500, "Internal Server Error");
+    api.put(&format!("{DEVS}/members/alice"), json!({}))
+        .await
+        .assert_invalid("Cannot call this method on an auth-synced team");
+    assert_eq!(api.delete(&format!("{DEVS}/syncing")).await.status, 200);
+    let team = &sim.state()["organizations"]["exampleorg"]["teams"]["devs"];
+    assert_eq!(team["sync"], json!(null));
+    assert_eq!(
+        team["members"],
+        json!(["exampleorg+writer"]),
+        "a DELETE brings nobody back"
+    );
+    api.post(&format!("{DEVS}/syncing"), json!({"anything": 1}))
+        .await;
+    assert_eq!(
+        sim.state()["organizations"]["exampleorg"]["teams"]["devs"]["sync"],
+        json!({"anything": 1})
+    );
+}
