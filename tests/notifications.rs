@@ -359,6 +359,17 @@ fn quota_events_need_3_18_and_the_rest_converges() {
     let new = quay(QuayVersion::V3_18);
     fixture(&new, &yaml).mqc(&["create"]).expect_code(0);
     assert_eq!(notifications(&new, "api").len(), 2);
+
+    // With billing on Quay shows no version (and a build from source may show a stale one,
+    // as quay/quay HEAD ffba0c70 says "Quay v3.11.0"): the 3.18 routes of the discovery
+    // document decide.
+    let unversioned = sim_with(Config {
+        version: QuayVersion::Head,
+        billing: true,
+        ..base_config()
+    });
+    fixture(&unversioned, &yaml).mqc(&["create"]).expect_code(0);
+    assert_eq!(notifications(&unversioned, "api").len(), 2);
 }
 
 #[test]

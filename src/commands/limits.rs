@@ -276,7 +276,7 @@ fn declared_notifications(
 
 /// What the endpoint lacks for the notifications `desired` declares: mailing (`email`), the
 /// image-expiry scanner (`repo_image_expiry`, a flag from Quay 3.13), Quay 3.18's quota events
-/// (it says its version from 3.16; an older one that does not is older than 3.18). Asks
+/// (the version `GET /config` shows, else the routes the discovery document lists). Asks
 /// `GET /config` (once per endpoint and run) only when such a notification is declared.
 pub async fn notification_lacks(
     client: &QuayClient,
@@ -313,6 +313,19 @@ pub async fn notification_lacks(
         NotificationNeed::ImageExpiryTrigger => features.image_expiry_trigger == Some(false),
         NotificationNeed::Quay318 => features.version.is_none_or(|v| v < (3, 18)),
     });
+    // The version Quay shows may be missing (billing on) or stale (a build from source):
+    // the discovery document's 3.18 routes decide then (`GET /api/v1/discovery`, once per run).
+    if needs.contains(&NotificationNeed::Quay318) {
+        let capabilities = client.capabilities().await.map_err(|err| {
+            Failure::from_quay(&err).context(format!(
+                "cannot read the API description of {}",
+                client.endpoint()
+            ))
+        })?;
+        if capabilities.quay_3_18 {
+            needs.remove(&NotificationNeed::Quay318);
+        }
+    }
     Ok(needs)
 }
 

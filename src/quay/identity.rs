@@ -80,6 +80,10 @@ pub struct Capabilities {
     pub auto_prune_tag_pattern: bool,
     /// The robot `federation` route is listed (Quay 3.13+, no flag).
     pub robot_federation: bool,
+    /// `/user/robots/{robot_shortname}/federation` is listed: Quay 3.18+ (no flag). The
+    /// surest sign of 3.18, since `GET /config` shows no version with billing on, and a build
+    /// from source may show a stale one.
+    pub quay_3_18: bool,
 }
 
 /// Quay's name for the mirror POST schema (`endpoints/api/mirror.py`).
@@ -124,6 +128,7 @@ impl Capabilities {
                 .and_then(|p| p.get("tagPattern"))
                 .is_some(),
             robot_federation: has_path("/robots/{robot_shortname}/federation"),
+            quay_3_18: has_path("/user/robots/{robot_shortname}/federation"),
         }
     }
 }
@@ -379,6 +384,7 @@ mod tests {
                 immutability_policies: false,
                 auto_prune_tag_pattern: false,
                 robot_federation: false,
+                quay_3_18: false,
             }
         );
         assert!(caps.send_skopeo_timeout());
@@ -396,6 +402,19 @@ mod tests {
             )
             .robot_federation
         );
+    }
+
+    #[test]
+    fn quay_3_18_lists_the_federation_of_user_robots() {
+        let head = discovery(
+            r#"{"paths": {"/api/v1/organization/{orgname}/robots/{robot_shortname}/federation": {},
+                          "/api/v1/user/robots/{robot_shortname}/federation": {}}}"#,
+        );
+        assert!(head.quay_3_18 && head.robot_federation);
+        let older = discovery(
+            r#"{"paths": {"/api/v1/organization/{orgname}/robots/{robot_shortname}/federation": {}}}"#,
+        );
+        assert!(!older.quay_3_18);
     }
 
     #[test]

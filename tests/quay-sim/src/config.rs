@@ -339,6 +339,9 @@ pub struct Config {
     pub sparse_index: bool,
     /// `FEATURE_IMAGE_EXPIRY_TRIGGER` (Quay's default: off; the flag exists from 3.13).
     pub image_expiry_trigger: bool,
+    /// `FEATURE_BILLING`: `GET /config` shows no `version_number` (Quay shows it only with
+    /// billing off).
+    pub billing: bool,
     /// Features switched off (`--disable-feature`); their routes are not registered.
     pub disabled_features: BTreeSet<Feature>,
     pub version: QuayVersion,
@@ -362,6 +365,7 @@ impl Default for Config {
             mailing: false,
             sparse_index: false,
             image_expiry_trigger: false,
+            billing: false,
             disabled_features: BTreeSet::new(),
             version: QuayVersion::default(),
         }
@@ -404,6 +408,11 @@ impl Config {
     /// Robot federation (`…/robots/{robot}/federation`): Quay 3.13+, no flag.
     pub fn robot_federation(&self) -> bool {
         self.version >= QuayVersion::V3_15
+    }
+
+    /// User-robot federation (`/user/robots/{robot}/federation`): Quay 3.18+, no flag.
+    pub fn user_robot_federation(&self) -> bool {
+        self.version >= QuayVersion::V3_18
     }
 
     /// Whether `feature` is on: every switchable feature but team syncing is on unless

@@ -72,6 +72,9 @@ struct Args {
     /// always does and has no flag).
     #[arg(long)]
     image_expiry_trigger: bool,
+    /// FEATURE_BILLING: `GET /config` shows no version_number.
+    #[arg(long)]
+    billing: bool,
     /// Turn a Quay feature off (Quay's flag name without `FEATURE_`: REPO_MIRROR,
     /// TEAM_SYNCING). Repeatable.
     #[arg(long = "disable-feature", value_name = "NAME", value_parser = |s: &str| s.parse::<Feature>())]
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
         mailing: args.mailing,
         sparse_index: args.sparse_index,
         image_expiry_trigger: args.image_expiry_trigger,
+        billing: args.billing,
         disabled_features: args.disabled_features.into_iter().collect(),
         version: args.quay_version,
     };

@@ -343,6 +343,7 @@ pub struct State {
     pub authentication: crate::config::Authentication,
     /// Robot federation routes (Quay 3.13+).
     pub robot_federation: bool,
+    pub user_robot_federation: bool,
     /// `FEATURE_TEAM_SYNCING` (`--ldap`, unless disabled).
     pub team_syncing: bool,
     /// `FEATURE_REPO_MIRROR` (on unless disabled).
@@ -354,6 +355,7 @@ pub struct State {
     pub sparse_index: bool,
     /// `FEATURE_IMAGE_EXPIRY_TRIGGER` (3.13+).
     pub image_expiry_trigger: bool,
+    pub billing: bool,
     /// `FEATURE_QUOTA_MANAGEMENT`, `FEATURE_SUPERUSERS_FULL_ACCESS`,
     /// `FEATURE_CHANGE_TAG_EXPIRATION` (on unless disabled).
     pub quota_management: bool,
@@ -378,12 +380,14 @@ impl State {
             ldap: config.ldap,
             authentication: config.authentication_type(),
             robot_federation: config.robot_federation(),
+            user_robot_federation: config.user_robot_federation(),
             team_syncing: config.team_syncing(),
             repo_mirror: config.repo_mirror(),
             auto_prune: config.auto_prune(),
             immutable_tags: config.immutable_tags(),
             sparse_index: config.sparse_index,
             image_expiry_trigger: config.image_expiry_trigger,
+            billing: config.billing,
             quota_management: config.enabled(crate::config::Feature::QuotaManagement),
             superusers_full_access: config.enabled(crate::config::Feature::SuperusersFullAccess),
             change_tag_expiration: config.enabled(crate::config::Feature::ChangeTagExpiration),

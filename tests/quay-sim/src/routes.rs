@@ -33,6 +33,11 @@ pub enum Route {
         org: String,
         robot: String,
     },
+    /// `/user/robots/{robot}/federation` (Quay 3.18+). The sim has no user robots: every
+    /// request answers as Quay does for a robot it cannot find.
+    UserRobotFederation {
+        robot: String,
+    },
     Team {
         org: String,
         team: String,
@@ -147,6 +152,8 @@ pub struct Registered {
     pub quota: bool,
     /// Quay 3.13+ (no flag): `…/robots/{robot}/federation`.
     pub robot_federation: bool,
+    /// Quay 3.18+ (no flag): `/user/robots/{robot}/federation`.
+    pub user_robot_federation: bool,
 }
 
 impl Default for Registered {
@@ -159,6 +166,7 @@ impl Default for Registered {
             repo_mirror: true,
             quota: true,
             robot_federation: true,
+            user_robot_federation: true,
         }
     }
 }
@@ -236,6 +244,15 @@ impl Route {
                     (GET, "getOrgRobotFederation", ORG_ADMIN),
                     (POST, "createOrgRobotFederation", ORG_ADMIN),
                     (DELETE, "deleteOrgRobotFederation", ORG_ADMIN)
+                ]
+            ),
+            Route::UserRobotFederation { .. } => route_info!(
+                "/api/v1/user/robots/{robot}/federation",
+                "/api/v1/user/robots/{robot_shortname}/federation",
+                [
+                    (GET, "getUserRobotFederation", Some("user:admin")),
+                    (POST, "createUserRobotFederation", Some("user:admin")),
+                    (DELETE, "deleteUserRobotFederation", Some("user:admin"))
                 ]
             ),
             Route::RobotPermissions { .. } => route_info!(
@@ -648,6 +665,9 @@ impl Route {
                 robot: "r".into(),
             });
         }
+        if registered.user_robot_federation {
+            routes.push(Route::UserRobotFederation { robot: "r".into() });
+        }
         if registered.team_syncing {
             routes.push(Route::TeamSyncing {
                 org: org(),
@@ -880,6 +900,11 @@ pub fn match_path(path: &str, registered: Registered) -> Matched {
         }
         ["repository"] => ok(Route::RepoList),
         ["user", ""] => ok(Route::User),
+        ["user", "robots", robot, "federation"]
+            if registered.user_robot_federation && named(robot) =>
+        {
+            ok(Route::UserRobotFederation { robot: s(robot) })
+        }
         ["user"] => Matched::AddSlash(format!("{path}/")),
         ["users", name] if named(name) => ok(Route::Users { name: s(name) }),
         ["superuser", "organizations", ""] => ok(Route::SuperuserOrgs),
@@ -1115,6 +1140,7 @@ mod tests {
             immutable_tags: false,
             quota: false,
             robot_federation: false,
+            user_robot_federation: false,
         };
         assert_eq!(
             match_path("/api/v1/organization/o/quota", off),

@@ -287,6 +287,7 @@ impl Connection {
             auto_prune: shared.config.auto_prune(),
             immutable_tags: shared.config.immutable_tags(),
             robot_federation: shared.config.robot_federation(),
+            user_robot_federation: shared.config.user_robot_federation(),
         };
         let matched = match_path(&path, registered);
         let method = req.method().clone();

@@ -78,6 +78,7 @@ pub fn document(state: &mut State, cx: &Cx) -> Reply {
         auto_prune: state.auto_prune,
         immutable_tags: state.immutable_tags,
         robot_federation: state.robot_federation,
+        user_robot_federation: state.user_robot_federation,
     };
     for route in Route::all(registered) {
         let info = route.info();

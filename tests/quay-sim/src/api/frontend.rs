@@ -171,8 +171,9 @@ pub fn config(state: &mut State, cx: &Cx) -> Reply {
         "registry_state": "normal",
         "account_recovery_mode": false,
     });
-    // Added in 3.16 ("Quay " + the version, billing being off).
+    // Added in 3.16 ("Quay " + the version), only with billing off.
     let version = match state.version {
+        _ if state.billing => None,
         QuayVersion::V3_12 | QuayVersion::V3_15 => None,
         QuayVersion::V3_17 => Some("v3.17.0"),
         QuayVersion::V3_18 => Some("v3.18.0"),

@@ -206,6 +206,7 @@ pub fn handle(state: &mut State, route: &Route, req: &ApiRequest) -> Reply {
             Method::POST => robots::set_federation(state, &cx, org, robot),
             _ => robots::delete_federation(state, &cx, org, robot),
         },
+        Route::UserRobotFederation { .. } => robots::user_robot_federation(&cx),
         Route::Team { org, team } => match *method {
             Method::PUT => teams::upsert(state, &cx, org, team),
             _ => teams::delete(state, &cx, org, team),

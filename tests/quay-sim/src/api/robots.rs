@@ -295,3 +295,12 @@ pub fn delete_federation(state: &mut State, cx: &Cx, org: &str, short: &str) -> 
     robot.federation.clear();
     Reply::no_content()
 }
+
+/// `/user/robots/{robot}/federation` (3.18+), any method: the sim has no user robots, so Quay's
+/// answer for a robot it cannot find (400 [M], seen on quay/quay HEAD ffba0c70).
+pub fn user_robot_federation(cx: &Cx) -> Reply {
+    if cx.caller.is_none() {
+        return cx.deny();
+    }
+    Reply::message(400, "Could not find robot with specified username")
+}

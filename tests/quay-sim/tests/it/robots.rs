@@ -320,3 +320,26 @@ async fn federation_is_absent_before_3_13() {
         .get("/api/v1/organization/{orgname}/robots/{robot_shortname}/federation")
         .is_none());
 }
+
+#[tokio::test]
+async fn user_robot_federation_exists_from_3_18() {
+    const USER_FEDERATION: &str = "/api/v1/user/robots/ci/federation";
+    const LISTED: &str = "/api/v1/user/robots/{robot_shortname}/federation";
+    let head = QuaySim::start(config(QuayVersion::Head));
+    let api = Api::new(&head, ADMIN);
+    // The sim has no user robots: Quay's answer for one it cannot find (real HEAD ffba0c70).
+    let answer = api.get(USER_FEDERATION).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.json()["message"],
+        "Could not find robot with specified username"
+    );
+    let discovery = api.get("/api/v1/discovery").await.json();
+    assert!(discovery["paths"].get(LISTED).is_some());
+
+    let older = QuaySim::start(config(QuayVersion::V3_17));
+    let api = Api::new(&older, ADMIN);
+    assert_eq!(api.get(USER_FEDERATION).await.status, 308);
+    let discovery = api.get("/api/v1/discovery").await.json();
+    assert!(discovery["paths"].get(LISTED).is_none());
+}
