@@ -883,6 +883,36 @@ fn make_drift(api: &Api, desired: &[&DesiredOrganization]) -> Vec<String> {
             );
             drift.push(format!("mirror schedule of {repo}"));
         }
+        let notified = d
+            .organization
+            .repositories
+            .iter()
+            .find(|(_, r)| r.notifications.as_ref().is_some_and(|list| list.len() > 1));
+        if let Some((repo, _)) = notified {
+            let base = format!("/api/v1/repository/{org}/{repo}/notification/");
+            let (status, list) = api.get(&base);
+            assert_eq!(
+                status, 200,
+                "drift: GET notifications of {org}/{repo}: {list}"
+            );
+            if let Some(uuid) = list["notifications"][0]["uuid"].as_str() {
+                let (status, body) =
+                    api.send(reqwest::Method::DELETE, &format!("{base}{uuid}"), None);
+                assert_eq!(status, 204, "drift: DELETE notification {uuid}: {body}");
+                drift.push(format!("a notification of {repo} deleted"));
+            }
+        }
+        if let Some((robot, list)) = d.organization.robot_federation.iter().next() {
+            if let Some(first) = list.first() {
+                let (status, body) = api.send(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/organization/{org}/robots/{robot}/federation"),
+                    Some(json!([{"issuer": first.issuer, "subject": "repo:drifted/by:the-live-suite"}])),
+                );
+                assert_eq!(status, 200, "drift: federation of {org}+{robot}: {body}");
+                drift.push(format!("federation subject of {robot}"));
+            }
+        }
         if d.organization.default_permissions.is_some() {
             let (status, p) = api.get(&format!("/api/v1/organization/{org}/prototypes"));
             assert_eq!(status, 200, "drift: GET default permissions of {org}: {p}");

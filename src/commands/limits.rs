@@ -13,6 +13,27 @@ use crate::model::Organization;
 use crate::plan::{self, Actual, Feature, Lack};
 use crate::quay::QuayClient;
 
+/// The endpoint's features (`GET /config`, asked once per client and run).
+async fn features(client: &QuayClient) -> Result<crate::quay::Features, Failure> {
+    client.features().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read which features {} has",
+            client.endpoint()
+        ))
+    })
+}
+
+/// What the endpoint's API offers (`GET /api/v1/discovery`, asked once per client and run):
+/// the routes and request schemas that tell Quay versions apart.
+async fn capabilities(client: &QuayClient) -> Result<crate::quay::Capabilities, Failure> {
+    client.capabilities().await.map_err(|err| {
+        Failure::from_quay(&err).context(format!(
+            "cannot read the API description of {}",
+            client.endpoint()
+        ))
+    })
+}
+
 /// Whether planning `desired` depends on the endpoint's features at all.
 fn needs_features(desired: &Organization) -> bool {
     desired.teams.values().any(|t| t.sync.is_some())
@@ -38,12 +59,7 @@ pub async fn lacking_features(
         .any(|list| !list.is_empty())
     {
         // No flag: the route exists from Quay 3.13 on, and the discovery document lists it.
-        let capabilities = client.capabilities().await.map_err(|err| {
-            Failure::from_quay(&err).context(format!(
-                "cannot read whether {} has robot federation",
-                client.endpoint()
-            ))
-        })?;
+        let capabilities = capabilities(client).await?;
         if !capabilities.robot_federation {
             lacks.insert(Feature::RobotFederation, Lack::OlderThan("3.13".into()));
         }
@@ -51,12 +67,7 @@ pub async fn lacking_features(
     if !needs_features(desired) {
         return Ok(lacks);
     }
-    let features = client.features().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read which features {} has",
-            client.endpoint()
-        ))
-    })?;
+    let features = features(client).await?;
     if !features.repo_mirror {
         lacks.insert(Feature::RepoMirror, Lack::Disabled);
     }
@@ -119,12 +130,7 @@ async fn architecture_filter_lack(
     if !filtered || !features.repo_mirror {
         return Ok(None);
     }
-    let capabilities = client.capabilities().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read the API description of {}",
-            client.endpoint()
-        ))
-    })?;
+    let capabilities = capabilities(client).await?;
     Ok(if !capabilities.mirror_architecture_filter {
         Some(Lack::OlderThan("3.17".into()))
     } else if !features.sparse_index {
@@ -143,12 +149,7 @@ pub async fn authentication(
     if !desired.teams.values().any(|t| t.sync.is_some()) {
         return Ok(None);
     }
-    let features = client.features().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read which features {} has",
-            client.endpoint()
-        ))
-    })?;
+    let features = features(client).await?;
     Ok(features.authentication)
 }
 
@@ -185,12 +186,7 @@ pub async fn tag_expiration_options(
     if desired.tag_expiration_s.is_none() {
         return Ok(None);
     }
-    let features = client.features().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read which features {} has",
-            client.endpoint()
-        ))
-    })?;
+    let features = features(client).await?;
     Ok(features.tag_expiration_options)
 }
 
@@ -219,12 +215,7 @@ async fn auto_prune_lack(
     if !needs_3_13 {
         return Ok(None);
     }
-    let capabilities = client.capabilities().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read which auto-prune policies {} supports",
-            client.endpoint()
-        ))
-    })?;
+    let capabilities = capabilities(client).await?;
     Ok((!capabilities.auto_prune_tag_pattern).then(|| Lack::OlderThan("3.13".into())))
 }
 
@@ -302,12 +293,7 @@ pub async fn notification_lacks(
     if needs.is_empty() {
         return Ok(needs);
     }
-    let features = client.features().await.map_err(|err| {
-        Failure::from_quay(&err).context(format!(
-            "cannot read which features {} has",
-            client.endpoint()
-        ))
-    })?;
+    let features = features(client).await?;
     needs.retain(|need| match need {
         NotificationNeed::Mailing => !features.mailing,
         NotificationNeed::ImageExpiryTrigger => features.image_expiry_trigger == Some(false),
@@ -316,12 +302,7 @@ pub async fn notification_lacks(
     // The version Quay shows may be missing (billing on) or stale (a build from source):
     // the discovery document's 3.18 routes decide then (`GET /api/v1/discovery`, once per run).
     if needs.contains(&NotificationNeed::Quay318) {
-        let capabilities = client.capabilities().await.map_err(|err| {
-            Failure::from_quay(&err).context(format!(
-                "cannot read the API description of {}",
-                client.endpoint()
-            ))
-        })?;
+        let capabilities = capabilities(client).await?;
         if capabilities.quay_3_18 {
             needs.remove(&NotificationNeed::Quay318);
         }
