@@ -121,6 +121,16 @@ impl<'n> Fields<'n> {
     }
 }
 
+/// What a number of seconds must be, and what the messages say when it is not.
+struct SecondsRule {
+    min: i128,
+    /// "must be …", for a value below `min`.
+    too_small: &'static str,
+    too_small_hint: &'static str,
+    /// The hint for a value that is not a whole number.
+    example: &'static str,
+}
+
 pub(super) struct Decoder<'a> {
     file: &'a Path,
     findings: Vec<Finding>,
@@ -333,13 +343,24 @@ impl Decoder<'_> {
             self.missing(f, key, "<seconds>");
             return None;
         };
+        let rule = SecondsRule {
+            min: 1,
+            too_small: "must be greater than 0",
+            too_small_hint: "give the interval between two syncs in seconds, e.g. 86400 for a day",
+            example: "e.g. 86400 for a day",
+        };
+        self.bounded_seconds(node, &f.path(key), &rule)
+    }
+
+    /// A whole number of seconds from `rule.min` to Quay's largest (a 32-bit integer).
+    fn bounded_seconds(&mut self, node: &Node, path: &str, rule: &SecondsRule) -> Option<u64> {
         match node.scalar().and_then(|s| s.as_int()) {
-            Some(n) if n > 0 && n <= MAX_SYNC_INTERVAL => u64::try_from(n).ok(),
-            Some(n) if n <= 0 => {
+            Some(n) if (rule.min..=MAX_SYNC_INTERVAL).contains(&n) => u64::try_from(n).ok(),
+            Some(n) if n < rule.min => {
                 self.error(
                     node.pos,
-                    format!("`{}` must be greater than 0, found {n}", f.path(key)),
-                    Some("give the interval between two syncs in seconds, e.g. 86400 for a day"),
+                    format!("`{path}` {}, found {n}", rule.too_small),
+                    Some(rule.too_small_hint),
                 );
                 None
             }
@@ -347,8 +368,7 @@ impl Decoder<'_> {
                 self.error(
                     node.pos,
                     format!(
-                        "`{}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds",
-                        f.path(key)
+                        "`{path}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds"
                     ),
                     None,
                 );
@@ -358,11 +378,10 @@ impl Decoder<'_> {
                 self.error(
                     node.pos,
                     format!(
-                        "`{}` must be a whole number of seconds, found {}",
-                        f.path(key),
+                        "`{path}` must be a whole number of seconds, found {}",
                         node.describe()
                     ),
-                    Some("e.g. 86400 for a day"),
+                    Some(rule.example),
                 );
                 None
             }
@@ -638,39 +657,13 @@ impl Decoder<'_> {
     /// `skopeo_timeout_interval`: whole seconds, at least Quay's minimum of 300.
     fn skopeo_timeout(&mut self, f: &Fields) -> Option<u64> {
         let node = f.get("skopeo_timeout_interval")?;
-        let path = f.path("skopeo_timeout_interval");
-        match node.scalar().and_then(|s| s.as_int()) {
-            Some(n) if (300..=MAX_SYNC_INTERVAL).contains(&n) => u64::try_from(n).ok(),
-            Some(n) if n < 300 => {
-                self.error(
-                    node.pos,
-                    format!("`{path}` must be at least 300 seconds, found {n}"),
-                    Some("Quay refuses a shorter timeout; leave the key out for 300"),
-                );
-                None
-            }
-            Some(_) => {
-                self.error(
-                    node.pos,
-                    format!(
-                        "`{path}` is too large: Quay accepts at most {MAX_SYNC_INTERVAL} seconds"
-                    ),
-                    None,
-                );
-                None
-            }
-            None => {
-                self.error(
-                    node.pos,
-                    format!(
-                        "`{path}` must be a whole number of seconds, found {}",
-                        node.describe()
-                    ),
-                    Some("e.g. 600"),
-                );
-                None
-            }
-        }
+        let rule = SecondsRule {
+            min: 300,
+            too_small: "must be at least 300 seconds",
+            too_small_hint: "Quay refuses a shorter timeout; leave the key out for 300",
+            example: "e.g. 600",
+        };
+        self.bounded_seconds(node, &f.path("skopeo_timeout_interval"), &rule)
     }
 
     /// `architecture_filter`: known architectures, each once.
