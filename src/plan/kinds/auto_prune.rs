@@ -40,14 +40,6 @@ impl AutoPruneOp {
     }
 }
 
-/// `platform` or `platform/api`.
-fn scope(org: &str, repository: Option<&str>) -> String {
-    match repository {
-        None => org.to_string(),
-        Some(repo) => format!("{org}/{repo}"),
-    }
-}
-
 impl KindOp for AutoPruneOp {
     fn phase(&self) -> Phase {
         Phase::AutoPrune
@@ -64,10 +56,7 @@ impl KindOp for AutoPruneOp {
     /// The organization or the repository; the changes of one run one after another (Quay
     /// 3.12 allows one policy per scope: the removal goes first).
     fn object(&self) -> ObjectRef {
-        match self.repository() {
-            None => ObjectRef::Organization,
-            Some(repo) => ObjectRef::Repository(repo.to_string()),
-        }
+        super::policy_object(self.repository())
     }
 
     fn rank(&self) -> u8 {
@@ -79,7 +68,7 @@ impl KindOp for AutoPruneOp {
     }
 
     fn describe(&self, org: &str) -> String {
-        let scope = scope(org, self.repository());
+        let scope = super::policy_scope(org, self.repository());
         match self {
             AutoPruneOp::CreateAutoPrunePolicy { policy, .. } => {
                 format!("auto-prune policy of {scope}: {}", describe_policy(policy))

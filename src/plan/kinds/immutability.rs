@@ -45,10 +45,7 @@ impl ImmutabilityOp {
     }
 
     fn scope(&self, org: &str) -> String {
-        match self.repository() {
-            None => org.to_string(),
-            Some(repo) => format!("{org}/{repo}"),
-        }
+        super::policy_scope(org, self.repository())
     }
 }
 
@@ -66,10 +63,7 @@ impl KindOp for ImmutabilityOp {
     }
 
     fn object(&self) -> ObjectRef {
-        match self.repository() {
-            None => ObjectRef::Organization,
-            Some(repo) => ObjectRef::Repository(repo.to_string()),
-        }
+        super::policy_object(self.repository())
     }
 
     /// Removals first: Quay refuses a pattern the scope still has.

@@ -257,6 +257,23 @@ impl Op {
 }
 
 /// `"text"`, escaped: how descriptions are shown.
+/// What a policy of an organization (`None`) or of one of its repositories applies to, as the
+/// plan names it: `platform` or `platform/api`.
+fn policy_scope(org: &str, repository: Option<&str>) -> String {
+    match repository {
+        None => org.to_string(),
+        Some(repo) => format!("{org}/{repo}"),
+    }
+}
+
+/// The object a policy of an organization (`None`) or of a repository acts on.
+fn policy_object(repository: Option<&str>) -> ObjectRef {
+    match repository {
+        None => ObjectRef::Organization,
+        Some(repo) => ObjectRef::Repository(repo.to_string()),
+    }
+}
+
 pub(crate) fn quoted(text: &str) -> String {
     format!("{text:?}")
 }

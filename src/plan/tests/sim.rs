@@ -486,11 +486,7 @@ impl SimQuay {
                 if notification.uuid.is_some() {
                     return Err("a new notification carries no uuid".into());
                 }
-                *next_uuid += 1;
-                let stored = Notification {
-                    uuid: Some(format!("sim-{next_uuid:04}")),
-                    ..(**notification).clone()
-                };
+                let stored = stored_notification(notification, next_uuid);
                 repo(org, repository)?
                     .notifications
                     .get_or_insert_with(Vec::new)
@@ -503,11 +499,7 @@ impl SimQuay {
                 let list = repo(org, repository)?
                     .notifications
                     .get_or_insert_with(Vec::new);
-                let at = list
-                    .iter()
-                    .position(|n| n.uuid.is_some() && n.uuid == notification.uuid)
-                    .ok_or("No repository notification found (400)")?;
-                list.remove(at);
+                list.remove(notification_at(list, notification)?);
             }
             Op::Notification(NotificationOp::ReplaceNotification {
                 repository,
@@ -517,16 +509,8 @@ impl SimQuay {
                 let list = repo(org, repository)?
                     .notifications
                     .get_or_insert_with(Vec::new);
-                let at = list
-                    .iter()
-                    .position(|n| n.uuid.is_some() && n.uuid == old.uuid)
-                    .ok_or("No repository notification found (400)")?;
-                list.remove(at);
-                *next_uuid += 1;
-                list.push(Notification {
-                    uuid: Some(format!("sim-{next_uuid:04}")),
-                    ..(**new).clone()
-                });
+                list.remove(notification_at(list, old)?);
+                list.push(stored_notification(new, next_uuid));
             }
             Op::Notification(NotificationOp::ReenableNotification {
                 repository,
@@ -535,15 +519,29 @@ impl SimQuay {
                 let list = repo(org, repository)?
                     .notifications
                     .get_or_insert_with(Vec::new);
-                let stored = list
-                    .iter_mut()
-                    .find(|n| n.uuid.is_some() && n.uuid == notification.uuid)
-                    .ok_or("No repository notification found (400)")?;
-                stored.failures = 0;
+                let at = notification_at(list, notification)?;
+                list[at].failures = 0;
             }
             Op::Notification(NotificationOp::AuthorizeNotificationEmail { .. }) => {}
         }
         Ok(())
+    }
+}
+
+/// Where `list` holds the notification Quay knows by `wanted`'s uuid (Quay answers 400 for
+/// an unknown one).
+fn notification_at(list: &[Notification], wanted: &Notification) -> Result<usize, String> {
+    list.iter()
+        .position(|n| n.uuid.is_some() && n.uuid == wanted.uuid)
+        .ok_or_else(|| "No repository notification found (400)".to_string())
+}
+
+/// `notification` as Quay stores a new one: with a fresh uuid.
+fn stored_notification(notification: &Notification, next_uuid: &mut usize) -> Notification {
+    *next_uuid += 1;
+    Notification {
+        uuid: Some(format!("sim-{next_uuid:04}")),
+        ..notification.clone()
     }
 }
 
